@@ -1,0 +1,265 @@
+import { type SerializeOptions, serialize } from "cookie";
+import { deriveKeyRing, type KeyRing } from "../crypto/keys.ts";
+import { memoryStore } from "../stores/memory.ts";
+import type { Store } from "../stores/types.ts";
+import { parseDuration } from "./duration.ts";
+import { LatchkeyError } from "./errors.ts";
+import { type EventSink, eventSink } from "./events.ts";
+import type { CookieStore, SameSite, SessionsOptions } from "./options.ts";
+import { DEFAULT_PRESET, TIMEOUT_PRESETS } from "./presets.ts";
+import { isWellKnownSecret } from "./weak-secrets.ts";
+
+/** Options after defaults and validation: resolved once, read on every request. */
+export interface ResolvedConfig {
+  readonly store: Store | CookieStore;
+  readonly keys: KeyRing;
+  readonly idleMs: number;
+  readonly absoluteMs: number;
+  readonly touchMs: number;
+  /** 0 when periodic rotation is off. */
+  readonly rotateMs: number;
+  readonly graceMs: number;
+  readonly cookieName: string;
+  /** Attributes for every Set-Cookie of the session cookie (value and lifetime are added per response). */
+  readonly cookieAttributes: Readonly<SerializeOptions>;
+  /** `Clear-Site-Data` header value for logout, or null. */
+  readonly clearSiteData: string | null;
+  readonly emit: EventSink;
+  readonly now: () => number;
+}
+
+const DEFAULT_COOKIE_NAME = "__Host-session";
+const MIN_SECRET_BYTES = 32;
+// RFC 6265bis §5.5: user agents cap cookie lifetimes at 400 days.
+const MAX_LIFETIME_MS = 400 * 86_400_000;
+const MAX_TOUCH_MS = 60_000;
+// RFC 9110 token: the characters a cookie name may contain (RFC 6265 §4.1.1).
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const SAME_SITE: readonly SameSite[] = ["lax", "strict", "none"];
+
+export function resolveConfig(options: SessionsOptions): ResolvedConfig {
+  if (options === null || typeof options !== "object") {
+    throw new LatchkeyError("config-invalid", "createSessions() needs an options object.");
+  }
+  const production = options.production ?? process.env.NODE_ENV === "production";
+  const keys = deriveKeyRing(checkSecrets(options.secrets));
+  const timeouts = resolveTimeouts(options);
+  const cookie = resolveCookie(options, production);
+  return {
+    store: resolveStore(options.store, production),
+    keys,
+    ...timeouts,
+    cookieName: cookie.name,
+    cookieAttributes: cookie.attributes,
+    clearSiteData: resolveClearSiteData(options.clearSiteData),
+    emit: eventSink(options.onEvent),
+    now: options.now ?? Date.now,
+  };
+}
+
+function checkSecrets(secrets: SessionsOptions["secrets"]): string[] {
+  const list = typeof secrets === "string" ? [secrets] : secrets;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new LatchkeyError(
+      "secret-missing",
+      "createSessions() needs `secrets`: at least one random string of 32 bytes or more, e.g. from " +
+        "`node -e \"console.log(crypto.randomBytes(32).toString('base64url'))\"`, kept out of source control.",
+    );
+  }
+  const seen = new Set<string>();
+  list.forEach((secret: unknown, index) => {
+    const where = list.length === 1 ? "The secret" : `secrets[${index}]`;
+    // Never echo a secret back: messages name its position only.
+    if (typeof secret !== "string") {
+      throw new LatchkeyError("secret-missing", `${where} is not a string.`);
+    }
+    if (isWellKnownSecret(secret) || distinctCharacters(secret) < 8) {
+      throw new LatchkeyError(
+        "secret-weak",
+        `${where} is a well-known example or default value, so anyone can forge sessions with it. ` +
+          "Generate a random one (32 bytes or more) and load it from the environment.",
+      );
+    }
+    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+      throw new LatchkeyError(
+        "secret-too-short",
+        `${where} is ${Buffer.byteLength(secret)} bytes; use at least ${MIN_SECRET_BYTES} random bytes ` +
+          "(e.g. crypto.randomBytes(32).toString('base64url')).",
+      );
+    }
+    if (seen.has(secret)) {
+      throw new LatchkeyError(
+        "config-invalid",
+        `${where} repeats an earlier secret; list each secret once.`,
+      );
+    }
+    seen.add(secret);
+  });
+  return list as string[];
+}
+
+function distinctCharacters(text: string): number {
+  return new Set(text).size;
+}
+
+function resolveTimeouts(options: SessionsOptions) {
+  const presetName = options.preset ?? DEFAULT_PRESET;
+  const preset = TIMEOUT_PRESETS[presetName];
+  if (preset === undefined) {
+    throw new LatchkeyError(
+      "preset-unknown",
+      `Unknown preset ${JSON.stringify(presetName)}; use one of ${Object.keys(TIMEOUT_PRESETS).join(", ")}.`,
+    );
+  }
+  const absoluteMs = parseDuration(
+    options.absoluteTimeout ?? preset.absoluteTimeout,
+    "absoluteTimeout",
+  );
+  const idleMs = parseDuration(options.idleTimeout ?? preset.idleTimeout, "idleTimeout");
+  if (idleMs > absoluteMs) {
+    throw new LatchkeyError(
+      "timeout-order",
+      "idleTimeout is longer than absoluteTimeout, so it could never apply; make idleTimeout shorter " +
+        "or absoluteTimeout longer.",
+    );
+  }
+  if (absoluteMs > MAX_LIFETIME_MS) {
+    throw new LatchkeyError(
+      "lifetime-too-long",
+      "absoluteTimeout is over 400 days; browsers cap cookies at 400 days (RFC 6265bis §5.5) and a " +
+        "session that long is not a session. Use at most 400 days (NIST AAL1 suggests 30).",
+    );
+  }
+  const touchMs =
+    options.touchInterval === undefined
+      ? Math.max(1, Math.min(MAX_TOUCH_MS, Math.floor(idleMs / 10)))
+      : parseDuration(options.touchInterval, "touchInterval");
+  if (touchMs >= idleMs) {
+    throw new LatchkeyError(
+      "timeout-order",
+      "touchInterval must be shorter than idleTimeout, or active users would be logged out; leave it unset.",
+    );
+  }
+  const rotateMs =
+    options.rotateEvery === undefined ? 0 : parseDuration(options.rotateEvery, "rotateEvery");
+  const graceMs = parseDuration(options.rotationGrace ?? 30_000, "rotationGrace");
+  return { absoluteMs, idleMs, touchMs, rotateMs, graceMs };
+}
+
+function resolveCookie(options: SessionsOptions, production: boolean) {
+  const cookie = options.cookie ?? {};
+  const name = cookie.name ?? DEFAULT_COOKIE_NAME;
+  const secure = cookie.secure ?? true;
+  const sameSite = cookie.sameSite ?? "lax";
+  const path = cookie.path ?? "/";
+  const domain = cookie.domain;
+
+  if (typeof name !== "string" || !COOKIE_NAME.test(name)) {
+    throw new LatchkeyError(
+      "cookie-name-invalid",
+      "cookie.name must be a non-empty token (letters, digits and !#$%&'*+-.^_`|~, no spaces, " +
+        "'=', ';' or quotes), e.g. \"__Host-session\".",
+    );
+  }
+  if (!SAME_SITE.includes(sameSite)) {
+    throw new LatchkeyError("config-invalid", 'cookie.sameSite must be "lax", "strict" or "none".');
+  }
+  if (sameSite === "none" && !secure) {
+    throw new LatchkeyError(
+      "samesite-none-insecure",
+      'cookie.sameSite "none" needs cookie.secure: true; browsers reject SameSite=None cookies ' +
+        'without Secure. Keep secure: true, or use sameSite "lax".',
+    );
+  }
+  if (!secure && production) {
+    throw new LatchkeyError(
+      "secure-disabled-in-production",
+      "cookie.secure is false in production, so the session cookie would travel over plain HTTP. " +
+        "Remove `secure: false` (browsers accept Secure cookies on http://localhost in development).",
+    );
+  }
+  if (typeof path !== "string" || !path.startsWith("/") || /[;\s]/.test(path)) {
+    throw new LatchkeyError(
+      "config-invalid",
+      'cookie.path must start with "/" and contain no ";" or spaces.',
+    );
+  }
+  if (domain !== undefined && (typeof domain !== "string" || !/^\.?[a-z0-9.-]+$/i.test(domain))) {
+    throw new LatchkeyError(
+      "config-invalid",
+      "cookie.domain must be a host name such as example.com.",
+    );
+  }
+  if (cookie.partitioned && !secure) {
+    throw new LatchkeyError("config-invalid", "cookie.partitioned needs cookie.secure: true.");
+  }
+  checkPrefix(name, { secure, path, domain });
+
+  const attributes: SerializeOptions = { path, httpOnly: true, secure, sameSite };
+  if (domain !== undefined) attributes.domain = domain;
+  if (cookie.partitioned) attributes.partitioned = true;
+  // Serialize once now so an attribute the cookie library refuses fails at startup, not per request.
+  serialize(name, "x", attributes);
+  return { name, attributes };
+}
+
+// Cookie prefixes are matched case-insensitively (RFC 6265bis §4.1.3).
+function checkPrefix(
+  name: string,
+  c: { secure: boolean; path: string; domain: string | undefined },
+): void {
+  const lower = name.toLowerCase();
+  if (lower.startsWith("__host-")) {
+    if (!c.secure || c.domain !== undefined || c.path !== "/") {
+      throw new LatchkeyError(
+        "cookie-prefix-invalid",
+        `A "__Host-" cookie must be Secure, have Path=/ and no Domain, or browsers drop it. ` +
+          "Remove cookie.domain / cookie.path / secure: false, or choose a name without the prefix " +
+          '(e.g. "__Secure-session" to share with subdomains).',
+      );
+    }
+  } else if (lower.startsWith("__secure-") && !c.secure) {
+    throw new LatchkeyError(
+      "cookie-prefix-invalid",
+      'A "__Secure-" cookie must be Secure, or browsers drop it. Remove `secure: false`.',
+    );
+  }
+}
+
+function resolveStore(store: SessionsOptions["store"], production: boolean): Store | CookieStore {
+  if (store === undefined) {
+    if (production) {
+      throw new LatchkeyError(
+        "config-invalid",
+        "createSessions() needs a `store` in production: the default memory store keeps sessions in " +
+          "one process and loses them on restart. Use sqliteStore(), redisStore(), postgresStore() or cookieStore().",
+      );
+    }
+    return memoryStore();
+  }
+  if (
+    store === null ||
+    typeof store !== "object" ||
+    (store.kind !== "server" && store.kind !== "cookie")
+  ) {
+    throw new LatchkeyError(
+      "config-invalid",
+      "`store` must come from a latchkey store factory (memoryStore(), cookieStore(), sqliteStore(), …).",
+    );
+  }
+  return store;
+}
+
+function resolveClearSiteData(value: SessionsOptions["clearSiteData"]): string | null {
+  if (value === false) return null;
+  const directives = value ?? ['"cookies"'];
+  for (const d of directives) {
+    if (!/^"(cache|cookies|storage|executionContexts|prefetchCache|prerenderCache|\*)"$/.test(d)) {
+      throw new LatchkeyError(
+        "config-invalid",
+        `clearSiteData entries are quoted directives such as '"cookies"' or '"storage"'; got ${JSON.stringify(d)}.`,
+      );
+    }
+  }
+  return directives.length === 0 ? null : directives.join(", ");
+}

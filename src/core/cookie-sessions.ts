@@ -1,0 +1,270 @@
+import { randomBytes } from "node:crypto";
+import type { SessionKey } from "../crypto/keys.ts";
+import { open, seal } from "../crypto/seal.ts";
+import type { SessionMeta } from "../stores/types.ts";
+import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit } from "./commit.ts";
+import type { ResolvedConfig } from "./config.ts";
+import { expiredCookieHeaders, MAX_COOKIE_BYTES, sessionCookieHeaders } from "./cookies.ts";
+import { LatchkeyError } from "./errors.ts";
+import {
+  cookieMaxAge,
+  expiryReason,
+  newMeta,
+  rotationDue,
+  storeDeadline,
+  touchDue,
+} from "./lifecycle.ts";
+import type { LoginOptions, SessionLifecycle } from "./session.ts";
+import { allValues, hasDataChanges, markSaved, type RequestState, resetState } from "./state.ts";
+
+// Sealed cookie: `1.<key id>.<base64url(iv ‖ AES-256-GCM(payload) ‖ tag)>`.
+// The format version, key id and cookie name are bound as additional data, so a value cannot be
+// moved to another cookie or re-labelled with another key id without failing authentication.
+const FORMAT = "1";
+const KEY_ID_CHARS = 8;
+const HEADER_CHARS = FORMAT.length + 1 + KEY_ID_CHARS + 1;
+
+/** What the seal holds. Short field names: every byte travels with every request. */
+interface SealedPayload {
+  s: string; // session id (random; the ref in events)
+  c: number; // createdAt
+  l: number; // lastSeenAt
+  i: number; // issuedAt
+  u: string | null; // userId
+  a: number | null; // authTime
+  p: 0 | 1; // persistent
+  d: Record<string, unknown>; // values
+}
+
+export interface CookieBackend extends SessionLifecycle {
+  load(state: RequestState, cookieValue: string): Promise<void>;
+  prepare(state: RequestState): PendingCommit;
+}
+
+export function cookieBackend(config: ResolvedConfig): CookieBackend {
+  const { emit, now: clock, keys } = config;
+  const aadFor = (keyId: string) => Buffer.from(`latchkey:${FORMAT}:${config.cookieName}:${keyId}`);
+  const primaryAad = aadFor(keys.primary.id);
+
+  function unseal(
+    value: string,
+  ):
+    | { payload: SealedPayload; key: SessionKey }
+    | { reason: "malformed" | "unknown-key" | "does-not-open" | "bad-payload" } {
+    if (
+      value.length <= HEADER_CHARS ||
+      !value.startsWith(`${FORMAT}.`) ||
+      value[HEADER_CHARS - 1] !== "."
+    ) {
+      return { reason: "malformed" };
+    }
+    const keyId = value.slice(FORMAT.length + 1, HEADER_CHARS - 1);
+    const key = keys.byId.get(keyId);
+    if (key === undefined) return { reason: "unknown-key" };
+    const plaintext = open(key.sealKey, aadFor(keyId), value.slice(HEADER_CHARS));
+    if (plaintext === null) return { reason: "does-not-open" };
+    const payload = parsePayload(plaintext);
+    return payload === null ? { reason: "bad-payload" } : { payload, key };
+  }
+
+  function sealState(state: RequestState, meta: SessionMeta): string {
+    const payload: SealedPayload = {
+      s: state.ref as string,
+      c: meta.createdAt,
+      l: meta.lastSeenAt,
+      i: meta.issuedAt,
+      u: meta.userId,
+      a: meta.authTime,
+      p: meta.persistent ? 1 : 0,
+      d: allValues(state),
+    };
+    const sealed = `${FORMAT}.${keys.primary.id}.${seal(keys.primary.sealKey, primaryAad, Buffer.from(JSON.stringify(payload)))}`;
+    const size = Buffer.byteLength(config.cookieName) + 1 + sealed.length;
+    if (size > MAX_COOKIE_BYTES) {
+      throw new LatchkeyError(
+        "cookie-too-large",
+        `The sealed session cookie would be ${size} bytes; browsers drop cookies over ${MAX_COOKIE_BYTES} bytes. ` +
+          "Keep less in the session (ids, not records), or use a server store (sqliteStore, redisStore, postgresStore).",
+      );
+    }
+    return sealed;
+  }
+
+  function cookieFor(state: RequestState, meta: SessionMeta, now: number): PendingCommit {
+    // Sealing happens here, synchronously, so a too-large session fails before anything is sent.
+    const value = sealState(state, meta);
+    markSaved(state, null);
+    return headersOnly(sessionCookieHeaders(config, value, cookieMaxAge(config, meta, now)));
+  }
+
+  return {
+    async load(state: RequestState, cookieValue: string) {
+      const now = clock();
+      const opened = unseal(cookieValue);
+      if ("reason" in opened) {
+        emit({ type: "tampered", at: now, reason: opened.reason });
+        state.clearStaleCookie = true;
+        return;
+      }
+      const { payload, key } = opened;
+      const meta: SessionMeta = {
+        createdAt: payload.c,
+        lastSeenAt: payload.l,
+        issuedAt: payload.i,
+        expiresAt: 0,
+        userId: payload.u,
+        authTime: payload.a,
+        persistent: payload.p === 1,
+        userAgent: state.userAgent,
+        successor: null,
+      };
+      meta.expiresAt = storeDeadline(config, meta);
+      const expired = expiryReason(config, meta, now);
+      if (expired !== null) {
+        emit({
+          type: "expired",
+          at: now,
+          ref: payload.s,
+          reason: expired,
+          ...(meta.userId === null ? {} : { userId: meta.userId }),
+        });
+        state.clearStaleCookie = true;
+        return;
+      }
+      state.ref = payload.s;
+      state.meta = meta;
+      state.values = Object.assign(Object.create(null), payload.d);
+      // Opened with an older secret: re-seal under the newest on this response (key rotation).
+      state.reseal = key !== keys.primary;
+    },
+
+    async login(state: RequestState, userId: string, options: LoginOptions) {
+      const now = clock();
+      const previous = state.ref;
+      state.ref = newSessionId();
+      state.meta = newMeta(config, now, {
+        userId,
+        authTime: now,
+        persistent: options.persistent ?? false,
+        userAgent: state.userAgent,
+      });
+      state.newToken = "sealed at commit";
+      emit({
+        type: "login",
+        at: now,
+        ref: state.ref,
+        userId,
+        ...(previous === null ? {} : { previousRef: previous }),
+      });
+    },
+
+    async rotate(state: RequestState) {
+      if (state.meta === null) return;
+      const now = clock();
+      const previous = state.ref as string;
+      state.ref = newSessionId();
+      state.meta = { ...state.meta, issuedAt: now };
+      state.newToken = "sealed at commit";
+      emit({ type: "rotated", at: now, ref: state.ref, previousRef: previous, reason: "manual" });
+    },
+
+    async logout(state: RequestState) {
+      if (state.ref !== null) {
+        emit({
+          type: "destroyed",
+          at: clock(),
+          ref: state.ref,
+          ...(state.meta?.userId ? { userId: state.meta.userId } : {}),
+        });
+      }
+      resetState(state);
+      state.newToken = null;
+      state.ended = true;
+    },
+
+    timeouts(state: RequestState) {
+      const meta = state.meta;
+      if (meta === null) return null;
+      return {
+        idle: meta.lastSeenAt + config.idleMs,
+        absolute: meta.createdAt + config.absoluteMs,
+      };
+    },
+
+    prepare(state: RequestState): PendingCommit {
+      if (state.ended) return headersOnly(expiredCookieHeaders(config, true));
+      const now = clock();
+      let meta = state.meta;
+      if (meta === null) {
+        if (!hasDataChanges(state)) {
+          return state.clearStaleCookie
+            ? headersOnly(expiredCookieHeaders(config, false))
+            : NOTHING_TO_COMMIT;
+        }
+        state.ref = newSessionId();
+        meta = newMeta(config, now, {
+          userId: null,
+          authTime: null,
+          persistent: false,
+          userAgent: state.userAgent,
+        });
+        state.meta = meta;
+        const pending = cookieFor(state, meta, now);
+        emit({ type: "created", at: now, ref: state.ref });
+        return pending;
+      }
+      if (state.newToken === null && rotationDue(config, meta, now)) {
+        const previous = state.ref as string;
+        state.ref = newSessionId();
+        meta = { ...meta, issuedAt: now, lastSeenAt: now };
+        const pending = cookieFor(state, meta, now);
+        emit({
+          type: "rotated",
+          at: now,
+          ref: state.ref,
+          previousRef: previous,
+          reason: "periodic",
+        });
+        return pending;
+      }
+      const touched = touchDue(config, meta, now);
+      if (
+        state.newToken === null &&
+        !touched &&
+        !state.reseal &&
+        !state.persistentChanged &&
+        !hasDataChanges(state)
+      ) {
+        return NOTHING_TO_COMMIT;
+      }
+      return cookieFor(state, { ...meta, lastSeenAt: now }, now);
+    },
+  };
+}
+
+function newSessionId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+function parsePayload(plaintext: Buffer): SealedPayload | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(plaintext.toString("utf8"));
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== "object") return null;
+  const p = value as Record<string, unknown>;
+  const ok =
+    typeof p.s === "string" &&
+    Number.isFinite(p.c) &&
+    Number.isFinite(p.l) &&
+    Number.isFinite(p.i) &&
+    (p.u === null || typeof p.u === "string") &&
+    (p.a === null || Number.isFinite(p.a)) &&
+    (p.p === 0 || p.p === 1) &&
+    p.d !== null &&
+    typeof p.d === "object" &&
+    !Array.isArray(p.d);
+  return ok ? (p as unknown as SealedPayload) : null;
+}

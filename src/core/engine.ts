@@ -1,0 +1,92 @@
+import type { PendingCommit } from "./commit.ts";
+import { type ResolvedConfig, resolveConfig } from "./config.ts";
+import { cookieBackend } from "./cookie-sessions.ts";
+import { readSessionCookie, type SessionHeaders } from "./cookies.ts";
+import type { SessionsOptions } from "./options.ts";
+import { serverBackend } from "./server-sessions.ts";
+import { Session, type SessionData } from "./session.ts";
+import { freshState, type RequestState } from "./state.ts";
+
+/** What an adapter reads from a request. latchkey's core never sees a request object. */
+export interface RequestInfo {
+  /** The raw `Cookie` header. */
+  cookie?: string | null | undefined;
+  /** The `User-Agent` header, kept as session metadata for "your devices" lists. */
+  userAgent?: string | null | undefined;
+}
+
+/** The session engine `createSessions()` returns. Adapters drive it; applications mostly use `req.session`. */
+export interface Sessions<T extends object = SessionData> {
+  /** The session for a request. Never throws for hostile cookies (that is "no session" plus an event); throws `store-unavailable` when the store fails. */
+  load(request: RequestInfo): Promise<Session<T>>;
+  /** What the response needs: headers now, store writes in `persist()`. May throw `cookie-too-large`. */
+  prepare(session: Session<T>): PendingCommit;
+  /** `prepare` and `persist` in one step, for adapters that can wait before sending headers. */
+  commit(session: Session<T>): Promise<SessionHeaders | null>;
+  /** The session cookie's name. */
+  readonly cookieName: string;
+  /** Closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the session engine. Options are resolved and checked once, here: an insecure or
+ * inconsistent configuration throws a `LatchkeyError` whose message names the fix.
+ *
+ * @example
+ * ```ts
+ * import express from "express";
+ * import { createSessions } from "latchkey";
+ * import { sessionMiddleware } from "latchkey/express";
+ *
+ * const sessions = createSessions<{ cart: string[] }>({
+ *   secrets: [process.env.SESSION_SECRET!],
+ *   idleTimeout: "30m",
+ *   absoluteTimeout: "12h",
+ * });
+ * const app = express();
+ * app.use(sessionMiddleware(sessions));
+ * ```
+ */
+export function createSessions<T extends object = SessionData>(
+  options: SessionsOptions,
+): Sessions<T> {
+  const config: ResolvedConfig = resolveConfig(options);
+  const store = config.store;
+  const backend = store.kind === "server" ? serverBackend(config, store) : cookieBackend(config);
+  const states = new WeakMap<Session<T>, RequestState>();
+
+  function stateOf(session: Session<T>): RequestState {
+    const state = states.get(session);
+    if (state === undefined)
+      throw new TypeError("latchkey: this session was not loaded by these sessions");
+    return state;
+  }
+
+  return {
+    cookieName: config.cookieName,
+
+    async load(request) {
+      const state = freshState(request.userAgent ?? null);
+      const value = readSessionCookie(config, request.cookie);
+      if (value !== undefined) await backend.load(state, value);
+      const session = new Session<T>(state, backend);
+      states.set(session, state);
+      return session;
+    },
+
+    prepare(session) {
+      return backend.prepare(stateOf(session));
+    },
+
+    async commit(session) {
+      const pending = backend.prepare(stateOf(session));
+      await pending.persist();
+      return pending.headers;
+    },
+
+    async close() {
+      if (store.kind === "server") await store.close?.();
+    },
+  };
+}

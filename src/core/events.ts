@@ -1,0 +1,52 @@
+/**
+ * What latchkey reports through `onEvent`. A `ref` is a hash of the session's token id: it lets
+ * logs follow one session without ever containing a token (OWASP session cheat sheet, "Logging
+ * Sessions Life Cycle"; ASVS 5.0 16.2.5).
+ */
+export type SessionEventType =
+  | "created"
+  | "login"
+  | "rotated"
+  | "expired"
+  | "destroyed"
+  | "tampered"
+  | "unknown-id"
+  | "store-unavailable";
+
+export type TamperReason =
+  | "malformed"
+  | "bad-mac"
+  | "bad-secret"
+  | "unknown-key"
+  | "does-not-open"
+  | "bad-payload";
+
+export interface SessionEvent {
+  type: SessionEventType;
+  /** Milliseconds since the epoch, from the configured clock. */
+  at: number;
+  ref?: string;
+  /** The ref this one replaced (login, rotated). */
+  previousRef?: string;
+  userId?: string;
+  /** expired: "idle" | "absolute"; rotated: "periodic" | "manual"; tampered: a TamperReason; store-unavailable: the operation. */
+  reason?: string;
+}
+
+export type EventSink = (event: SessionEvent) => void;
+
+/** Wraps the user's handler: a throwing logger must not turn a request into an error. */
+export function eventSink(onEvent: ((event: SessionEvent) => void) | undefined): EventSink {
+  if (onEvent === undefined) return () => {};
+  return (event) => {
+    try {
+      onEvent(event);
+    } catch (error) {
+      process.emitWarning(
+        `latchkey: onEvent threw while handling a "${event.type}" event: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+  };
+}

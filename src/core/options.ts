@@ -1,0 +1,63 @@
+import type { Store } from "../stores/types.ts";
+import type { Duration } from "./duration.ts";
+import type { SessionEvent } from "./events.ts";
+import type { TimeoutPreset } from "./presets.ts";
+
+/** The marker `cookieStore()` returns: sessions sealed into the cookie itself, no server storage. */
+export interface CookieStore {
+  readonly kind: "cookie";
+}
+
+export type SameSite = "lax" | "strict" | "none";
+
+export interface CookieOptions {
+  /** Default `"__Host-session"`: host-only, `Secure`, `Path=/` enforced by the browser. */
+  name?: string;
+  /** Default `true`, also on http://localhost (browsers accept Secure cookies there). */
+  secure?: boolean;
+  /** Default `"lax"`. `"none"` requires `secure`. */
+  sameSite?: SameSite;
+  /** Default `"/"`. */
+  path?: string;
+  /** Default: none (host-only). Setting one shares the cookie with every subdomain. */
+  domain?: string;
+  /** CHIPS partitioned cookie; requires `secure`. Default `false`. */
+  partitioned?: boolean;
+}
+
+export interface SessionsOptions {
+  /**
+   * At least one secret of ≥ 32 bytes. The first seals and signs; the others only open and
+   * verify, so a secret can be rotated without logging anybody out.
+   */
+  secrets: string | readonly string[];
+  /** Where sessions live. Default: `memoryStore()` outside production; required in production. */
+  store?: Store | CookieStore;
+  /** A timeout preset (default `"nist-aal2"`: 24 h absolute, 1 h idle); the two options below override it. */
+  preset?: TimeoutPreset;
+  /** Inactivity limit: the session ends when no request touched it for this long. */
+  idleTimeout?: Duration;
+  /** Lifetime limit from login (or creation), whatever the activity. At most 400 days. */
+  absoluteTimeout?: Duration;
+  /**
+   * How stale the recorded last-activity time may get before a request writes it again.
+   * Default: a tenth of the idle timeout, at most one minute. Requests in between write nothing.
+   */
+  touchInterval?: Duration;
+  /** Periodic token rotation. Default: off. */
+  rotateEvery?: Duration;
+  /** How long a periodically rotated token keeps working, for requests already in flight. Default 30 s. */
+  rotationGrace?: Duration;
+  cookie?: CookieOptions;
+  /**
+   * `Clear-Site-Data` on logout. Default `['"cookies"']`; `false` sends none. Note that browsers
+   * clear cookies for the whole registrable domain (`example.com` and its subdomains).
+   */
+  clearSiteData?: false | readonly string[];
+  /** Security events: created, login, rotated, expired, destroyed, tampered, unknown-id, … */
+  onEvent?: (event: SessionEvent) => void;
+  /** Production rules apply (e.g. `secure: false` is refused). Default: `NODE_ENV === "production"`. */
+  production?: boolean;
+  /** The clock, in milliseconds since the epoch. For tests. */
+  now?: () => number;
+}

@@ -1,0 +1,184 @@
+import { LatchkeyError } from "./errors.ts";
+import { decodedValue, type RequestState } from "./state.ts";
+
+/**
+ * The shape of session data. Augment it to type `req.session` everywhere:
+ *
+ * @example
+ * ```ts
+ * declare module "latchkey" {
+ *   interface SessionData { cart: string[]; theme: "light" | "dark" }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: declared empty so applications can augment it.
+export interface SessionData {}
+
+/** What a Session asks of the engine; implemented once per mode (server store, sealed cookie). */
+export interface SessionLifecycle {
+  login(state: RequestState, userId: string, options: LoginOptions): Promise<void>;
+  logout(state: RequestState): Promise<void>;
+  rotate(state: RequestState): Promise<void>;
+  timeouts(state: RequestState): { idle: number; absolute: number } | null;
+}
+
+export interface LoginOptions {
+  /** "Remember me": the cookie outlives the browser session, up to the absolute timeout. */
+  persistent?: boolean;
+}
+
+/**
+ * One request's session: `req.session` in every adapter.
+ *
+ * Values are JSON: `set` stores a copy of what JSON can represent; objects changed in place after
+ * `get` are noticed and saved too. A request that changes nothing writes nothing and sends no cookie.
+ */
+export class Session<T extends object = SessionData> {
+  readonly #state: RequestState;
+  readonly #lifecycle: SessionLifecycle;
+
+  /** @internal Created by the engine; applications receive it from an adapter. */
+  constructor(state: RequestState, lifecycle: SessionLifecycle) {
+    this.#state = state;
+    this.#lifecycle = lifecycle;
+  }
+
+  /** The value stored under `key`, or `undefined`. */
+  get<K extends keyof T & string>(key: K): T[K] | undefined {
+    const state = this.#state;
+    const value = decodedValue(state, key);
+    // Remember how an object looked when handed out, so in-place changes (push, assignment) are saved.
+    if (
+      value !== null &&
+      typeof value === "object" &&
+      !state.changed.has(key) &&
+      !state.snapshots?.has(key)
+    ) {
+      state.snapshots ??= new Map();
+      state.snapshots.set(key, JSON.stringify(value));
+    }
+    return value as T[K] | undefined;
+  }
+
+  /** Stores `value` (anything JSON can represent) under `key`. */
+  set<K extends keyof T & string>(key: K, value: T[K]): void {
+    this.#assertOpen();
+    const kind = typeof value;
+    if (value === undefined || kind === "function" || kind === "symbol" || kind === "bigint") {
+      throw new LatchkeyError(
+        "session-value-invalid",
+        `session.set(${JSON.stringify(key)}, …): the value must be JSON (got ${kind}); use session.delete() to remove a key.`,
+      );
+    }
+    const state = this.#state;
+    state.values[key] = value;
+    state.changed.add(key);
+    state.deleted.delete(key);
+  }
+
+  /** Removes `key`. */
+  delete<K extends keyof T & string>(key: K): void {
+    this.#assertOpen();
+    const state = this.#state;
+    delete state.values[key];
+    state.changed.delete(key);
+    state.snapshots?.delete(key);
+    state.deleted.add(key);
+  }
+
+  has<K extends keyof T & string>(key: K): boolean {
+    return decodedValue(this.#state, key) !== undefined;
+  }
+
+  /** True when the request came without a valid session. */
+  get isNew(): boolean {
+    return this.#state.meta === null;
+  }
+
+  /** The logged-in user, or null. */
+  get userId(): string | null {
+    return this.#state.meta?.userId ?? null;
+  }
+
+  /** When the user last authenticated (ms since the epoch), or null. */
+  get authTime(): number | null {
+    return this.#state.meta?.authTime ?? null;
+  }
+
+  /** When the session began (ms since the epoch), or null for an unsaved one. */
+  get createdAt(): number | null {
+    return this.#state.meta?.createdAt ?? null;
+  }
+
+  /** When the session ends at the latest if there is no more activity (ms since the epoch), or null. */
+  get expiresAt(): number | null {
+    const t = this.#lifecycle.timeouts(this.#state);
+    return t === null ? null : Math.min(t.idle, t.absolute);
+  }
+
+  /** When the session ends whatever the activity (ms since the epoch), or null. */
+  get absoluteExpiresAt(): number | null {
+    return this.#lifecycle.timeouts(this.#state)?.absolute ?? null;
+  }
+
+  /** "Remember me": when true the cookie carries Max-Age (up to the absolute timeout). */
+  get persistent(): boolean {
+    return this.#state.meta?.persistent ?? false;
+  }
+
+  set persistent(value: boolean) {
+    this.#assertOpen();
+    const meta = this.#state.meta;
+    if (meta === null) {
+      throw new LatchkeyError(
+        "session-ended",
+        "session.persistent can only be set on a saved session; pass { persistent: true } to login() instead.",
+      );
+    }
+    if (meta.persistent !== value) {
+      meta.persistent = value;
+      this.#state.persistentChanged = true;
+    }
+  }
+
+  /** A reference to this session (a hash, never the token), as listed by `sessions.listSessions()`. */
+  get ref(): string | null {
+    return this.#state.ref;
+  }
+
+  /**
+   * Authenticates the session as `userId`: a new token is issued, the old one is destroyed at
+   * once (session fixation, ASVS 5.0 7.2.4), the auth time is recorded and the absolute timeout
+   * starts again. Values already in the session are kept.
+   */
+  login(userId: string, options: LoginOptions = {}): Promise<void> {
+    this.#assertOpen();
+    if (typeof userId !== "string" || userId.length === 0) {
+      return Promise.reject(
+        new LatchkeyError("config-invalid", "session.login(userId) needs a non-empty string."),
+      );
+    }
+    return this.#lifecycle.login(this.#state, userId, options);
+  }
+
+  /** Ends the session: deleted from the store, cookie expired, `Clear-Site-Data` sent. */
+  logout(): Promise<void> {
+    if (this.#state.ended) return Promise.resolve();
+    return this.#lifecycle.logout(this.#state);
+  }
+
+  /** Issues a new token now and destroys the old one (e.g. after a privilege change). */
+  rotate(): Promise<void> {
+    this.#assertOpen();
+    return this.#lifecycle.rotate(this.#state);
+  }
+
+  #assertOpen(): void {
+    if (this.#state.ended) {
+      throw new LatchkeyError(
+        "session-ended",
+        "This session was logged out earlier in the request; changes would be lost. Redirect, then start a new session.",
+      );
+    }
+  }
+}

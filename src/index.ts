@@ -1,0 +1,22 @@
+/**
+ * latchkey: secure sessions for TypeScript web apps.
+ *
+ * @example
+ * ```ts
+ * import { createSessions } from "latchkey";
+ * import { sessionMiddleware } from "latchkey/express";
+ * const sessions = createSessions({ secrets: [process.env.SESSION_SECRET!] });
+ * app.use(sessionMiddleware(sessions));
+ * ```
+ * @module
+ */
+export type { PendingCommit } from "./core/commit.ts";
+export type { SessionHeaders } from "./core/cookies.ts";
+export type { Duration } from "./core/duration.ts";
+export { createSessions, type RequestInfo, type Sessions } from "./core/engine.ts";
+export { isLatchkeyError, LatchkeyError, type LatchkeyErrorCode } from "./core/errors.ts";
+export type { SessionEvent, SessionEventType, TamperReason } from "./core/events.ts";
+export type { CookieOptions, CookieStore, SameSite, SessionsOptions } from "./core/options.ts";
+export { TIMEOUT_PRESETS, type TimeoutPreset } from "./core/presets.ts";
+export { type LoginOptions, Session, type SessionData } from "./core/session.ts";
+export type { SessionChange, SessionMeta, Store, StoredSession } from "./stores/types.ts";

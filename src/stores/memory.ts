@@ -1,0 +1,75 @@
+import type { SessionChange, Store, StoredSession } from "./types.ts";
+
+export interface MemoryStoreOptions {
+  /** Most sessions kept at once; beyond it the least recently used one is dropped. Default 10 000. */
+  maxSessions?: number;
+}
+
+/**
+ * Sessions in this process's memory: bounded, least-recently-used eviction, expired entries
+ * swept as new ones arrive.
+ *
+ * Single-process only: a restart logs everybody out and a second process sees none of these
+ * sessions. Use it for development, tests and single-instance apps; use sqliteStore() for one
+ * machine and redisStore() / postgresStore() for several.
+ *
+ * @example
+ * ```ts
+ * import { createSessions } from "latchkey";
+ * import { memoryStore } from "latchkey/stores/memory";
+ * const sessions = createSessions({ secrets: [process.env.SESSION_SECRET!], store: memoryStore({ maxSessions: 50_000 }) });
+ * ```
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): Store {
+  const max = options.maxSessions ?? 10_000;
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw new RangeError("memoryStore: maxSessions must be a positive integer");
+  }
+  // A Map iterates in insertion order; re-inserting on use keeps the least recently used first.
+  const entries = new Map<string, StoredSession>();
+
+  function sweep(now: number): void {
+    // Expired entries gather at the front (least recently used); stop at the first live one.
+    for (const [ref, entry] of entries) {
+      if (entry.meta.expiresAt > now) break;
+      entries.delete(ref);
+    }
+    while (entries.size >= max) {
+      const oldest = entries.keys().next().value as string;
+      entries.delete(oldest);
+    }
+  }
+
+  return {
+    kind: "server",
+    async get(ref) {
+      const entry = entries.get(ref);
+      if (entry === undefined) return null;
+      entries.delete(ref);
+      entries.set(ref, entry);
+      // Copies: a caller that mutates what it got must not change the stored session.
+      return { secretHash: entry.secretHash, meta: { ...entry.meta }, data: { ...entry.data } };
+    },
+    async create(ref, session) {
+      sweep(Date.now());
+      entries.set(ref, {
+        secretHash: session.secretHash,
+        meta: { ...session.meta },
+        data: Object.assign(Object.create(null), session.data),
+      });
+    },
+    async update(ref, change: SessionChange) {
+      const entry = entries.get(ref);
+      if (entry === undefined) return;
+      if (change.meta) Object.assign(entry.meta, change.meta);
+      if (change.set) Object.assign(entry.data, change.set);
+      if (change.delete) for (const key of change.delete) delete entry.data[key];
+    },
+    async delete(ref) {
+      entries.delete(ref);
+    },
+    async close() {
+      entries.clear();
+    },
+  };
+}
