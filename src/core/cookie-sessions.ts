@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { SessionKey } from "../crypto/keys.ts";
 import { open, seal } from "../crypto/seal.ts";
 import type { SessionMeta } from "../stores/types.ts";
@@ -69,7 +68,7 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
 
   function sealState(state: RequestState, meta: SessionMeta): string {
     const payload: SealedPayload = {
-      s: state.ref as string,
+      s: meta.sid,
       c: meta.createdAt,
       l: meta.lastSeenAt,
       i: meta.issuedAt,
@@ -108,6 +107,7 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
       }
       const { payload, key } = opened;
       const meta: SessionMeta = {
+        sid: payload.s,
         createdAt: payload.c,
         lastSeenAt: payload.l,
         issuedAt: payload.i,
@@ -141,13 +141,13 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
     async login(state: RequestState, userId: string, options: LoginOptions) {
       const now = clock();
       const previous = state.ref;
-      state.ref = newSessionId();
       state.meta = newMeta(config, now, {
         userId,
         authTime: now,
         persistent: options.persistent ?? false,
         userAgent: state.userAgent,
       });
+      state.ref = state.meta.sid;
       state.newToken = "sealed at commit";
       emit({
         type: "login",
@@ -161,11 +161,10 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
     async rotate(state: RequestState) {
       if (state.meta === null) return;
       const now = clock();
-      const previous = state.ref as string;
-      state.ref = newSessionId();
+      // The seal is new on every write anyway; rotation restarts the rotation clock and says so.
       state.meta = { ...state.meta, issuedAt: now };
       state.newToken = "sealed at commit";
-      emit({ type: "rotated", at: now, ref: state.ref, previousRef: previous, reason: "manual" });
+      emit({ type: "rotated", at: now, ref: state.ref as string, reason: "manual" });
     },
 
     async logout(state: RequestState) {
@@ -201,7 +200,6 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
             ? headersOnly(expiredCookieHeaders(config, false))
             : NOTHING_TO_COMMIT;
         }
-        state.ref = newSessionId();
         meta = newMeta(config, now, {
           userId: null,
           authTime: null,
@@ -209,22 +207,15 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
           userAgent: state.userAgent,
         });
         state.meta = meta;
+        state.ref = meta.sid;
         const pending = cookieFor(state, meta, now);
         emit({ type: "created", at: now, ref: state.ref });
         return pending;
       }
       if (state.newToken === null && rotationDue(config, meta, now)) {
-        const previous = state.ref as string;
-        state.ref = newSessionId();
         meta = { ...meta, issuedAt: now, lastSeenAt: now };
         const pending = cookieFor(state, meta, now);
-        emit({
-          type: "rotated",
-          at: now,
-          ref: state.ref,
-          previousRef: previous,
-          reason: "periodic",
-        });
+        emit({ type: "rotated", at: now, ref: meta.sid, reason: "periodic" });
         return pending;
       }
       const touched = touchDue(config, meta, now);
@@ -242,9 +233,6 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
   };
 }
 
-function newSessionId(): string {
-  return randomBytes(16).toString("base64url");
-}
 
 function parsePayload(plaintext: Buffer): SealedPayload | null {
   let value: unknown;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { SessionMeta } from "../stores/types.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { LatchkeyError } from "./errors.ts";
@@ -54,6 +55,7 @@ export function newMeta(
   },
 ): SessionMeta {
   const meta: SessionMeta = {
+    sid: newSessionId(),
     createdAt: now,
     lastSeenAt: now,
     issuedAt: now,
@@ -82,4 +84,9 @@ export async function storeCall<R>(
       cause: error,
     });
   }
+}
+
+/** A random, stable session id (not a credential): see `SessionMeta.sid`. */
+export function newSessionId(): string {
+  return randomBytes(16).toString("base64url");
 }

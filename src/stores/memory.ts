@@ -1,4 +1,4 @@
-import type { SessionChange, Store, StoredSession } from "./types.ts";
+import type { SessionChange, SessionSummary, Store, StoredSession } from "./types.ts";
 
 export interface MemoryStoreOptions {
   /** Most sessions kept at once; beyond it the least recently used one is dropped. Default 10 000. */
@@ -27,6 +27,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   }
   // A Map iterates in insertion order; re-inserting on use keeps the least recently used first.
   const entries = new Map<string, StoredSession>();
+  const marks = new Map<string, { at: number; until: number }>();
 
   function sweep(now: number): void {
     // Expired entries gather at the front (least recently used); stop at the first live one.
@@ -68,8 +69,42 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async delete(ref) {
       entries.delete(ref);
     },
+    async listByUser(userId) {
+      const found: SessionSummary[] = [];
+      for (const [ref, entry] of entries) {
+        if (entry.meta.userId === userId && entry.meta.successor === null) {
+          found.push({ ref, meta: { ...entry.meta } });
+        }
+      }
+      return found;
+    },
+    async deleteByUser(userId) {
+      let removed = 0;
+      for (const [ref, entry] of entries) {
+        if (entry.meta.userId === userId) {
+          entries.delete(ref);
+          removed++;
+        }
+      }
+      return removed;
+    },
+    async deleteAll() {
+      entries.clear();
+    },
+    async markRevoked(key, at, until) {
+      const now = Date.now();
+      for (const [k, mark] of marks) if (mark.until <= now) marks.delete(k);
+      const previous = marks.get(key);
+      marks.set(key, { at: Math.max(at, previous?.at ?? 0), until: Math.max(until, previous?.until ?? 0) });
+    },
+    async revokedSince(keys) {
+      let latest = 0;
+      for (const key of keys) latest = Math.max(latest, marks.get(key)?.at ?? 0);
+      return latest;
+    },
     async close() {
       entries.clear();
+      marks.clear();
     },
   };
 }

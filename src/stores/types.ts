@@ -4,9 +4,16 @@
  *
  * Keys (`ref`) are hashes of token ids, never tokens. Values are kept per key as JSON text, so a
  * store can apply a request's change set key by key (`update`) instead of overwriting the whole
- * record: two concurrent requests that change different keys both persist.
+ * record: two concurrent requests that change different keys both persist. A store must return
+ * each value's text exactly as it was given (no re-formatting, e.g. PostgreSQL `json`, not
+ * `jsonb`): the engine compares texts to notice in-place changes.
  */
 export interface SessionMeta {
+  /**
+   * A random, stable id for the session (not a credential): kept through periodic rotation,
+   * replaced at login and reauthentication. CSRF tokens are bound to it.
+   */
+  sid: string;
   /** When the session began (login resets it); the absolute timeout counts from here. */
   createdAt: number;
   /** Last recorded activity; the idle timeout counts from here. Written at most once per touch interval. */
@@ -42,6 +49,12 @@ export interface SessionChange {
   delete?: readonly string[];
 }
 
+/** One entry of `listByUser`. */
+export interface SessionSummary {
+  ref: string;
+  meta: SessionMeta;
+}
+
 export interface Store {
   /** Tells the engine this is a server-side store (and not the sealed-cookie marker). */
   readonly kind: "server";
@@ -53,6 +66,23 @@ export interface Store {
   update(ref: string, change: SessionChange): Promise<void>;
   /** Removes an entry; removing a missing one is not an error. */
   delete(ref: string): Promise<void>;
+  /**
+   * The user's sessions (entries whose `meta.userId` is `userId`), excluding rotated-away tokens
+   * (`meta.successor` set). May include entries past `expiresAt`; the engine filters them.
+   */
+  listByUser(userId: string): Promise<SessionSummary[]>;
+  /** Removes every entry of the user, rotated-away tokens included. Returns how many were removed. */
+  deleteByUser(userId: string): Promise<number>;
+  /** Removes every session in this store (incident response: "log everybody out"). */
+  deleteAll(): Promise<void>;
+  /**
+   * Revocation marks for sealed cookie sessions, which have no server entry to delete. `mark`
+   * records that everything under `key` issued before `at` is revoked, remembered until `until`
+   * (then it may be forgotten). Keys: `"*"` (everybody), `"u:<userId>"`, `"s:<sid>"`.
+   */
+  markRevoked(key: string, at: number, until: number): Promise<void>;
+  /** The latest mark among `keys` (0 when none), in one round trip. */
+  revokedSince(keys: readonly string[]): Promise<number>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }

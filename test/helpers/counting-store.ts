@@ -33,6 +33,11 @@ export function countingStore(inner: Store): {
       calls.delete++;
       return inner.delete(ref);
     },
+    listByUser: (userId) => inner.listByUser(userId),
+    deleteByUser: (userId) => inner.deleteByUser(userId),
+    deleteAll: () => inner.deleteAll(),
+    markRevoked: (key, at, until) => inner.markRevoked(key, at, until),
+    revokedSince: (keys) => inner.revokedSince(keys),
     close: () => inner.close?.() ?? Promise.resolve(),
   };
   return {
@@ -48,5 +53,16 @@ export function countingStore(inner: Store): {
 /** A store whose every call fails, as when the database is down. */
 export function brokenStore(): Store {
   const down = () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6379"));
-  return { kind: "server", get: down, create: down, update: down, delete: down };
+  return {
+    kind: "server",
+    get: down,
+    create: down,
+    update: down,
+    delete: down,
+    listByUser: down,
+    deleteByUser: down,
+    deleteAll: down,
+    markRevoked: down,
+    revokedSince: down,
+  };
 }
