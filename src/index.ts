@@ -18,5 +18,6 @@ export { isLatchkeyError, LatchkeyError, type LatchkeyErrorCode } from "./core/e
 export type { SessionEvent, SessionEventType, TamperReason } from "./core/events.ts";
 export type { CookieOptions, CookieStore, SameSite, SessionsOptions } from "./core/options.ts";
 export { TIMEOUT_PRESETS, type TimeoutPreset } from "./core/presets.ts";
+export type { SessionInfo } from "./core/revocation.ts";
 export { type LoginOptions, Session, type SessionData } from "./core/session.ts";
 export type { SessionChange, SessionMeta, Store, StoredSession } from "./stores/types.ts";

@@ -24,6 +24,12 @@ export interface ResolvedConfig {
   readonly cookieAttributes: Readonly<SerializeOptions>;
   /** `Clear-Site-Data` header value for logout, or null. */
   readonly clearSiteData: string | null;
+  /** null: no limit. */
+  readonly maxSessions: {
+    readonly limit: number;
+    readonly policy: "evict-oldest" | "refuse";
+  } | null;
+  readonly userAgentBinding: "off" | "event" | "end";
   readonly emit: EventSink;
   readonly now: () => number;
 }
@@ -45,13 +51,22 @@ export function resolveConfig(options: SessionsOptions): ResolvedConfig {
   const keys = deriveKeyRing(checkSecrets(options.secrets));
   const timeouts = resolveTimeouts(options);
   const cookie = resolveCookie(options, production);
+  const store = resolveStore(options.store, production);
+  if (options.maxSessionsPerUser !== undefined && store.kind === "cookie") {
+    throw new LatchkeyError(
+      "config-invalid",
+      "maxSessionsPerUser needs a server store (sealed cookie sessions cannot be counted); use sqliteStore(), redisStore() or postgresStore().",
+    );
+  }
   return {
-    store: resolveStore(options.store, production),
+    store,
     keys,
     ...timeouts,
     cookieName: cookie.name,
     cookieAttributes: cookie.attributes,
     clearSiteData: resolveClearSiteData(options.clearSiteData),
+    maxSessions: resolveMaxSessions(options.maxSessionsPerUser),
+    userAgentBinding: resolveUserAgentBinding(options.userAgentBinding),
     emit: eventSink(options.onEvent),
     now: options.now ?? Date.now,
   };
@@ -247,7 +262,47 @@ function resolveStore(store: SessionsOptions["store"], production: boolean): Sto
       "`store` must come from a latchkey store factory (memoryStore(), cookieStore(), sqliteStore(), …).",
     );
   }
+  if (
+    store.kind === "cookie" &&
+    store.revocation !== undefined &&
+    store.revocation?.kind !== "server"
+  ) {
+    throw new LatchkeyError(
+      "config-invalid",
+      "cookieStore({ revocation }) needs a server store, e.g. redisStore().",
+    );
+  }
   return store;
+}
+
+function resolveMaxSessions(
+  value: SessionsOptions["maxSessionsPerUser"],
+): ResolvedConfig["maxSessions"] {
+  if (value === undefined) return null;
+  const { limit, policy = "evict-oldest" } = typeof value === "number" ? { limit: value } : value;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new LatchkeyError(
+      "config-invalid",
+      "maxSessionsPerUser must be a whole number of 1 or more.",
+    );
+  }
+  if (policy !== "evict-oldest" && policy !== "refuse") {
+    throw new LatchkeyError(
+      "config-invalid",
+      'maxSessionsPerUser.policy must be "evict-oldest" or "refuse".',
+    );
+  }
+  return { limit, policy };
+}
+
+function resolveUserAgentBinding(
+  value: SessionsOptions["userAgentBinding"],
+): ResolvedConfig["userAgentBinding"] {
+  if (value === undefined) return "event";
+  if (value !== "off" && value !== "event" && value !== "end") {
+    throw new LatchkeyError("config-invalid", 'userAgentBinding must be "off", "event" or "end".');
+  }
+  return value;
 }
 
 function resolveClearSiteData(value: SessionsOptions["clearSiteData"]): string | null {

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import type { SessionKey } from "../crypto/keys.ts";
 import { open, seal } from "../crypto/seal.ts";
-import type { SessionMeta } from "../stores/types.ts";
+import type { SessionMeta, Store } from "../stores/types.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, MAX_COOKIE_BYTES, sessionCookieHeaders } from "./cookies.ts";
@@ -10,6 +11,7 @@ import {
   expiryReason,
   newMeta,
   rotationDue,
+  storeCall,
   storeDeadline,
   touchDue,
 } from "./lifecycle.ts";
@@ -32,6 +34,7 @@ interface SealedPayload {
   u: string | null; // userId
   a: number | null; // authTime
   p: 0 | 1; // persistent
+  h?: string; // short hash of the User-Agent the session was created with
   d: Record<string, unknown>; // values
 }
 
@@ -40,8 +43,50 @@ export interface CookieBackend extends SessionLifecycle {
   prepare(state: RequestState): PendingCommit;
 }
 
-export function cookieBackend(config: ResolvedConfig): CookieBackend {
+export function cookieBackend(
+  config: ResolvedConfig,
+  revocation: Store | undefined,
+): CookieBackend {
   const { emit, now: clock, keys } = config;
+
+  /** Records that a sealed session is dead, when there is a store to remember it. */
+  async function markRevoked(key: string, now: number): Promise<void> {
+    if (revocation === undefined) return;
+    await storeCall(config, "markRevoked", () =>
+      revocation.markRevoked(key, now, now + config.absoluteMs),
+    );
+  }
+
+  async function isRevoked(payload: SealedPayload): Promise<boolean> {
+    if (revocation === undefined) return false;
+    const marks =
+      payload.u === null ? ["*", `s:${payload.s}`] : ["*", `s:${payload.s}`, `u:${payload.u}`];
+    const since = await storeCall(config, "revokedSince", () => revocation.revokedSince(marks));
+    return payload.i < since;
+  }
+
+  async function login(state: RequestState, userId: string, persistent: boolean, reason?: string) {
+    const now = clock();
+    const previous = state.ref;
+    // Without a server entry to delete, the pre-login seal is retired by a revocation mark.
+    if (previous !== null) await markRevoked(`s:${previous}`, now);
+    state.meta = newMeta(config, now, {
+      userId,
+      authTime: now,
+      persistent,
+      userAgent: state.userAgent,
+    });
+    state.ref = state.meta.sid;
+    state.newToken = "sealed at commit";
+    emit({
+      type: "login",
+      at: now,
+      ref: state.ref,
+      userId,
+      ...(previous === null ? {} : { previousRef: previous }),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
   const aadFor = (keyId: string) => Buffer.from(`latchkey:${FORMAT}:${config.cookieName}:${keyId}`);
   const primaryAad = aadFor(keys.primary.id);
 
@@ -75,6 +120,7 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
       u: meta.userId,
       a: meta.authTime,
       p: meta.persistent ? 1 : 0,
+      ...(meta.userAgent === null ? {} : { h: userAgentHash(meta.userAgent) }),
       d: allValues(state),
     };
     const sealed = `${FORMAT}.${keys.primary.id}.${seal(keys.primary.sealKey, primaryAad, Buffer.from(JSON.stringify(payload)))}`;
@@ -119,17 +165,36 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
         successor: null,
       };
       meta.expiresAt = storeDeadline(config, meta);
+      const user = meta.userId === null ? {} : { userId: meta.userId };
       const expired = expiryReason(config, meta, now);
       if (expired !== null) {
-        emit({
-          type: "expired",
-          at: now,
-          ref: payload.s,
-          reason: expired,
-          ...(meta.userId === null ? {} : { userId: meta.userId }),
-        });
+        emit({ type: "expired", at: now, ref: payload.s, reason: expired, ...user });
         state.clearStaleCookie = true;
         return;
+      }
+      if (await isRevoked(payload)) {
+        emit({ type: "unknown-id", at: now, ref: payload.s, reason: "revoked", ...user });
+        state.clearStaleCookie = true;
+        return;
+      }
+      if (
+        config.userAgentBinding !== "off" &&
+        payload.h !== undefined &&
+        payload.h !== userAgentHash(state.userAgent ?? "")
+      ) {
+        emit({ type: "user-agent-changed", at: now, ref: payload.s, ...user });
+        if (config.userAgentBinding === "end") {
+          await markRevoked(`s:${payload.s}`, now);
+          emit({
+            type: "destroyed",
+            at: now,
+            ref: payload.s,
+            reason: "user-agent-changed",
+            ...user,
+          });
+          state.clearStaleCookie = true;
+          return;
+        }
       }
       state.ref = payload.s;
       state.meta = meta;
@@ -138,25 +203,15 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
       state.reseal = key !== keys.primary;
     },
 
-    async login(state: RequestState, userId: string, options: LoginOptions) {
-      const now = clock();
-      const previous = state.ref;
-      state.meta = newMeta(config, now, {
-        userId,
-        authTime: now,
-        persistent: options.persistent ?? false,
-        userAgent: state.userAgent,
-      });
-      state.ref = state.meta.sid;
-      state.newToken = "sealed at commit";
-      emit({
-        type: "login",
-        at: now,
-        ref: state.ref,
-        userId,
-        ...(previous === null ? {} : { previousRef: previous }),
-      });
+    login: (state: RequestState, userId: string, options: LoginOptions) =>
+      login(state, userId, options.persistent ?? false),
+
+    reauthenticate: (state: RequestState) => {
+      const meta = state.meta as SessionMeta;
+      return login(state, meta.userId as string, meta.persistent, "reauthenticate");
     },
+
+    now: clock,
 
     async rotate(state: RequestState) {
       if (state.meta === null) return;
@@ -169,6 +224,7 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
 
     async logout(state: RequestState) {
       if (state.ref !== null) {
+        await markRevoked(`s:${state.ref}`, clock());
         emit({
           type: "destroyed",
           at: clock(),
@@ -233,7 +289,6 @@ export function cookieBackend(config: ResolvedConfig): CookieBackend {
   };
 }
 
-
 function parsePayload(plaintext: Buffer): SealedPayload | null {
   let value: unknown;
   try {
@@ -251,8 +306,13 @@ function parsePayload(plaintext: Buffer): SealedPayload | null {
     (p.u === null || typeof p.u === "string") &&
     (p.a === null || Number.isFinite(p.a)) &&
     (p.p === 0 || p.p === 1) &&
+    (p.h === undefined || typeof p.h === "string") &&
     p.d !== null &&
     typeof p.d === "object" &&
     !Array.isArray(p.d);
   return ok ? (p as unknown as SealedPayload) : null;
+}
+
+function userAgentHash(userAgent: string): string {
+  return createHash("sha256").update(userAgent).digest().subarray(0, 6).toString("base64url");
 }

@@ -2,7 +2,9 @@ import type { PendingCommit } from "./commit.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
 import { cookieBackend } from "./cookie-sessions.ts";
 import { readSessionCookie, type SessionHeaders } from "./cookies.ts";
+import type { SessionEvent } from "./events.ts";
 import type { SessionsOptions } from "./options.ts";
+import { cookieRevocation, type SessionInfo, serverRevocation } from "./revocation.ts";
 import { serverBackend } from "./server-sessions.ts";
 import { Session, type SessionData } from "./session.ts";
 import { freshState, type RequestState } from "./state.ts";
@@ -23,6 +25,18 @@ export interface Sessions<T extends object = SessionData> {
   prepare(session: Session<T>): PendingCommit;
   /** `prepare` and `persist` in one step, for adapters that can wait before sending headers. */
   commit(session: Session<T>): Promise<SessionHeaders | null>;
+  /** The user's live sessions, newest activity first; `current` marks the asking session. Server stores only. */
+  listSessions(userId: string, current?: Session<T>): Promise<SessionInfo[]>;
+  /** Ends one session by its reference (from `listSessions`). Resolves false if there was none. */
+  revoke(ref: string): Promise<boolean>;
+  /** Ends every session of a user (account disabled, password reset: ASVS 5.0 7.4.2). */
+  revokeUser(userId: string): Promise<number>;
+  /** Ends every session of the session's user except this one (ASVS 5.0 7.4.3). */
+  revokeOthers(session: Session<T>): Promise<number>;
+  /** Ends every session of every user: incident response. */
+  revokeAll(): Promise<void>;
+  /** Reports an event through `onEvent` (adapters use it, e.g. for CSRF refusals). */
+  emit(event: SessionEvent): void;
   /** The session cookie's name. */
   readonly cookieName: string;
   /** Closes the store. */
@@ -53,7 +67,14 @@ export function createSessions<T extends object = SessionData>(
 ): Sessions<T> {
   const config: ResolvedConfig = resolveConfig(options);
   const store = config.store;
-  const backend = store.kind === "server" ? serverBackend(config, store) : cookieBackend(config);
+  const backend =
+    store.kind === "server"
+      ? serverBackend(config, store)
+      : cookieBackend(config, store.revocation);
+  const revocation =
+    store.kind === "server"
+      ? serverRevocation(config, store)
+      : cookieRevocation(config, store.revocation);
   const states = new WeakMap<Session<T>, RequestState>();
 
   function stateOf(session: Session<T>): RequestState {
@@ -84,6 +105,14 @@ export function createSessions<T extends object = SessionData>(
       await pending.persist();
       return pending.headers;
     },
+
+    listSessions: (userId, current) =>
+      revocation.listSessions(userId, current === undefined ? undefined : stateOf(current)),
+    revoke: (ref) => revocation.revoke(ref),
+    revokeUser: (userId) => revocation.revokeUser(userId),
+    revokeOthers: (session) => revocation.revokeOthers(stateOf(session)),
+    revokeAll: () => revocation.revokeAll(),
+    emit: config.emit,
 
     async close() {
       if (store.kind === "server") await store.close?.();

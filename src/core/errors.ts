@@ -21,6 +21,9 @@ export type LatchkeyErrorCode =
   | "preset-unknown"
   // runtime
   | "cookie-too-large"
+  | "session-limit"
+  | "not-authenticated"
+  | "not-supported"
   | "session-ended"
   | "session-value-invalid"
   | "store-unavailable";

@@ -11,6 +11,9 @@ export type SessionEventType =
   | "destroyed"
   | "tampered"
   | "unknown-id"
+  | "revoked"
+  | "user-agent-changed"
+  | "csrf-refused"
   | "store-unavailable";
 
 export type TamperReason =
@@ -29,7 +32,11 @@ export interface SessionEvent {
   /** The ref this one replaced (login, rotated). */
   previousRef?: string;
   userId?: string;
-  /** expired: "idle" | "absolute"; rotated: "periodic" | "manual"; tampered: a TamperReason; store-unavailable: the operation. */
+  /**
+   * expired: "idle" | "absolute"; rotated: "periodic" | "manual"; login: "reauthenticate" for step-up;
+   * revoked: "user" | "others" | "all" | "ref" | "session-limit"; tampered: a TamperReason;
+   * csrf-refused: why; store-unavailable: the operation.
+   */
   reason?: string;
 }
 

@@ -6,6 +6,8 @@ import type { TimeoutPreset } from "./presets.ts";
 /** The marker `cookieStore()` returns: sessions sealed into the cookie itself, no server storage. */
 export interface CookieStore {
   readonly kind: "cookie";
+  /** A server store that keeps revocation marks, so sealed sessions can be revoked (one lookup per request). */
+  readonly revocation?: Store | undefined;
 }
 
 export type SameSite = "lax" | "strict" | "none";
@@ -49,6 +51,18 @@ export interface SessionsOptions {
   /** How long a periodically rotated token keeps working, for requests already in flight. Default 30 s. */
   rotationGrace?: Duration;
   cookie?: CookieOptions;
+  /**
+   * At most this many live sessions per user (ASVS 5.0 7.1.2). At login beyond it, `"evict-oldest"`
+   * (default) ends the user's oldest session; `"refuse"` makes `login()` reject with `session-limit`.
+   * Server stores only.
+   */
+  maxSessionsPerUser?: number | { limit: number; policy?: "evict-oldest" | "refuse" };
+  /**
+   * What a User-Agent change on an existing session does: `"event"` (default) reports a
+   * `user-agent-changed` event, `"end"` also ends the session, `"off"` does nothing. A weak signal
+   * (browsers update themselves), never a substitute for the token.
+   */
+  userAgentBinding?: "off" | "event" | "end";
   /**
    * `Clear-Site-Data` on logout. Default `['"cookies"']`; `false` sends none. Note that browsers
    * clear cookies for the whole registrable domain (`example.com` and its subdomains).

@@ -2,6 +2,7 @@ import type { Store } from "../stores/types.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
+import { LatchkeyError } from "./errors.ts";
 import {
   cookieMaxAge,
   expiryReason,
@@ -78,10 +79,82 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
       state.clearStaleCookie = true;
       return;
     }
+    if (
+      config.userAgentBinding !== "off" &&
+      entry.meta.userAgent !== null &&
+      entry.meta.userAgent !== state.userAgent
+    ) {
+      emit({ type: "user-agent-changed", at: now, ref, ...userOf(entry.meta.userId) });
+      if (config.userAgentBinding === "end") {
+        await storeCall(config, "delete", () => store.delete(ref));
+        emit({
+          type: "destroyed",
+          at: now,
+          ref,
+          reason: "user-agent-changed",
+          ...userOf(entry.meta.userId),
+        });
+        state.viaGrace = false;
+        state.clearStaleCookie = true;
+        return;
+      }
+    }
     state.ref = ref;
     state.meta = entry.meta;
     state.raw = entry.data;
     if (!state.viaGrace) presented.set(state, cookieValue);
+  }
+
+  /** Makes room under `maxSessionsPerUser` before a login, or refuses it. */
+  async function enforceSessionLimit(
+    userId: string,
+    currentRef: string | null,
+    now: number,
+  ): Promise<void> {
+    const limit = config.maxSessions;
+    if (limit === null) return;
+    const listed = await storeCall(config, "listByUser", () => store.listByUser(userId));
+    const live = listed.filter(
+      (s) => s.ref !== currentRef && expiryReason(config, s.meta, now) === null,
+    );
+    if (live.length < limit.limit) return;
+    if (limit.policy === "refuse") {
+      throw new LatchkeyError(
+        "session-limit",
+        `This user already has ${live.length} active sessions (maxSessionsPerUser is ${limit.limit}); ` +
+          "log out on another device first.",
+      );
+    }
+    live.sort((a, b) => a.meta.createdAt - b.meta.createdAt);
+    for (const oldest of live.slice(0, live.length - limit.limit + 1)) {
+      await storeCall(config, "delete", () => store.delete(oldest.ref));
+      emit({ type: "revoked", at: now, ref: oldest.ref, userId, reason: "session-limit" });
+    }
+  }
+
+  async function login(
+    state: RequestState,
+    userId: string,
+    persistent: boolean,
+    reason?: string,
+  ): Promise<void> {
+    const now = clock();
+    await enforceSessionLimit(userId, state.ref, now);
+    const meta = newMeta(config, now, {
+      userId,
+      authTime: now,
+      persistent,
+      userAgent: state.userAgent,
+    });
+    const previous = await reissue(state, meta);
+    emit({
+      type: "login",
+      at: now,
+      ref: state.ref as string,
+      userId,
+      ...previousOf(previous),
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   /** New token for the session's data; the old token is destroyed at once. */
@@ -109,17 +182,15 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
   return {
     load,
 
-    async login(state: RequestState, userId: string, options: LoginOptions) {
-      const now = clock();
-      const meta = newMeta(config, now, {
-        userId,
-        authTime: now,
-        persistent: options.persistent ?? false,
-        userAgent: state.userAgent,
-      });
-      const previous = await reissue(state, meta);
-      emit({ type: "login", at: now, ref: state.ref as string, userId, ...previousOf(previous) });
+    login: (state: RequestState, userId: string, options: LoginOptions) =>
+      login(state, userId, options.persistent ?? false),
+
+    reauthenticate: (state: RequestState) => {
+      const meta = state.meta as NonNullable<RequestState["meta"]>;
+      return login(state, meta.userId as string, meta.persistent, "reauthenticate");
     },
+
+    now: clock,
 
     async rotate(state: RequestState) {
       if (state.meta === null) return; // unsaved: it gets a fresh token when first saved anyway

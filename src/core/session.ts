@@ -1,3 +1,4 @@
+import { type Duration, parseDuration } from "./duration.ts";
 import { LatchkeyError } from "./errors.ts";
 import { decodedValue, type RequestState } from "./state.ts";
 
@@ -19,7 +20,10 @@ export interface SessionLifecycle {
   login(state: RequestState, userId: string, options: LoginOptions): Promise<void>;
   logout(state: RequestState): Promise<void>;
   rotate(state: RequestState): Promise<void>;
+  /** Login again as the same user: new token, fresh auth time, both timeouts restart. */
+  reauthenticate(state: RequestState): Promise<void>;
   timeouts(state: RequestState): { idle: number; absolute: number } | null;
+  now(): number;
 }
 
 export interface LoginOptions {
@@ -165,6 +169,41 @@ export class Session<T extends object = SessionData> {
   logout(): Promise<void> {
     if (this.#state.ended) return Promise.resolve();
     return this.#lifecycle.logout(this.#state);
+  }
+
+  /**
+   * True when the user authenticated within `maxAge` (e.g. `"5m"`): use before sensitive changes
+   * such as email or password (ASVS 5.0 7.5.1). False for anonymous sessions.
+   */
+  isFresh(maxAge: Duration): boolean {
+    const authTime = this.#state.meta?.authTime ?? null;
+    return authTime !== null && this.#lifecycle.now() - authTime <= parseDuration(maxAge, "maxAge");
+  }
+
+  /**
+   * Records a successful step-up (the user re-entered their password): a new token (the old one is
+   * destroyed), a fresh auth time, and both timeouts restart (NIST SP 800-63B §5.2). Rejects with
+   * `not-authenticated` when nobody is logged in.
+   */
+  reauthenticate(): Promise<void> {
+    this.#assertOpen();
+    if (this.#state.meta?.userId == null) {
+      return Promise.reject(
+        new LatchkeyError(
+          "not-authenticated",
+          "session.reauthenticate() needs a logged-in session.",
+        ),
+      );
+    }
+    return this.#lifecycle.reauthenticate(this.#state);
+  }
+
+  /**
+   * @internal What CSRF tokens bind to: the session's stable id (changes at login and
+   * reauthentication), or null before the session is saved.
+   */
+  get csrfBinding(): string | null {
+    return this.#state.meta?.sid ?? null;
   }
 
   /** Issues a new token now and destroys the old one (e.g. after a privilege change). */

@@ -1,0 +1,155 @@
+import type { Store } from "../stores/types.ts";
+import type { ResolvedConfig } from "./config.ts";
+import { LatchkeyError } from "./errors.ts";
+import { expiryReason, storeCall } from "./lifecycle.ts";
+import type { RequestState } from "./state.ts";
+
+/** One of a user's sessions, as a "your devices" page shows it. Never contains a token. */
+export interface SessionInfo {
+  /** Pass to `sessions.revoke(ref)`. A hash, not a credential. */
+  ref: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** When it ends without further activity: the earlier of the idle and absolute deadlines. */
+  expiresAt: number;
+  authTime: number | null;
+  userAgent: string | null;
+  /** True for the session of the request that asked. */
+  current: boolean;
+}
+
+export interface Revocation {
+  listSessions(userId: string, current?: RequestState): Promise<SessionInfo[]>;
+  revoke(ref: string): Promise<boolean>;
+  revokeUser(userId: string): Promise<number>;
+  revokeOthers(current: RequestState): Promise<number>;
+  revokeAll(): Promise<void>;
+}
+
+/** Revocation for server stores: entries are deleted, so the next request with them finds nothing. */
+export function serverRevocation(config: ResolvedConfig, store: Store): Revocation {
+  const { emit, now } = config;
+  return {
+    async listSessions(userId, current) {
+      const at = now();
+      const listed = await storeCall(config, "listByUser", () => store.listByUser(userId));
+      return listed
+        .filter((s) => expiryReason(config, s.meta, at) === null)
+        .sort((a, b) => b.meta.lastSeenAt - a.meta.lastSeenAt)
+        .map(({ ref, meta }) => ({
+          ref,
+          createdAt: meta.createdAt,
+          lastSeenAt: meta.lastSeenAt,
+          expiresAt: Math.min(meta.lastSeenAt + config.idleMs, meta.createdAt + config.absoluteMs),
+          authTime: meta.authTime,
+          userAgent: meta.userAgent,
+          current: current?.ref === ref,
+        }));
+    },
+    async revoke(ref) {
+      if (typeof ref !== "string" || ref.length === 0) return false;
+      const entry = await storeCall(config, "get", () => store.get(ref));
+      if (entry === null) return false;
+      await storeCall(config, "delete", () => store.delete(ref));
+      emit({
+        type: "revoked",
+        at: now(),
+        ref,
+        reason: "ref",
+        ...(entry.meta.userId === null ? {} : { userId: entry.meta.userId }),
+      });
+      return true;
+    },
+    async revokeUser(userId) {
+      const removed = await storeCall(config, "deleteByUser", () => store.deleteByUser(userId));
+      emit({ type: "revoked", at: now(), userId, reason: "user" });
+      return removed;
+    },
+    async revokeOthers(current) {
+      const userId = loggedIn(current);
+      const listed = await storeCall(config, "listByUser", () => store.listByUser(userId));
+      let removed = 0;
+      for (const { ref } of listed) {
+        if (ref === current.ref) continue;
+        await storeCall(config, "delete", () => store.delete(ref));
+        removed++;
+      }
+      emit({ type: "revoked", at: now(), userId, reason: "others" });
+      return removed;
+    },
+    async revokeAll() {
+      await storeCall(config, "deleteAll", () => store.deleteAll());
+      emit({ type: "revoked", at: now(), reason: "all" });
+    },
+  };
+}
+
+/**
+ * Revocation for sealed cookie sessions: a mark in a server store says "everything issued before
+ * this time under this key is dead"; every request checks its marks in one lookup. Without such a
+ * store a sealed session cannot be ended before its timeouts, and these methods say so.
+ */
+export function cookieRevocation(config: ResolvedConfig, marks: Store | undefined): Revocation {
+  const { emit, now } = config;
+  const requireMarks = (what: string): Store => {
+    if (marks === undefined) {
+      throw new LatchkeyError(
+        "not-supported",
+        `${what} needs somewhere to remember revocations: use cookieStore({ revocation: redisStore(…) }), ` +
+          "or a server store. (Rotating the secrets also ends every sealed session.)",
+      );
+    }
+    return marks;
+  };
+  const mark = async (key: string) => {
+    const store = requireMarks("Revoking sealed cookie sessions");
+    const at = now();
+    await storeCall(config, "markRevoked", () =>
+      store.markRevoked(key, at, at + config.absoluteMs),
+    );
+    return at;
+  };
+  return {
+    async listSessions() {
+      throw new LatchkeyError(
+        "not-supported",
+        "listSessions() needs a server store: sealed cookie sessions are not recorded anywhere. Use sqliteStore(), redisStore() or postgresStore().",
+      );
+    },
+    async revoke(ref) {
+      await mark(`s:${ref}`);
+      emit({ type: "revoked", at: now(), ref, reason: "ref" });
+      return true;
+    },
+    async revokeUser(userId) {
+      await mark(`u:${userId}`);
+      emit({ type: "revoked", at: now(), userId, reason: "user" });
+      return 0;
+    },
+    async revokeOthers(current) {
+      const userId = loggedIn(current);
+      const at = await mark(`u:${userId}`);
+      // The current session survives: it is re-sealed as issued now, which the mark does not cover.
+      const meta = current.meta as NonNullable<RequestState["meta"]>;
+      current.meta = { ...meta, issuedAt: at };
+      current.newToken = "sealed at commit";
+      emit({ type: "revoked", at, userId, reason: "others" });
+      return 0;
+    },
+    async revokeAll() {
+      await mark("*");
+      emit({ type: "revoked", at: now(), reason: "all" });
+    },
+  };
+}
+
+function loggedIn(state: RequestState): string {
+  const userId = state.meta?.userId;
+  if (userId == null) {
+    throw new LatchkeyError(
+      "not-authenticated",
+      "revokeOthers(session) needs a logged-in session.",
+    );
+  }
+  return userId;
+}
