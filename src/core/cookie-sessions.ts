@@ -62,7 +62,8 @@ export function cookieBackend(
     const marks =
       payload.u === null ? ["*", `s:${payload.s}`] : ["*", `s:${payload.s}`, `u:${payload.u}`];
     const since = await storeCall(config, "revokedSince", () => revocation.revokedSince(marks));
-    return payload.i < since;
+    // A mark covers everything issued up to and including its millisecond.
+    return payload.i <= since;
   }
 
   async function login(state: RequestState, userId: string, persistent: boolean, reason?: string) {

@@ -1,3 +1,4 @@
+import { type CsrfTokens, csrfTokens } from "../csrf/tokens.ts";
 import type { PendingCommit } from "./commit.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
 import { cookieBackend } from "./cookie-sessions.ts";
@@ -37,6 +38,8 @@ export interface Sessions<T extends object = SessionData> {
   revokeAll(): Promise<void>;
   /** Reports an event through `onEvent` (adapters use it, e.g. for CSRF refusals). */
   emit(event: SessionEvent): void;
+  /** @internal Issues and verifies CSRF tokens with these sessions' keys (the CSRF middleware uses it). */
+  readonly csrf: CsrfTokens;
   /** The session cookie's name. */
   readonly cookieName: string;
   /** Closes the store. */
@@ -76,6 +79,7 @@ export function createSessions<T extends object = SessionData>(
       ? serverRevocation(config, store)
       : cookieRevocation(config, store.revocation);
   const states = new WeakMap<Session<T>, RequestState>();
+  const csrf = csrfTokens(config.keys);
 
   function stateOf(session: Session<T>): RequestState {
     const state = states.get(session);
@@ -91,7 +95,7 @@ export function createSessions<T extends object = SessionData>(
       const state = freshState(request.userAgent ?? null);
       const value = readSessionCookie(config, request.cookie);
       if (value !== undefined) await backend.load(state, value);
-      const session = new Session<T>(state, backend);
+      const session = new Session<T>(state, backend, csrf);
       states.set(session, state);
       return session;
     },
@@ -113,6 +117,7 @@ export function createSessions<T extends object = SessionData>(
     revokeOthers: (session) => revocation.revokeOthers(stateOf(session)),
     revokeAll: () => revocation.revokeAll(),
     emit: config.emit,
+    csrf,
 
     async close() {
       if (store.kind === "server") await store.close?.();

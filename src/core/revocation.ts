@@ -129,9 +129,9 @@ export function cookieRevocation(config: ResolvedConfig, marks: Store | undefine
     async revokeOthers(current) {
       const userId = loggedIn(current);
       const at = await mark(`u:${userId}`);
-      // The current session survives: it is re-sealed as issued now, which the mark does not cover.
+      // The current session survives: it is re-sealed as issued after the mark.
       const meta = current.meta as NonNullable<RequestState["meta"]>;
-      current.meta = { ...meta, issuedAt: at };
+      current.meta = { ...meta, issuedAt: at + 1 };
       current.newToken = "sealed at commit";
       emit({ type: "revoked", at, userId, reason: "others" });
       return 0;

@@ -1,3 +1,5 @@
+import { sessionCsrfToken } from "../csrf/pre-session.ts";
+import type { CsrfTokens } from "../csrf/tokens.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { LatchkeyError } from "./errors.ts";
 import { decodedValue, type RequestState } from "./state.ts";
@@ -40,11 +42,13 @@ export interface LoginOptions {
 export class Session<T extends object = SessionData> {
   readonly #state: RequestState;
   readonly #lifecycle: SessionLifecycle;
+  readonly #csrf: CsrfTokens;
 
   /** @internal Created by the engine; applications receive it from an adapter. */
-  constructor(state: RequestState, lifecycle: SessionLifecycle) {
+  constructor(state: RequestState, lifecycle: SessionLifecycle, csrf: CsrfTokens) {
     this.#state = state;
     this.#lifecycle = lifecycle;
+    this.#csrf = csrf;
   }
 
   /** The value stored under `key`, or `undefined`. */
@@ -205,6 +209,25 @@ export class Session<T extends object = SessionData> {
   get csrfBinding(): string | null {
     return this.#state.meta?.sid ?? null;
   }
+
+  // --- CSRF (issue 4; token logic in src/csrf/) ---
+
+  /**
+   * A CSRF token for a form field named `_csrf` or an `x-csrf-token` header; checked by
+   * `csrfMiddleware`. Masked anew on every call (BREACH), so put a fresh one in each response.
+   * Bound to this session (replaced at login and reauthentication); before a session exists it
+   * binds to a pre-session cookie that `csrfMiddleware` sets, so login forms are protected too.
+   *
+   * @example
+   * ```ts
+   * res.send(`<form method="post"><input type="hidden" name="_csrf" value="${req.session.csrfToken()}">…`);
+   * ```
+   */
+  csrfToken(): string {
+    return sessionCsrfToken(this, this.#csrf);
+  }
+
+  // --- end CSRF ---
 
   /** Issues a new token now and destroys the old one (e.g. after a privilege change). */
   rotate(): Promise<void> {

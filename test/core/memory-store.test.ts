@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { memoryStore } from "../../src/stores/memory.ts";
+import type { StoredSession } from "../../src/stores/types.ts";
+
+const entry = (expiresAt: number, userId: string | null = null): StoredSession => ({
+  secretHash: "h",
+  meta: {
+    sid: "s",
+    createdAt: 0,
+    lastSeenAt: 0,
+    issuedAt: 0,
+    expiresAt,
+    userId,
+    authTime: null,
+    persistent: false,
+    userAgent: null,
+    successor: null,
+  },
+  data: { a: "1" },
+});
+
+describe("memoryStore", () => {
+  const later = Date.now() + 3_600_000;
+
+  it("is bounded: beyond maxSessions the least recently used entry goes", async () => {
+    const store = memoryStore({ maxSessions: 3 });
+    await store.create("a", entry(later));
+    await store.create("b", entry(later));
+    await store.create("c", entry(later));
+    await store.get("a"); // a is now the most recently used
+    await store.create("d", entry(later));
+    assert.equal(await store.get("b"), null, "b was least recently used");
+    for (const ref of ["a", "c", "d"]) assert.notEqual(await store.get(ref), null, ref);
+  });
+
+  it("sweeps expired entries as new ones arrive", async () => {
+    const store = memoryStore();
+    await store.create("old", entry(Date.now() - 1, "u"));
+    await store.create("new", entry(later, "u"));
+    assert.equal(await store.get("old"), null);
+    assert.equal((await store.listByUser("u")).length, 1);
+  });
+
+  it("hands out copies: changing what get() returned changes nothing stored", async () => {
+    const store = memoryStore();
+    await store.create("x", entry(later));
+    const got = (await store.get("x")) as StoredSession;
+    got.data.a = "2";
+    got.meta.userId = "mallory";
+    const again = (await store.get("x")) as StoredSession;
+    assert.equal(again.data.a, "1");
+    assert.equal(again.meta.userId, null);
+  });
+
+  it("refuses a nonsensical bound", () => {
+    assert.throws(() => memoryStore({ maxSessions: 0 }), RangeError);
+  });
+});
