@@ -128,6 +128,7 @@ export function markSaved(state: RequestState, data: Record<string, string> | nu
 
 export function decodedValue(state: RequestState, key: string): unknown {
   if (key in state.values) return state.values[key];
+  if (state.deleted.has(key)) return undefined;
   const raw = state.raw;
   if (raw === null || !Object.hasOwn(raw, key)) return undefined;
   const text = raw[key] as string;

@@ -105,6 +105,13 @@ for (const [adapter, mount] of Object.entries(mounts)) {
       assert.deepEqual((await call("GET", "/read")).json.items, ["a", "b", "c"]);
     });
 
+    it("a deleted key is gone within the request and after it", async () => {
+      jar.take(await call("POST", "/push?item=a"));
+      const forgot = await call("POST", "/forget");
+      assert.equal(forgot.json.itemsAfterDelete, null);
+      assert.equal((await call("GET", "/read")).json.items, null);
+    });
+
     it("login issues a new token and kills the pre-login one at once (fixation)", async () => {
       jar.take(await call("POST", "/count"));
       const before = jar.value as string;
