@@ -54,7 +54,8 @@ describe("store failures while loading", () => {
       const minted = await working.load({});
       minted.set("x" as never, 1 as never);
       const headers = await working.commit(minted);
-      const token = (headers?.setCookie as string).split(";")[0] as string;
+      assert.ok(headers !== null);
+      const token = headers.setCookie.split(";")[0] as string;
 
       const events: string[] = [];
       const down = createSessions({

@@ -1,0 +1,144 @@
+// `latchkey audit <url> [--max-pages N] [--json | --sarif] [--fail-on SEVERITY]
+//                       [--insecure | --ca FILE] [--wordlist FILE] [--timeout MS]`
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { exitCodeFor } from "../report/exit-code.ts";
+import { parseSeverity } from "../report/finding.ts";
+import { formatJson } from "../report/json.ts";
+import { formatPretty } from "../report/pretty.ts";
+import { formatSarif } from "../report/sarif.ts";
+import { AuditTargetError, auditSite } from "./audit.ts";
+import { parseWordlist } from "./weak-secret.ts";
+
+const USAGE = `Usage: latchkey audit <url> [options]
+
+Fetches <url> and the same-origin pages it links to, and reports insecure session cookies and
+headers. Never sends a request to any other host.
+
+Options:
+  --max-pages N      pages to fetch (default 20)
+  --json | --sarif   machine-readable output (SARIF 2.1.0 for code-scanning dashboards)
+  --fail-on LEVEL    exit 1 when a finding is at or above LEVEL: info, low, medium, high (default), critical
+  --insecure         accept any TLS certificate (self-signed staging sites)
+  --ca FILE          trust the CA certificates in FILE (PEM) in addition to the system ones
+  --wordlist FILE    more secrets to try against signed session cookies, one per line
+  --timeout MS       per-request timeout (default 10000)
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or network error.`;
+
+const TOOL = {
+  name: "latchkey",
+  version: "0.1.0",
+  informationUri: "https://www.npmjs.com/package/latchkey",
+};
+
+export async function runAuditCli(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    return usage(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.login !== undefined)
+    return usage("active checks (--login) are not available in this version");
+  if (positionals.length !== 1) return usage("expected exactly one <url>");
+  let target: URL;
+  try {
+    target = new URL(positionals[0]!);
+  } catch {
+    return usage(`not a URL: ${positionals[0]}`);
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:")
+    return usage("the URL must be http:// or https://");
+  if (values.json && values.sarif) return usage("choose one of --json and --sarif");
+  if (values.insecure && values.ca !== undefined) return usage("choose one of --insecure and --ca");
+  const failOn = parseSeverity(values["fail-on"] ?? "high");
+  if (failOn === undefined) return usage(`unknown severity: ${values["fail-on"]}`);
+  const maxPages = positiveInt(values["max-pages"], 20);
+  const timeoutMs = positiveInt(values.timeout, 10_000);
+  if (maxPages === undefined) return usage("--max-pages takes a positive whole number");
+  if (timeoutMs === undefined)
+    return usage("--timeout takes a positive whole number of milliseconds");
+  let ca: string | undefined;
+  let wordlist: Buffer[] = [];
+  try {
+    if (values.ca !== undefined) ca = readFileSync(values.ca, "utf8");
+    if (values.wordlist !== undefined)
+      wordlist = parseWordlist(readFileSync(values.wordlist, "utf8"));
+  } catch (error) {
+    return usage(error instanceof Error ? error.message : String(error));
+  }
+
+  const progress = process.stderr.isTTY === true;
+  let result: Awaited<ReturnType<typeof auditSite>>;
+  try {
+    result = await auditSite(target, {
+      maxPages,
+      timeoutMs,
+      insecure: values.insecure ?? false,
+      ...(ca !== undefined ? { ca } : {}),
+      wordlist,
+      ...(progress
+        ? {
+            onProgress: (done: number, queued: number, url: string) =>
+              process.stderr.write(`\r\u001b[2K[${done + 1}/${queued}] ${url.slice(0, 100)}`),
+          }
+        : {}),
+    });
+  } catch (error) {
+    if (progress) process.stderr.write("\r\u001b[2K");
+    if (!(error instanceof AuditTargetError)) throw error;
+    process.stderr.write(
+      `latchkey audit: cannot reach ${target.href}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 2;
+  }
+  if (progress) process.stderr.write("\r\u001b[2K");
+  const { report } = result;
+  if (values.json) process.stdout.write(formatJson(report));
+  else if (values.sarif) process.stdout.write(formatSarif(report, TOOL));
+  else {
+    const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+    process.stdout.write(
+      `Framework: ${result.framework} · ${result.pages} page${result.pages === 1 ? "" : "s"} fetched\n`,
+    );
+    process.stdout.write(formatPretty(report, { color }));
+  }
+  for (const e of result.errors.slice(0, 5))
+    process.stderr.write(`latchkey audit: skipped ${e.url}: ${e.message}\n`);
+  return exitCodeFor(report.findings, failOn);
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "max-pages": { type: "string" },
+      json: { type: "boolean" },
+      sarif: { type: "boolean" },
+      "fail-on": { type: "string" },
+      insecure: { type: "boolean" },
+      ca: { type: "string" },
+      wordlist: { type: "string" },
+      timeout: { type: "string" },
+      login: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+function positiveInt(text: string | undefined, fallback: number): number | undefined {
+  if (text === undefined) return fallback;
+  return /^\d{1,9}$/.test(text) && Number(text) > 0 ? Number(text) : undefined;
+}
+
+function usage(message: string): number {
+  process.stderr.write(`latchkey audit: ${message}\n\n${USAGE}\n`);
+  return 2;
+}

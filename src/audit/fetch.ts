@@ -1,0 +1,101 @@
+// One HTTP request, no redirects followed, bounded in time and size. node:http(s) rather than
+// fetch() because the auditor needs every Set-Cookie header as sent, and per-target TLS options
+// (--insecure, --ca) for staging sites.
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { rootCertificates } from "node:tls";
+
+export interface FetchOptions {
+  timeoutMs: number;
+  /** Accept any certificate (self-signed staging sites). */
+  insecure: boolean;
+  /** Extra CA certificates (PEM) for a private CA. */
+  ca: string | undefined;
+  headers?: Record<string, string>;
+  method?: "GET" | "HEAD";
+  /** Body bytes kept (HTML only); the rest is discarded. */
+  maxBodyBytes?: number;
+}
+
+export interface FetchedResponse {
+  url: string;
+  status: number;
+  /** Header names lowercased; repeated headers joined by ", " except set-cookie. */
+  headers: Record<string, string>;
+  setCookies: string[];
+  body: string;
+}
+
+export class FetchError extends Error {}
+
+export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedResponse> {
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const maxBody = options.maxBodyBytes ?? 2 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      url,
+      {
+        method: options.method ?? "GET",
+        headers: {
+          "user-agent": "latchkey-audit",
+          accept: "text/html,application/xhtml+xml,*/*;q=0.8",
+          "accept-encoding": "identity",
+          ...options.headers,
+        },
+        timeout: options.timeoutMs,
+        rejectUnauthorized: !options.insecure,
+        // `ca` replaces Node's bundled roots; keep them so --ca adds trust rather than narrowing it.
+        ...(options.ca !== undefined ? { ca: [...rootCertificates, options.ca] } : {}),
+        // Our own agent per call: no pooled sockets outlive the audit.
+        agent: false,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const type = String(response.headers["content-type"] ?? "");
+        const keep = /html|xml|text\/plain/i.test(type) || type === "";
+        response.on("data", (chunk: Buffer) => {
+          if (!keep || size >= maxBody) return;
+          chunks.push(chunk);
+          size += chunk.length;
+        });
+        response.on("error", (error) => reject(new FetchError(error.message)));
+        response.on("end", () => {
+          const headers: Record<string, string> = {};
+          const raw = response.rawHeaders;
+          const setCookies: string[] = [];
+          for (let i = 0; i + 1 < raw.length; i += 2) {
+            const name = raw[i]!.toLowerCase();
+            const value = raw[i + 1]!;
+            if (name === "set-cookie") setCookies.push(value);
+            else headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+          }
+          resolve({
+            url: url.href,
+            status: response.statusCode ?? 0,
+            headers,
+            setCookies,
+            body: Buffer.concat(chunks).subarray(0, maxBody).toString("utf8"),
+          });
+        });
+      },
+    );
+    // The whole exchange, not just idle time, is bounded.
+    const timer = setTimeout(
+      () => request.destroy(new FetchError(`timed out after ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
+    request.on("timeout", () =>
+      request.destroy(new FetchError(`timed out after ${options.timeoutMs} ms`)),
+    );
+    request.on("error", (error) =>
+      reject(error instanceof FetchError ? error : new FetchError(describe(error))),
+    );
+    request.on("close", () => clearTimeout(timer));
+    request.end();
+  });
+}
+
+function describe(error: Error & { code?: string }): string {
+  return error.code !== undefined ? `${error.code}: ${error.message}` : error.message;
+}

@@ -1,0 +1,217 @@
+// The fix for each finding, in the words of the framework that set the cookie.
+import type { Framework } from "./framework.ts";
+
+type FixTable = Partial<Record<Framework, string>> & { generic: string };
+
+const FIXES: Record<string, FixTable> = {
+  "cookie-missing-secure": {
+    flask:
+      "Set SESSION_COOKIE_SECURE = True (and secure=True on response.set_cookie for other cookies).",
+    django: "Set SESSION_COOKIE_SECURE = True and CSRF_COOKIE_SECURE = True in settings.py.",
+    express:
+      "Use session({ cookie: { secure: true } }) and app.set('trust proxy', 1) behind a TLS proxy.",
+    "cookie-session":
+      "Use cookieSession({ secure: true }) and app.set('trust proxy', 1) behind a TLS proxy.",
+    latchkey:
+      "Remove cookie: { secure: false } from createSessions(); latchkey sets Secure by default.",
+    generic: "Add the Secure attribute to the Set-Cookie header.",
+  },
+  "cookie-missing-httponly": {
+    flask: "Set SESSION_COOKIE_HTTPONLY = True (the default; something turned it off).",
+    django: "Set SESSION_COOKIE_HTTPONLY = True (the default; something turned it off).",
+    express: "Use session({ cookie: { httpOnly: true } }) (the default; something turned it off).",
+    "cookie-session": "Use cookieSession({ httpOnly: true }).",
+    latchkey: "Remove cookie: { httpOnly: false } from createSessions().",
+    generic: "Add the HttpOnly attribute so scripts cannot read the cookie.",
+  },
+  "cookie-samesite-missing": {
+    flask: "Set SESSION_COOKIE_SAMESITE = 'Lax' (or 'Strict').",
+    django: "Set SESSION_COOKIE_SAMESITE = 'Lax' (or 'Strict') in settings.py.",
+    express: "Use session({ cookie: { sameSite: 'lax' } }).",
+    "cookie-session": "Use cookieSession({ sameSite: 'lax' }).",
+    latchkey: "Set cookie: { sameSite: 'lax' } in createSessions().",
+    generic: "Add SameSite=Lax (or Strict) explicitly; browser defaults differ.",
+  },
+  "cookie-samesite-invalid": {
+    flask: "Set SESSION_COOKIE_SAMESITE to exactly 'Lax', 'Strict' or 'None'.",
+    django: "Set SESSION_COOKIE_SAMESITE to exactly 'Lax', 'Strict' or 'None'.",
+    express: "Use cookie.sameSite: 'lax' | 'strict' | 'none' (one value).",
+    generic: "Send exactly one SameSite attribute with the value Lax, Strict or None.",
+  },
+  "cookie-samesite-none-insecure": {
+    flask: "Set SESSION_COOKIE_SECURE = True, or SESSION_COOKIE_SAMESITE = 'Lax'.",
+    django: "Set SESSION_COOKIE_SECURE = True, or SESSION_COOKIE_SAMESITE = 'Lax'.",
+    express: "Use cookie: { sameSite: 'none', secure: true } or sameSite: 'lax'.",
+    generic:
+      "SameSite=None requires Secure; browsers reject the cookie otherwise. Prefer SameSite=Lax.",
+  },
+  "cookie-samesite-none": {
+    flask:
+      "Set SESSION_COOKIE_SAMESITE = 'Lax' unless the session must work in cross-site iframes.",
+    django: "Set SESSION_COOKIE_SAMESITE = 'Lax' unless the session must work cross-site.",
+    express: "Use cookie: { sameSite: 'lax' } unless the session must work cross-site.",
+    latchkey: "Use cookie: { sameSite: 'lax' } and add csrfMiddleware(sessions).",
+    generic: "Use SameSite=Lax or Strict for the session cookie unless it must be sent cross-site.",
+  },
+  "cookie-prefix-invalid": {
+    generic:
+      "A __Host- cookie needs Secure, Path=/ and no Domain; a __Secure- cookie needs Secure. Browsers drop cookies that break these rules.",
+  },
+  "cookie-prefix-missing": {
+    flask:
+      "Set SESSION_COOKIE_NAME = '__Host-session' (with SESSION_COOKIE_SECURE = True and no SESSION_COOKIE_DOMAIN).",
+    django:
+      "Set SESSION_COOKIE_NAME = '__Host-sessionid' with SESSION_COOKIE_SECURE = True and SESSION_COOKIE_DOMAIN = None.",
+    express: "Use session({ name: '__Host-sid', cookie: { secure: true, path: '/' } }).",
+    "cookie-session": "Use cookieSession({ name: '__Host-session', secure: true }).",
+    latchkey: "Keep latchkey's default cookie name __Host-session.",
+    generic: "Name the session cookie with the __Host- prefix (Secure, Path=/, no Domain).",
+  },
+  "cookie-partitioned-insecure": {
+    generic: "Partitioned cookies must also be Secure; add the Secure attribute.",
+  },
+  "cookie-domain-broad": {
+    flask: "Leave SESSION_COOKIE_DOMAIN unset (None) so the cookie is host-only.",
+    django: "Set SESSION_COOKIE_DOMAIN = None so the cookie is host-only.",
+    express: "Remove cookie.domain from the session options so the cookie is host-only.",
+    latchkey: "Remove cookie.domain from createSessions().",
+    generic: "Omit the Domain attribute so the cookie is sent only to this host.",
+  },
+  "cookie-lifetime-long": {
+    flask:
+      "Keep session.permanent = False, or lower PERMANENT_SESSION_LIFETIME (e.g. timedelta(hours=12)).",
+    django: "Lower SESSION_COOKIE_AGE (e.g. 43200) or set SESSION_EXPIRE_AT_BROWSER_CLOSE = True.",
+    express:
+      "Lower cookie.maxAge, or leave it unset for a browser-session cookie; enforce timeouts on the server.",
+    latchkey: "Lower absoluteTimeout, or use a preset such as 'nist-aal2'.",
+    generic:
+      "Shorten Max-Age/Expires (browsers cap cookies at 400 days) and enforce timeouts on the server.",
+  },
+  "cookie-too-large": {
+    flask: "Store less in the session, or move it server-side (Flask-Session).",
+    generic:
+      "Keep name+value under 4096 bytes and each attribute under 1024; store data server-side.",
+  },
+  "cookie-name-fingerprint": {
+    django: "Set SESSION_COOKIE_NAME to a generic name such as '__Host-id'.",
+    express: "Use session({ name: '__Host-id' }) instead of the default connect.sid.",
+    generic:
+      "Rename the session cookie to a generic name (e.g. __Host-id) that does not reveal the framework.",
+  },
+  "cookie-duplicate-name": {
+    generic:
+      "Set each cookie once per response; duplicates make the browser keep whichever comes last.",
+  },
+  "session-data-readable": {
+    flask:
+      "Move session data server-side (Flask-Session with Redis), or store only an opaque id; Flask only signs the cookie.",
+    django:
+      "Use SESSION_ENGINE = 'django.contrib.sessions.backends.db' (or cache) instead of signed_cookies.",
+    "cookie-session":
+      "Use express-session with a server-side store, or encrypt the cookie (latchkey cookieStore).",
+    latchkey: "Use a server-side store, or latchkey's encrypted cookieStore.",
+    generic:
+      "Keep session data on the server, or encrypt the cookie (AES-GCM); a signature does not hide data.",
+  },
+  "session-secret-weak": {
+    flask:
+      "Set SECRET_KEY to secrets.token_hex(32) from the environment; keep the old key in SECRET_KEY_FALLBACKS only while sessions migrate.",
+    django:
+      "Generate a new SECRET_KEY (django.core.management.utils.get_random_secret_key) and load it from the environment.",
+    express:
+      "Use session({ secret: process.env.SESSION_SECRET }) with 32+ random bytes; rotate by prepending to the secret array.",
+    "cookie-session":
+      "Use cookieSession({ keys: [process.env.SESSION_KEY] }) with 32+ random bytes.",
+    latchkey: "Use secrets: [process.env.SESSION_SECRET] with 32+ random bytes.",
+    generic:
+      "Replace the signing secret with 32+ random bytes kept out of source code, and rotate it now.",
+  },
+  "session-id-in-url": {
+    generic:
+      "Never put session ids in URLs; carry them only in a cookie (disable URL rewriting / trans_sid).",
+  },
+  "hsts-missing": {
+    django: "Set SECURE_HSTS_SECONDS = 31536000 and SECURE_HSTS_INCLUDE_SUBDOMAINS = True.",
+    flask:
+      "Send Strict-Transport-Security: max-age=31536000; includeSubDomains (e.g. with flask-talisman).",
+    express: "Use helmet() (Strict-Transport-Security: max-age=31536000; includeSubDomains).",
+    latchkey: "Use helmet() (Strict-Transport-Security: max-age=31536000; includeSubDomains).",
+    generic:
+      "Send Strict-Transport-Security: max-age=31536000; includeSubDomains on every HTTPS response.",
+  },
+  "hsts-too-short": {
+    django: "Raise SECURE_HSTS_SECONDS to at least 31536000.",
+    generic: "Raise the Strict-Transport-Security max-age to at least 31536000 (one year).",
+  },
+  "https-redirect-missing": {
+    django: "Set SECURE_SSL_REDIRECT = True (and SECURE_PROXY_SSL_HEADER behind a proxy).",
+    flask: "Redirect http:// to https:// at the proxy, or use flask-talisman (force_https=True).",
+    express: "Redirect http:// to https:// at the proxy, or in middleware when !req.secure.",
+    generic: "Redirect every http:// request to https:// before setting any cookie.",
+  },
+  "csp-missing": {
+    django:
+      "Add a Content-Security-Policy (Django 6 SECURE_CSP, or django-csp) without 'unsafe-inline' scripts.",
+    flask: "Send a Content-Security-Policy (e.g. flask-talisman) without 'unsafe-inline' scripts.",
+    express: "Use helmet() with a contentSecurityPolicy that has no 'unsafe-inline' scripts.",
+    latchkey: "Use helmet() with a contentSecurityPolicy that has no 'unsafe-inline' scripts.",
+    generic:
+      "Send a Content-Security-Policy with script-src limited to your origins, nonces or hashes.",
+  },
+  "csp-unsafe-inline": {
+    generic:
+      "Remove 'unsafe-inline' from script-src (use nonces or hashes); XSS can then read session data.",
+  },
+  "cache-control-missing": {
+    flask:
+      "Set response.headers['Cache-Control'] = 'no-store' in an after_request hook for responses that set the session.",
+    django: "Decorate views with @never_cache, or add Cache-Control: no-store in a middleware.",
+    express: "res.set('Cache-Control', 'no-store') on responses that set the session cookie.",
+    latchkey:
+      "latchkey sends Cache-Control: no-store when it sets the cookie; something overrides it.",
+    generic: "Send Cache-Control: no-store on responses that set a session cookie.",
+  },
+  "cors-credentials-reflected": {
+    express:
+      "Use cors({ origin: ['https://app.example.com'], credentials: true }) with an explicit allowlist.",
+    flask: "Use flask-cors with origins=[...] listing trusted origins, not a reflected Origin.",
+    django:
+      "Set CORS_ALLOWED_ORIGINS to an explicit list (django-cors-headers); never CORS_ALLOW_ALL_ORIGINS with credentials.",
+    generic:
+      "Only echo Origin values from an explicit allowlist when Access-Control-Allow-Credentials is true.",
+  },
+};
+
+export function fixFor(id: string, framework: Framework): string {
+  const table = FIXES[id];
+  if (table === undefined) return "See the finding's standard.";
+  return table[framework] ?? table.generic;
+}
+
+export const STANDARDS: Record<string, string> = {
+  "cookie-missing-secure": "ASVS 5.0 3.3.1",
+  "cookie-missing-httponly": "ASVS 5.0 3.3.4",
+  "cookie-samesite-missing": "ASVS 5.0 3.3.2",
+  "cookie-samesite-invalid": "ASVS 5.0 3.3.2",
+  "cookie-samesite-none-insecure": "ASVS 5.0 3.3.2; RFC 6265bis 5.7",
+  "cookie-samesite-none": "ASVS 5.0 3.3.2",
+  "cookie-prefix-invalid": "ASVS 5.0 3.3.3; RFC 6265bis 4.1.3",
+  "cookie-prefix-missing": "ASVS 5.0 3.3.3",
+  "cookie-partitioned-insecure": "CHIPS (Partitioned requires Secure)",
+  "cookie-domain-broad": "OWASP Session Management Cheat Sheet (Domain and Path)",
+  "cookie-lifetime-long": "ASVS 5.0 7.3.2; RFC 6265bis 5.5 (400-day cap)",
+  "cookie-too-large": "ASVS 5.0 3.3.5",
+  "cookie-name-fingerprint":
+    "OWASP Session Management Cheat Sheet (Session ID Name Fingerprinting)",
+  "cookie-duplicate-name": "RFC 6265bis 5.7",
+  "session-data-readable": "ASVS 5.0 14.3.3",
+  "session-secret-weak": "ASVS 5.0 9.1.1; ASVS 5.0 11.2.3",
+  "session-id-in-url": "ASVS 5.0 14.2.1",
+  "hsts-missing": "ASVS 5.0 3.4.1",
+  "hsts-too-short": "ASVS 5.0 3.4.1",
+  "https-redirect-missing": "ASVS 5.0 12.2.1",
+  "csp-missing": "ASVS 5.0 3.4.3",
+  "csp-unsafe-inline": "ASVS 5.0 3.4.3",
+  "cache-control-missing": "ASVS 5.0 14.3.2",
+  "cors-credentials-reflected": "ASVS 5.0 3.4.2",
+};

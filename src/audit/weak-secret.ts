@@ -1,0 +1,192 @@
+// Tries known weak and example secrets against a signed cookie. A hit means anyone can forge a
+// session (log in as any user); with Flask's pickle-free sessions that is still account takeover.
+// Every candidate is a couple of HMACs: the bundled list takes milliseconds per cookie.
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { WEAK_SECRETS } from "../core/weak-secrets.ts";
+import { deriveKey } from "../flask/itsdangerous.ts";
+import { safeDecodeURIComponent } from "./client-session.ts";
+
+export type SignedFormat = "flask" | "django-signed" | "cookie-signature" | "keygrip" | "jwt";
+
+export interface SignedCookie {
+  format: SignedFormat;
+  /** Constant-time: true when `secret` produced this cookie's signature. */
+  signedWith(secret: Buffer): boolean;
+}
+
+// Exact-case secrets as they appear in docs and tutorials (WEAK_SECRETS is lowercased).
+const EXACT_CASE: readonly (string | Buffer)[] = [
+  Buffer.from('_5#y2L"F4Q8z\n\xec]/', "latin1"), // Flask docs: b'_5#y2L"F4Q8z\n\xec]/'
+  "SECRET_KEY",
+  "SECRET",
+  "MY_SECRET_KEY",
+  "CHANGE_ME",
+  "ChangeMe",
+  "Secret",
+  "SuperSecret",
+  "super secret key",
+  "This is a secret",
+];
+
+/** The bundled candidates: WEAK_SECRETS plus Capitalised and UPPER variants, and exact-case extras. */
+export function bundledCandidates(): Buffer[] {
+  const texts = new Set<string>();
+  for (const s of WEAK_SECRETS) {
+    texts.add(s);
+    texts.add(s.toUpperCase());
+    texts.add(s.charAt(0).toUpperCase() + s.slice(1));
+  }
+  const out: Buffer[] = [...texts].map((s) => Buffer.from(s, "utf8"));
+  for (const s of EXACT_CASE) out.push(typeof s === "string" ? Buffer.from(s, "utf8") : s);
+  return dedupe(out);
+}
+
+/** One candidate per line (CR/LF tolerant); blank lines skipped. */
+export function parseWordlist(text: string): Buffer[] {
+  return dedupe(
+    text
+      .split(/\r?\n/)
+      .filter((line) => line !== "")
+      .map((line) => Buffer.from(line, "utf8")),
+  );
+}
+
+function dedupe(list: Buffer[]): Buffer[] {
+  const seen = new Set<string>();
+  return list.filter((b) => {
+    const k = b.toString("hex");
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function findSecret(
+  cookie: SignedCookie,
+  candidates: readonly Buffer[],
+): Buffer | undefined {
+  return candidates.find((secret) => cookie.signedWith(secret));
+}
+
+/** Recognises a signed cookie format; `jar` holds the other cookies seen (for keygrip's `.sig`). */
+export function signedCookieFor(
+  name: string,
+  rawValue: string,
+  jar: ReadonlyMap<string, string>,
+): SignedCookie | undefined {
+  const value = safeDecodeURIComponent(rawValue);
+  return (
+    jwt(value) ??
+    cookieSignature(value) ??
+    keygrip(name, rawValue, jar) ??
+    flask(value) ??
+    django(name, value)
+  );
+}
+
+function jwt(value: string): SignedCookie | undefined {
+  const parts = value.split(".");
+  if (parts.length !== 3 || !value.startsWith("eyJ")) return undefined;
+  let alg: unknown;
+  try {
+    alg = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8")).alg;
+  } catch {
+    return undefined;
+  }
+  const hash = { HS256: "sha256", HS384: "sha384", HS512: "sha512" }[String(alg)];
+  if (hash === undefined) return undefined;
+  const signed = `${parts[0]}.${parts[1]}`;
+  const sig = decodeB64(parts[2]!);
+  return {
+    format: "jwt",
+    signedWith: (secret) => equal(createHmac(hash, secret).update(signed).digest(), sig),
+  };
+}
+
+// express-session / cookie-parser: "s:" + value + "." + base64(HMAC-SHA256(secret, value)), "=" stripped.
+function cookieSignature(value: string): SignedCookie | undefined {
+  if (!value.startsWith("s:")) return undefined;
+  const dot = value.lastIndexOf(".");
+  if (dot < 3) return undefined;
+  const signed = value.slice(2, dot);
+  const sig = decodeB64(value.slice(dot + 1));
+  if (sig.length !== 32) return undefined;
+  return {
+    format: "cookie-signature",
+    signedWith: (secret) => equal(createHmac("sha256", secret).update(signed).digest(), sig),
+  };
+}
+
+// cookie-session / cookies + keygrip: a sibling cookie "<name>.sig" = HMAC-SHA1(key, "<name>=<value>").
+function keygrip(
+  name: string,
+  rawValue: string,
+  jar: ReadonlyMap<string, string>,
+): SignedCookie | undefined {
+  const sigText = jar.get(`${name}.sig`);
+  if (sigText === undefined) return undefined;
+  const sig = decodeB64(sigText);
+  const data = `${name}=${rawValue}`;
+  return {
+    format: "keygrip",
+    signedWith: (secret) => equal(createHmac("sha1", secret).update(data).digest(), sig),
+  };
+}
+
+function flask(value: string): SignedCookie | undefined {
+  const sigDot = value.lastIndexOf(".");
+  const signed = value.slice(0, sigDot);
+  const tsDot = signed.lastIndexOf(".");
+  if (
+    sigDot <= 0 ||
+    tsDot <= 0 ||
+    !/^\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(value)
+  )
+    return undefined;
+  const sig = decodeB64(value.slice(sigDot + 1));
+  if (sig.length !== 20) return undefined;
+  return {
+    format: "flask",
+    signedWith: (secret) =>
+      equal(
+        createHmac("sha1", deriveKey(secret, "cookie-session")).update(signed, "latin1").digest(),
+        sig,
+      ),
+  };
+}
+
+// django.core.signing: "<payload>[:<timestamp>]:<sig>", sig = base64url(HMAC-SHA256(
+// sha256(salt + "signer" + key), payload[:timestamp])). Session cookies use the signed_cookies
+// salt and SECRET_KEY; set_signed_cookie and the messages framework prefix the key.
+function django(name: string, value: string): SignedCookie | undefined {
+  const colon = value.lastIndexOf(":");
+  if (colon <= 0 || !/^\.?[A-Za-z0-9_-]+(?::[A-Za-z0-9]+)?:[A-Za-z0-9_-]{43}$/.test(value))
+    return undefined;
+  const signed = value.slice(0, colon);
+  const sig = decodeB64(value.slice(colon + 1));
+  const variants: [string, string][] = [
+    ["django.contrib.sessions.backends.signed_cookies", ""],
+    [name, "django.http.cookies"],
+    ["django.contrib.messages", "django.http.cookies"],
+  ];
+  return {
+    format: "django-signed",
+    signedWith: (secret) =>
+      variants.some(([salt, prefix]) => {
+        const key = createHash("sha256")
+          .update(`${salt}signer`)
+          .update(prefix)
+          .update(secret)
+          .digest();
+        return equal(createHmac("sha256", key).update(signed).digest(), sig);
+      }),
+  };
+}
+
+function decodeB64(text: string): Buffer {
+  return Buffer.from(text.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+}
+
+function equal(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}

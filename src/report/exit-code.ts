@@ -1,0 +1,12 @@
+import type { Finding, Severity } from "./finding.ts";
+import { severityAtLeast } from "./finding.ts";
+
+/**
+ * Exit status for `audit` and `lint` (DESIGN.md): 1 when any finding is at or above `failOn`,
+ * otherwise 0. (2, usage or network error, is decided by the CLIs before any finding exists.)
+ *
+ * @example process.exitCode = exitCodeFor(report.findings, "high")
+ */
+export function exitCodeFor(findings: readonly Finding[], failOn: Severity): 0 | 1 {
+  return findings.some((f) => severityAtLeast(f.severity, failOn)) ? 1 : 0;
+}

@@ -1,0 +1,79 @@
+// The one shape every check produces, whether it comes from `latchkey audit` (a live site) or
+// `latchkey lint` (source code). Formatters and the exit code only ever see these values.
+
+export type Severity = "info" | "low" | "medium" | "high" | "critical";
+
+/** Every severity, in ascending order. */
+export const SEVERITIES: readonly Severity[] = ["info", "low", "medium", "high", "critical"];
+
+const rank: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+/**
+ * True when `s` is at least as severe as `min`.
+ *
+ * @example severityAtLeast("high", "medium") // true
+ */
+export function severityAtLeast(s: Severity, min: Severity): boolean {
+  return rank[s] >= rank[min];
+}
+
+/**
+ * Reads a severity name as typed on a command line (`--fail-on HIGH`); undefined when unknown.
+ *
+ * @example parseSeverity("High") // "high"
+ */
+export function parseSeverity(text: string): Severity | undefined {
+  const normalized = text.trim().toLowerCase();
+  return (SEVERITIES as readonly string[]).includes(normalized)
+    ? (normalized as Severity)
+    : undefined;
+}
+
+/** 1-based line and column, as editors and SARIF count them. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+export interface Finding {
+  /** Stable, says the problem: "cookie-missing-httponly" (DESIGN.md). */
+  id: string;
+  severity: Severity;
+  title: string;
+  /** Audit: the page or response the finding was seen on. */
+  url?: string;
+  /** The cookie NAME, never its value. */
+  cookie?: string;
+  /** Redacted: never a whole token, secret or cookie value. */
+  evidence: string;
+  /** The requirement it maps to, e.g. "ASVS 5.0 3.3.4". */
+  standard?: string;
+  /** A concrete fix for the detected framework. */
+  fix: string;
+  /** Lint: where in the code. */
+  location?: SourceLocation;
+}
+
+export interface Report {
+  target: string;
+  findings: Finding[];
+}
+
+/** Findings ordered most severe first, then by id, url and cookie, so output is stable. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      rank[b.severity] - rank[a.severity] ||
+      compare(a.id, b.id) ||
+      compare(a.url ?? a.location?.file ?? "", b.url ?? b.location?.file ?? "") ||
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      compare(a.cookie ?? "", b.cookie ?? ""),
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

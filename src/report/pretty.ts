@@ -1,0 +1,69 @@
+// The terminal report: findings grouped by severity, most severe first, each with its
+// evidence, the standard it maps to and the fix.
+import type { Finding, Report, Severity } from "./finding.ts";
+import { SEVERITIES, sortFindings } from "./finding.ts";
+
+export interface PrettyOptions {
+  /** ANSI colours; the CLIs pass `process.stdout.isTTY && !process.env.NO_COLOR`. */
+  color: boolean;
+}
+
+const colors: Record<Severity, string> = {
+  critical: "\u001b[1;35m",
+  high: "\u001b[1;31m",
+  medium: "\u001b[1;33m",
+  low: "\u001b[1;36m",
+  info: "\u001b[1;37m",
+};
+const DIM = "\u001b[2m";
+const BOLD = "\u001b[1m";
+const RESET = "\u001b[0m";
+
+/**
+ * Renders a report for a terminal, grouped by severity.
+ *
+ * @example process.stdout.write(formatPretty(report, { color: process.stdout.isTTY }))
+ */
+export function formatPretty(report: Report, options: PrettyOptions): string {
+  const paint = (code: string, text: string) => (options.color ? `${code}${text}${RESET}` : text);
+  const findings = sortFindings(report.findings);
+  const lines: string[] = [`${paint(BOLD, "Target:")} ${report.target}`];
+  if (findings.length === 0) {
+    lines.push("", "No findings.");
+    return `${lines.join("\n")}\n`;
+  }
+  const bySeverity = [...SEVERITIES].reverse().map((s) => ({
+    severity: s,
+    items: findings.filter((f) => f.severity === s),
+  }));
+  const counts = bySeverity
+    .filter((g) => g.items.length > 0)
+    .map((g) => `${g.items.length} ${g.severity}`);
+  lines.push(`${findings.length} finding${findings.length === 1 ? "" : "s"}: ${counts.join(", ")}`);
+  for (const { severity, items } of bySeverity) {
+    if (items.length === 0) continue;
+    lines.push("", paint(colors[severity], `${severity.toUpperCase()} (${items.length})`));
+    for (const f of items) lines.push(...findingLines(f, (text) => paint(DIM, text)));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function findingLines(f: Finding, dim: (text: string) => string): string[] {
+  const out = [`  • ${f.title}  ${dim(`[${f.id}]`)}`];
+  const where: string[] = [];
+  if (f.location !== undefined)
+    where.push(`${f.location.file}:${f.location.line}:${f.location.column}`);
+  else if (f.url !== undefined) where.push(f.url);
+  if (f.cookie !== undefined) where.push(`cookie ${f.cookie}`);
+  if (where.length > 0) out.push(`    ${dim("at")}       ${where.join(", ")}`);
+  out.push(`    ${dim("evidence")} ${oneLine(f.evidence)}`);
+  if (f.standard !== undefined) out.push(`    ${dim("standard")} ${f.standard}`);
+  out.push(`    ${dim("fix")}      ${oneLine(f.fix)}`);
+  return out;
+}
+
+// Evidence can quote hostile header text: keep it on one line and strip terminal escapes.
+function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
+}

@@ -1,0 +1,142 @@
+// SARIF 2.1.0 output, the format CI code-scanning dashboards read (GitHub, Azure DevOps, …).
+// One rule per finding id, one result per finding. Validated against the official schema in
+// test/audit/report.test.ts.
+import { createHash } from "node:crypto";
+import type { Finding, Report, Severity } from "./finding.ts";
+import { sortFindings } from "./finding.ts";
+
+export interface SarifTool {
+  name: string;
+  version: string;
+  informationUri?: string;
+}
+
+const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+
+// SARIF has three levels that matter; the finer severity travels in `security-severity`
+// (a CVSS-like 0–10 score that GitHub code scanning turns back into critical/high/medium/low).
+const level: Record<Severity, "error" | "warning" | "note"> = {
+  critical: "error",
+  high: "error",
+  medium: "warning",
+  low: "note",
+  info: "note",
+};
+const securitySeverity: Record<Severity, string> = {
+  critical: "9.5",
+  high: "8.0",
+  medium: "5.5",
+  low: "3.0",
+  info: "0.0",
+};
+
+/**
+ * Renders a report as a SARIF 2.1.0 log (one run), with a trailing newline.
+ *
+ * @example
+ * formatSarif(report, { name: "latchkey", version: "0.1.0", informationUri: "https://…" })
+ */
+export function formatSarif(report: Report, tool: SarifTool): string {
+  const findings = sortFindings(report.findings);
+  const ruleIds = [...new Set(findings.map((f) => f.id))].sort();
+  const rules = ruleIds.map((id) =>
+    ruleFor(
+      id,
+      findings.filter((f) => f.id === id),
+    ),
+  );
+  const driver: Record<string, unknown> = { name: tool.name, version: tool.version, rules };
+  if (tool.informationUri !== undefined) driver.informationUri = tool.informationUri;
+  const log = {
+    $schema: SARIF_SCHEMA,
+    version: "2.1.0",
+    runs: [
+      {
+        tool: { driver },
+        automationDetails: { id: `${tool.name}/${report.target}` },
+        results: findings.map((f) => resultFor(f, ruleIds.indexOf(f.id))),
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+function ruleFor(id: string, findings: readonly Finding[]): Record<string, unknown> {
+  const first = findings[0]!;
+  const worst = findings.reduce<Severity>(
+    (max, f) =>
+      Number(securitySeverity[f.severity]) > Number(securitySeverity[max]) ? f.severity : max,
+    first.severity,
+  );
+  const rule: Record<string, unknown> = {
+    id,
+    name: pascalCase(id),
+    shortDescription: { text: first.title },
+    help: { text: first.fix },
+    defaultConfiguration: { level: level[worst] },
+    properties: {
+      tags: ["security", "session"],
+      "security-severity": securitySeverity[worst],
+      ...(first.standard !== undefined ? { standard: first.standard } : {}),
+    },
+  };
+  return rule;
+}
+
+function resultFor(f: Finding, ruleIndex: number): Record<string, unknown> {
+  const subject = f.cookie !== undefined ? ` (cookie ${f.cookie})` : "";
+  const result: Record<string, unknown> = {
+    ruleId: f.id,
+    ruleIndex,
+    level: level[f.severity],
+    message: { text: `${f.title}${subject}. Evidence: ${f.evidence}. Fix: ${f.fix}` },
+    partialFingerprints: { "latchkeyFinding/v1": fingerprint(f) },
+    properties: {
+      severity: f.severity,
+      evidence: f.evidence,
+      fix: f.fix,
+      ...(f.cookie !== undefined ? { cookie: f.cookie } : {}),
+      ...(f.standard !== undefined ? { standard: f.standard } : {}),
+    },
+  };
+  const location = locationFor(f);
+  if (location !== undefined) result.locations = [location];
+  return result;
+}
+
+function locationFor(f: Finding): Record<string, unknown> | undefined {
+  if (f.location !== undefined) {
+    const { file, line, column, endLine, endColumn } = f.location;
+    const region: Record<string, number> = {
+      startLine: Math.max(1, line),
+      startColumn: Math.max(1, column),
+    };
+    if (endLine !== undefined) region.endLine = Math.max(region.startLine!, endLine);
+    if (endColumn !== undefined) region.endColumn = Math.max(1, endColumn);
+    return { physicalLocation: { artifactLocation: artifactFor(file), region } };
+  }
+  if (f.url !== undefined) return { physicalLocation: { artifactLocation: { uri: f.url } } };
+  return undefined;
+}
+
+// Relative paths are resolved by the consumer against the checkout (%SRCROOT%).
+function artifactFor(file: string): Record<string, string> {
+  const uri = file.replaceAll("\\", "/");
+  if (uri.startsWith("/") || /^[a-z][a-z0-9+.-]*:/i.test(uri)) {
+    return { uri: uri.startsWith("/") ? `file://${encodeURI(uri)}` : uri };
+  }
+  return { uri: encodeURI(uri.replace(/^\.\//, "")), uriBaseId: "%SRCROOT%" };
+}
+
+function fingerprint(f: Finding): string {
+  const parts = [f.id, f.url ?? "", f.cookie ?? "", f.location?.file ?? "", f.location?.line ?? ""];
+  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
+}
+
+function pascalCase(id: string): string {
+  return id
+    .split(/[^a-z0-9]+/i)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join("");
+}
