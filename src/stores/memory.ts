@@ -95,7 +95,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const now = Date.now();
       for (const [k, mark] of marks) if (mark.until <= now) marks.delete(k);
       const previous = marks.get(key);
-      marks.set(key, { at: Math.max(at, previous?.at ?? 0), until: Math.max(until, previous?.until ?? 0) });
+      marks.set(key, {
+        at: Math.max(at, previous?.at ?? 0),
+        until: Math.max(until, previous?.until ?? 0),
+      });
     },
     async revokedSince(keys) {
       let latest = 0;

@@ -73,7 +73,10 @@ export interface Store {
   listByUser(userId: string): Promise<SessionSummary[]>;
   /** Removes every entry of the user, rotated-away tokens included. Returns how many were removed. */
   deleteByUser(userId: string): Promise<number>;
-  /** Removes every session in this store (incident response: "log everybody out"). */
+  /**
+   * Removes every session in this store (incident response: "log everybody out"). Revocation marks
+   * stay: they are what ends sealed cookie sessions, and `revokeAll()` may have just written one.
+   */
   deleteAll(): Promise<void>;
   /**
    * Revocation marks for sealed cookie sessions, which have no server entry to delete. `mark`

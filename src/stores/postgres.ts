@@ -1,0 +1,236 @@
+import { createHash } from "node:crypto";
+import pg from "pg";
+import {
+  checkIdentifier,
+  dataText,
+  META_COLUMNS,
+  metaPatchText,
+  SESSION_COLUMNS,
+  type SessionRow,
+  sessionOf,
+  setOf,
+  summaryOf,
+} from "./sql/rows.ts";
+import type { Store } from "./types.ts";
+
+export interface PostgresStoreOptions {
+  /** A pg Pool. You keep ownership: close() leaves it open, and its `error` events are yours to handle. */
+  pool?: pg.Pool;
+  /** A connection string instead of `pool`; the store then owns its pool. */
+  connectionString?: string;
+  /** Extra pg Pool options when `connectionString` is given. */
+  poolOptions?: pg.PoolConfig;
+  /** Schema of the tables (created by migrate() when missing). Default: the search path (usually `public`). */
+  schema?: string;
+  /** Table name; revocation marks go to `<table>_revocations`. Default `latchkey_sessions`. */
+  table?: string;
+  /** Expired rows are deleted (up to 1000 at a time) once every this many new sessions. Default 100. */
+  pruneEvery?: number;
+}
+
+/** The PostgreSQL store: `Store` plus `migrate()`. */
+export interface PostgresStore extends Store {
+  /** Creates the tables and indexes when missing (idempotent; safe to run from several processes at once). */
+  migrate(): Promise<void>;
+  /** The SQL that migrate() runs, for a migration tool of your own. */
+  readonly schemaSql: string;
+}
+
+/**
+ * Sessions in PostgreSQL, through pg: for several app processes or machines that already share
+ * a database.
+ *
+ * One row per session: meta in columns (indexed on user and expiry), values in a `jsonb` map of
+ * key → the value's JSON text *as a string*, so PostgreSQL never re-formats a value. A change set
+ * is one `UPDATE … SET data = (data || $set) - $deleted`, so concurrent requests that change
+ * different keys all persist. Expired rows are deleted as new sessions arrive (no cron job). A
+ * read-only request costs one SELECT by primary key.
+ *
+ * Run `await store.migrate()` once at startup (or apply `store.schemaSql` with your own tool).
+ *
+ * @example
+ * ```ts
+ * import { createSessions } from "latchkey";
+ * import { postgresStore } from "latchkey/stores/postgres";
+ * const store = postgresStore({ connectionString: process.env.DATABASE_URL! });
+ * await store.migrate();
+ * const sessions = createSessions({ secrets: [process.env.SESSION_SECRET!], store });
+ * ```
+ */
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  const name = checkIdentifier("postgresStore: table", options.table ?? "latchkey_sessions");
+  const schema =
+    options.schema === undefined ? null : checkIdentifier("postgresStore: schema", options.schema);
+  const qualify = (n: string) => (schema === null ? `"${n}"` : `"${schema}"."${n}"`);
+  const table = qualify(name);
+  const marks = qualify(`${name}_revocations`);
+  const pruneEvery = options.pruneEvery ?? 100;
+  if (!Number.isSafeInteger(pruneEvery) || pruneEvery < 1) {
+    throw new RangeError("postgresStore: pruneEvery must be a positive integer");
+  }
+  if ((options.pool === undefined) === (options.connectionString === undefined)) {
+    throw new TypeError("postgresStore: pass exactly one of `pool` or `connectionString`");
+  }
+  const owned = options.pool === undefined;
+  const pool =
+    options.pool ??
+    new pg.Pool({
+      connectionString: options.connectionString,
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 5_000,
+      ...options.poolOptions,
+    });
+  // An idle connection that the server closes emits `error` on the pool; the pool drops it and
+  // the next query opens a new one. Unhandled, the event would end the process.
+  if (owned) pool.on("error", () => {});
+
+  const metaAssignments = META_COLUMNS.map(([field, column, type]) => {
+    const cast = type === "number" ? "::bigint" : type === "bool" ? "::boolean" : "";
+    return `${column} = CASE WHEN $4::jsonb ? '${field}' THEN ($4::jsonb->>'${field}')${cast} ELSE ${column} END`;
+  }).join(",\n  ");
+  const sql = {
+    get: `SELECT * FROM ${table} WHERE ref = $1`,
+    insert: `INSERT INTO ${table} (${SESSION_COLUMNS.join(", ")}) VALUES (${SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})`,
+    // One statement: the row lock serialises concurrent change sets, each applied to the latest row.
+    update: `UPDATE ${table} SET data = (data || $2::jsonb) - $3::text[],\n  ${metaAssignments}\nWHERE ref = $1`,
+    delete: `DELETE FROM ${table} WHERE ref = $1`,
+    listByUser: `SELECT * FROM ${table} WHERE user_id = $1 AND successor IS NULL`,
+    deleteByUser: `DELETE FROM ${table} WHERE user_id = $1`,
+    deleteAll: `DELETE FROM ${table}`,
+    prune: `DELETE FROM ${table} WHERE ref IN (SELECT ref FROM ${table} WHERE expires_at < $1 LIMIT 1000)`,
+    pruneMarks: `DELETE FROM ${marks} WHERE until < $1`,
+    mark: `INSERT INTO ${marks} AS m (key, at, until) VALUES ($1, $2, $3)
+  ON CONFLICT (key) DO UPDATE SET at = GREATEST(m.at, EXCLUDED.at), until = GREATEST(m.until, EXCLUDED.until)`,
+    revokedSince: `SELECT coalesce(max(at), 0) AS at FROM ${marks} WHERE key = ANY($1::text[])`,
+  };
+
+  /** Runs a statement prepared once per connection (named after a hash of its text). */
+  function query<R extends pg.QueryResultRow>(text: string, values: unknown[]) {
+    const statement = `latchkey_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    return pool.query<R>({ name: statement, text, values });
+  }
+
+  const schemaSql = migrationSql(schema, name, table, marks);
+  let created = 0;
+  let pruning: Promise<unknown> = Promise.resolve();
+
+  return {
+    kind: "server",
+    schemaSql,
+
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        // Two processes starting at once would otherwise race on CREATE … IF NOT EXISTS.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`latchkey:${table}`]);
+        await client.query(schemaSql);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
+    async get(ref) {
+      const { rows } = await query<SessionRow>(sql.get, [ref]);
+      return rows[0] === undefined ? null : sessionOf(rows[0]);
+    },
+
+    async create(ref, session) {
+      const m = session.meta;
+      await query(sql.insert, [
+        ref,
+        session.secretHash,
+        m.sid,
+        m.createdAt,
+        m.lastSeenAt,
+        m.issuedAt,
+        m.expiresAt,
+        m.userId,
+        m.authTime,
+        m.persistent,
+        m.userAgent,
+        m.successor,
+        dataText(session.data),
+      ]);
+      if (++created % pruneEvery === 0) {
+        // In the background: a slow prune must not delay a login. A failure waits for the next turn.
+        const now = Date.now();
+        pruning = Promise.all([query(sql.prune, [now]), query(sql.pruneMarks, [now])]).catch(
+          () => {},
+        );
+      }
+    },
+
+    async update(ref, change) {
+      await query(sql.update, [
+        ref,
+        dataText(setOf(change)),
+        [...(change.delete ?? [])],
+        metaPatchText(change),
+      ]);
+    },
+
+    async delete(ref) {
+      await query(sql.delete, [ref]);
+    },
+
+    async listByUser(userId) {
+      const { rows } = await query<SessionRow>(sql.listByUser, [userId]);
+      return rows.map(summaryOf);
+    },
+
+    async deleteByUser(userId) {
+      const result = await query(sql.deleteByUser, [userId]);
+      return result.rowCount ?? 0;
+    },
+
+    async deleteAll() {
+      await query(sql.deleteAll, []);
+    },
+
+    async markRevoked(key, at, until) {
+      await query(sql.mark, [key, at, until]);
+    },
+
+    async revokedSince(keys) {
+      if (keys.length === 0) return 0;
+      const { rows } = await query<{ at: string }>(sql.revokedSince, [[...keys]]);
+      return Number(rows[0]?.at ?? 0);
+    },
+
+    async close() {
+      await pruning;
+      if (owned) await pool.end();
+    },
+  };
+}
+
+function migrationSql(schema: string | null, name: string, table: string, marks: string): string {
+  return `${schema === null ? "" : `CREATE SCHEMA IF NOT EXISTS "${schema}";\n`}CREATE TABLE IF NOT EXISTS ${table} (
+  ref          text PRIMARY KEY,
+  secret_hash  text NOT NULL,
+  sid          text NOT NULL,
+  created_at   bigint NOT NULL,
+  last_seen_at bigint NOT NULL,
+  issued_at    bigint NOT NULL,
+  expires_at   bigint NOT NULL,
+  user_id      text,
+  auth_time    bigint,
+  persistent   boolean NOT NULL,
+  user_agent   text,
+  successor    text,
+  data         jsonb NOT NULL DEFAULT '{}' -- key -> the value's JSON text, as a JSON string
+);
+CREATE INDEX IF NOT EXISTS "${name}_user" ON ${table} (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS "${name}_expires" ON ${table} (expires_at);
+CREATE TABLE IF NOT EXISTS ${marks} (
+  key   text PRIMARY KEY,
+  at    bigint NOT NULL,
+  until bigint NOT NULL
+);
+`;
+}

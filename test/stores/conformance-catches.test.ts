@@ -1,0 +1,43 @@
+// The conformance suite can fail: run against stores with typical mistakes (in a child process,
+// so their failures are not this run's), it names exactly the checks each mistake breaks.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { it } from "node:test";
+
+const BROKEN = new URL("./support/broken-stores.ts", import.meta.url).pathname;
+
+it("the conformance suite catches lost updates, resurrection, re-formatting, forgotten marks, listed rotations", () => {
+  // Without NODE_TEST_CONTEXT the child reports in plain TAP, not to this runner.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const run = spawnSync(process.execPath, ["--import", "tsx", "--test-reporter=tap", BROKEN], {
+    env,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.notEqual(run.status, 0, "the broken stores fail");
+  // TAP: a suite line (`not ok N - store conformance: <name>`) follows its failed subtests.
+  const failures: Record<string, string[]> = {};
+  let pending: string[] = [];
+  for (const line of run.stdout.split("\n")) {
+    const sub = /^ {4}not ok \d+ - (.*)$/.exec(line);
+    if (sub) pending.push(sub[1] as string);
+    const suite = /^(?:not )?ok \d+ - store conformance: (.*)$/.exec(line);
+    if (suite) {
+      failures[suite[1] as string] = pending;
+      pending = [];
+    }
+  }
+  assert.deepEqual(failures, {
+    overwriting: [
+      "100 concurrent updates of different keys all persist",
+      "concurrent deletes and sets of other keys do not interfere",
+    ],
+    resurrecting: [
+      "update() of a missing entry leaves it missing",
+      "update() after delete() does not resurrect the session",
+    ],
+    reformatting: ["create() then get() returns the entry exactly, value texts unchanged"],
+    forgetful: ["deleteAll() removes every session but keeps revocation marks"],
+    "lists-rotated": ["listByUser() lists the user's sessions, without rotated-away tokens"],
+  });
+});

@@ -1,0 +1,95 @@
+// Stores with the mistakes the conformance suite exists to catch, each run through the suite
+// (by conformance-catches.test.ts, in a child process) to prove the suite notices.
+import { memoryStore } from "../../../src/stores/memory.ts";
+import type { Store, StoredSession } from "../../../src/stores/types.ts";
+import { describeStoreConformance } from "../../../src/testing/index.ts";
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+
+/** Read, modify, write the whole record: concurrent change sets overwrite each other. */
+function overwriting(): Store {
+  const inner = memoryStore();
+  return {
+    ...inner,
+    async update(ref, change) {
+      const entry = await inner.get(ref);
+      if (entry === null) return;
+      await tick();
+      const data = { ...entry.data, ...change.set };
+      for (const key of change.delete ?? []) delete data[key];
+      await inner.create(ref, { ...entry, meta: { ...entry.meta, ...change.meta }, data });
+    },
+  };
+}
+
+/** An update of a missing session creates it. */
+function resurrecting(): Store {
+  const inner = memoryStore();
+  return {
+    ...inner,
+    async update(ref, change) {
+      if ((await inner.get(ref)) === null) {
+        const meta = { ...change.meta } as StoredSession["meta"];
+        await inner.create(ref, { secretHash: "", meta, data: { ...change.set } });
+      } else await inner.update(ref, change);
+    },
+  };
+}
+
+/** Stores values parsed (like PostgreSQL jsonb): texts come back re-formatted. */
+function reformatting(): Store {
+  const inner = memoryStore();
+  const normal = (data: Record<string, string>) =>
+    Object.fromEntries(Object.entries(data).map(([k, v]) => [k, JSON.stringify(JSON.parse(v))]));
+  return {
+    ...inner,
+    create: (ref, s) => inner.create(ref, { ...s, data: normal(s.data) }),
+  };
+}
+
+/** deleteAll() also forgets revocation marks (revokeAll would undo itself). */
+function forgetful(): Store {
+  const inner = memoryStore();
+  let marks = new Map<string, number>();
+  return {
+    ...inner,
+    async deleteAll() {
+      await inner.deleteAll();
+      marks = new Map();
+    },
+    async markRevoked(key, at) {
+      marks.set(key, Math.max(at, marks.get(key) ?? 0));
+    },
+    async revokedSince(keys) {
+      return Math.max(0, ...keys.map((k) => marks.get(k) ?? 0));
+    },
+  };
+}
+
+/** Lists rotated-away tokens too. */
+function listsRotated(): Store {
+  const inner = memoryStore();
+  const all = new Map<string, StoredSession>();
+  return {
+    ...inner,
+    async create(ref, s) {
+      all.set(ref, s);
+      await inner.create(ref, s);
+    },
+    async listByUser(userId) {
+      const listed = await inner.listByUser(userId);
+      for (const [ref] of all) {
+        const entry = await inner.get(ref);
+        if (entry?.meta.userId === userId && entry.meta.successor !== null)
+          listed.push({ ref, meta: entry.meta });
+      }
+      return listed;
+    },
+  };
+}
+
+describeStoreConformance("overwriting", overwriting);
+describeStoreConformance("resurrecting", resurrecting);
+describeStoreConformance("reformatting", reformatting);
+describeStoreConformance("forgetful", forgetful);
+describeStoreConformance("lists-rotated", listsRotated);
