@@ -5,7 +5,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
-import { type Setup, setups } from "./setups.ts";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { type Backend, DATABASE_URL, REDIS_URL, type Setup, setups } from "./setups.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -16,6 +18,8 @@ type Variant = (typeof variants)[number];
 
 interface Sample {
   rps: number;
+  /** Store round trips per request (Redis commands, PostgreSQL transactions); null when not counted. */
+  roundTrips: number | null;
   p50: number;
   p99: number;
   errors: number;
@@ -25,7 +29,16 @@ interface Sample {
 async function startServer(setup: Setup): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     "taskset",
-    ["-c", "0", process.execPath, "--conditions=latchkey-dev", "--import", "tsx", "bench/serve.ts", setup.name],
+    [
+      "-c",
+      "0",
+      process.execPath,
+      "--conditions=latchkey-dev",
+      "--import",
+      "tsx",
+      "bench/serve.ts",
+      setup.name,
+    ],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_ENV: "production" } },
   );
   const port = await new Promise<string>((resolve, reject) => {
@@ -50,6 +63,31 @@ async function sessionCookie(url: string): Promise<string> {
     .join("; ");
 }
 
+// Round-trip counters of the services. Redis: every command executed (INFO commandstats; the
+// commands a Lua script runs count too, so one EVALSHA round trip that runs four commands shows 5).
+// PostgreSQL: committed + rolled-back transactions of the database; each statement latchkey sends
+// outside a transaction is one. The counter readings themselves are subtracted.
+const redis = new Redis(REDIS_URL, { lazyConnect: true });
+const postgres = new pg.Client({ connectionString: DATABASE_URL });
+let postgresConnected = false;
+
+async function roundTripCounter(backend: Backend): Promise<number> {
+  if (backend === "redis") {
+    const info = await redis.info("commandstats");
+    return [...info.matchAll(/calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  }
+  if (!postgresConnected) {
+    await postgres.connect();
+    postgresConnected = true;
+  }
+  // PostgreSQL publishes these statistics with up to a second of delay.
+  await new Promise((r) => setTimeout(r, 1100));
+  const { rows } = await postgres.query(
+    "SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()",
+  );
+  return Number(rows[0].n);
+}
+
 async function measure(setup: Setup, variant: Variant): Promise<Sample> {
   const { child, url } = await startServer(setup);
   try {
@@ -58,15 +96,25 @@ async function measure(setup: Setup, variant: Variant): Promise<Sample> {
     await probe.text();
     const readSetsCookie = probe.headers.getSetCookie().length > 0;
     // Warm up the JIT, then measure.
-    await autocannon({ url: `${url}/${variant}`, connections: CONNECTIONS, duration: 1, headers: { cookie } });
+    await autocannon({
+      url: `${url}/${variant}`,
+      connections: CONNECTIONS,
+      duration: 1,
+      headers: { cookie },
+    });
+    const before = setup.backend ? await roundTripCounter(setup.backend) : 0;
     const result = await autocannon({
       url: `${url}/${variant}`,
       connections: CONNECTIONS,
       duration: SECONDS,
       headers: { cookie },
     });
+    const after = setup.backend ? await roundTripCounter(setup.backend) : 0;
+    // One counter reading happens between the two: INFO for Redis, one query for PostgreSQL.
+    const roundTrips = setup.backend ? (after - before - 1) / result.requests.total : null;
     return {
       rps: result.requests.average,
+      roundTrips,
       p50: result.latency.p50,
       p99: result.latency.p99,
       errors: result.errors + result.non2xx,
@@ -90,7 +138,9 @@ for (let round = 1; round <= ROUNDS; round++) {
       const sample = await measure(setup, variant);
       const key = `${setup.name}|${variant}`;
       samples.set(key, [...(samples.get(key) ?? []), sample]);
-      process.stderr.write(`round ${round}/${ROUNDS} ${setup.name} ${variant}: ${Math.round(sample.rps)} req/s\n`);
+      process.stderr.write(
+        `round ${round}/${ROUNDS} ${setup.name} ${variant}: ${Math.round(sample.rps)} req/s\n`,
+      );
     }
   }
 }
@@ -102,6 +152,7 @@ const summary = (name: string, variant: Variant) => {
     p50: median(list.map((s) => s.p50)),
     p99: median(list.map((s) => s.p99)),
     errors: list.reduce((n, s) => n + s.errors, 0),
+    roundTrips: list[0]?.roundTrips === null ? null : median(list.map((s) => s.roundTrips ?? 0)),
     readSetsCookie: list.some((s) => s.readSetsCookie),
   };
 };
@@ -113,8 +164,8 @@ const lines = [
     `autocannon ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds, medians; ` +
     "server pinned to core 0, load generator to core 1.",
   "",
-  "| setup | variant | req/s | p50 ms | p99 ms | × baseline | errors | read-only sets cookie |",
-  "|---|---|---:|---:|---:|---:|---:|---|",
+  "| setup | variant | req/s | p50 ms | p99 ms | × baseline | store commands / req | errors | read-only sets cookie |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---|",
 ];
 for (const setup of chosen) {
   for (const variant of variants) {
@@ -122,9 +173,91 @@ for (const setup of chosen) {
     const base = summary(setup.baseline, variant);
     const ratio = base.rps > 0 ? (s.rps / base.rps).toFixed(2) : "–";
     lines.push(
-      `| ${setup.name} | ${variant} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${ratio} | ${s.errors} | ${variant === "read" ? (s.readSetsCookie ? "yes" : "no") : ""} |`,
+      `| ${setup.name} | ${variant} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${ratio} | ${s.roundTrips === null ? "" : s.roundTrips.toFixed(2)} | ${s.errors} | ${variant === "read" ? (s.readSetsCookie ? "yes" : "no") : ""} |`,
     );
   }
 }
+// The targets of issue #7, judged on this run's medians.
+const rps = (name: string, variant: Variant) => summary(name, variant).rps;
+const has = (name: string) => chosen.some((s) => s.name === name);
+const targets: Array<[string, () => string | null]> = [];
+const check = (label: string, names: string[], verdict: () => [boolean, string]) =>
+  targets.push([
+    label,
+    () =>
+      names.every(has)
+        ? (([ok, detail]) => `${ok ? "met" : "MISSED"} (${detail})`)(verdict())
+        : null,
+  ]);
+for (const store of ["memory", "cookie"]) {
+  for (const variant of variants) {
+    const name = `latchkey ${store} · express`;
+    check(
+      `latchkey ${store} on Express ≥ 0.9× bare Express (${variant})`,
+      [name, "express bare"],
+      () => {
+        const r = rps(name, variant) / rps("express bare", variant);
+        return [r >= 0.9, `${r.toFixed(2)}×`];
+      },
+    );
+  }
+}
+check(
+  "latchkey cookie on Fastify ≥ 0.85× bare Fastify (read)",
+  ["latchkey cookie · fastify", "fastify bare"],
+  () => {
+    const r = rps("latchkey cookie · fastify", "read") / rps("fastify bare", "read");
+    return [r >= 0.85, `${r.toFixed(2)}×`];
+  },
+);
+for (const variant of variants) {
+  check(
+    `latchkey cookie on Fastify ≥ @fastify/secure-session (${variant})`,
+    ["latchkey cookie · fastify", "@fastify/secure-session · fastify"],
+    () => {
+      const r =
+        rps("latchkey cookie · fastify", variant) /
+        rps("@fastify/secure-session · fastify", variant);
+      return [r >= 1, `${r.toFixed(2)}×`];
+    },
+  );
+  check(
+    `latchkey Redis on Express ≥ 1.5× express-session + connect-redis (${variant})`,
+    ["latchkey redis · express", "express-session + connect-redis · express"],
+    () => {
+      const r =
+        rps("latchkey redis · express", variant) /
+        rps("express-session + connect-redis · express", variant);
+      return [r >= 1.5, `${r.toFixed(2)}×`];
+    },
+  );
+  check(
+    `latchkey cookie on node:http ≥ 0.65× bare node:http (${variant})`,
+    ["latchkey cookie · node:http", "node:http bare"],
+    () => {
+      const r = rps("latchkey cookie · node:http", variant) / rps("node:http bare", variant);
+      return [r >= 0.65, `${r.toFixed(2)}×`];
+    },
+  );
+}
+check(
+  "latchkey Redis: exactly one Redis command per read-only request",
+  ["latchkey redis · express"],
+  () => {
+    const n = summary("latchkey redis · express", "read").roundTrips ?? Number.NaN;
+    return [
+      Math.abs(n - 1) < 0.02,
+      `${n.toFixed(2)} per request; express-session + connect-redis: ${(summary("express-session + connect-redis · express", "read").roundTrips ?? Number.NaN).toFixed(2)}`,
+    ];
+  },
+);
+lines.push("", "## Targets", "");
+for (const [label, verdict] of targets) {
+  const v = verdict();
+  if (v !== null) lines.push(`- ${label}: ${v}`);
+}
+
 writeFileSync("bench/results.md", `${lines.join("\n")}\n`);
+redis.disconnect();
+if (postgresConnected) await postgres.end();
 console.log(lines.join("\n"));

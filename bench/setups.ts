@@ -1,42 +1,72 @@
 // Every server the benchmark compares. Each does the same work: read the session, increment a
-// counter, answer it ("write"), or only read it ("read"). The first request of a client creates the
-// session; the load generator then replays that one cookie, as a logged-in browser would.
+// counter, answer it (`/write`), or only read it (`/read`). The first request of a client creates
+// the session; the load generator then replays that one cookie, as a logged-in browser would.
 import { createServer, type Server } from "node:http";
 import express from "express";
-import { createSessions, type Sessions } from "latchkey";
+import Fastify from "fastify";
+import { createSessions, type Session, type Sessions, type Store } from "latchkey";
 import { sessionMiddleware as latchkeyExpress } from "latchkey/express";
+import { sessionMiddleware as latchkeyFastify } from "latchkey/fastify";
 import { sessionMiddleware as latchkeyNode } from "latchkey/node";
 import { cookieStore } from "latchkey/stores/cookie";
 import { memoryStore } from "latchkey/stores/memory";
+import { postgresStore } from "latchkey/stores/postgres";
+import { redisStore } from "latchkey/stores/redis";
+import { sqliteStore } from "latchkey/stores/sqlite";
 
 const SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export type Backend = "redis" | "postgres";
 
 export interface Setup {
   name: string;
   /** The ceiling it is compared against, measured in the same run. */
   baseline: string;
+  /** A service whose round trips per request are counted. */
+  backend?: Backend;
   start(): Promise<Server>;
 }
 
 type Counter = { count: number };
-
+type Loose = { session: Record<string, unknown> };
 const answer = (count: number) => `{"count":${count}}`;
+const loose = (req: unknown) => (req as Loose).session;
 
-function latchkeySessions(store: "cookie" | "memory"): Sessions<Counter> {
+const stores = {
+  cookie: async () => cookieStore(),
+  memory: async () => memoryStore({ maxSessions: 100_000 }),
+  sqlite: async () => sqliteStore({ path: `/tmp/latchkey-bench-${process.pid}.db` }),
+  redis: async () => redisStore({ url: REDIS_URL, prefix: `latchkey-bench-${process.pid}:` }),
+  postgres: async () => {
+    const store = postgresStore({ connectionString: DATABASE_URL, schema: "latchkey_bench" });
+    await store.migrate();
+    return store;
+  },
+} satisfies Record<string, () => Promise<Store | ReturnType<typeof cookieStore>>>;
+type StoreName = keyof typeof stores;
+
+async function latchkey(store: StoreName): Promise<Sessions<Counter>> {
   return createSessions<Counter>({
     secrets: [SECRET],
-    store: store === "cookie" ? cookieStore() : memoryStore({ maxSessions: 100_000 }),
+    store: await stores[store](),
+    production: true,
   });
 }
 
-function expressApp(use: (app: express.Express) => void, read: (req: express.Request) => number, write: (req: express.Request, n: number) => void) {
+function expressApp(
+  use: (app: express.Express) => void,
+  read: (req: express.Request) => number,
+  write: (req: express.Request, n: number) => void | Promise<void>,
+): Server {
   const app = express();
   app.disable("etag");
   app.disable("x-powered-by");
   use(app);
-  app.get("/write", (req, res) => {
+  app.get("/write", async (req, res) => {
     const n = read(req) + 1;
-    write(req, n);
+    await write(req, n);
     res.type("json").send(answer(n));
   });
   app.get("/read", (req, res) => {
@@ -44,6 +74,27 @@ function expressApp(use: (app: express.Express) => void, read: (req: express.Req
   });
   return createServer(app);
 }
+
+async function fastifyApp(
+  use: (app: ReturnType<typeof Fastify>) => Promise<void>,
+  read: (req: unknown) => number,
+  write: (req: unknown, n: number) => void,
+): Promise<Server> {
+  const app = Fastify();
+  await use(app);
+  app.get("/write", async (req, reply) => {
+    const n = read(req) + 1;
+    write(req, n);
+    return reply.type("application/json").send(answer(n));
+  });
+  app.get("/read", async (req, reply) => reply.type("application/json").send(answer(read(req))));
+  await app.ready();
+  return app.server;
+}
+
+const backendOf = (store: StoreName): Backend | undefined =>
+  store === "redis" || store === "postgres" ? store : undefined;
+const storeNames = Object.keys(stores) as StoreName[];
 
 export const setups: Setup[] = [
   {
@@ -58,13 +109,30 @@ export const setups: Setup[] = [
   {
     name: "express bare",
     baseline: "express bare",
-    start: async () => expressApp(() => {}, () => 0, () => {}),
+    start: async () =>
+      expressApp(
+        () => {},
+        () => 0,
+        () => {},
+      ),
   },
-  ...(["cookie", "memory"] as const).map((store) => ({
+  {
+    name: "fastify bare",
+    baseline: "fastify bare",
+    start: () =>
+      fastifyApp(
+        async () => {},
+        () => 0,
+        () => {},
+      ),
+  },
+
+  ...storeNames.map((store) => ({
     name: `latchkey ${store} · express`,
     baseline: "express bare",
+    backend: backendOf(store),
     start: async () => {
-      const sessions = latchkeySessions(store);
+      const sessions = await latchkey(store);
       return expressApp(
         (app) => app.use(latchkeyExpress(sessions)),
         (req) => (req.session.get("count" as never) as number | undefined) ?? 0,
@@ -72,11 +140,26 @@ export const setups: Setup[] = [
       );
     },
   })),
-  ...(["cookie", "memory"] as const).map((store) => ({
+  ...storeNames.map((store) => ({
+    name: `latchkey ${store} · fastify`,
+    baseline: "fastify bare",
+    backend: backendOf(store),
+    start: async () => {
+      const sessions = await latchkey(store);
+      type Req = { session: Session<Counter> };
+      return fastifyApp(
+        (app) => app.register(latchkeyFastify(sessions)),
+        (req) => (req as Req).session.get("count") ?? 0,
+        (req, n) => (req as Req).session.set("count", n),
+      );
+    },
+  })),
+  ...storeNames.map((store) => ({
     name: `latchkey ${store} · node:http`,
     baseline: "node:http bare",
+    backend: backendOf(store),
     start: async () => {
-      const sessions = latchkeySessions(store);
+      const sessions = await latchkey(store);
       return createServer(
         latchkeyNode(sessions, (req, res) => {
           let n = req.session.get("count") ?? 0;
@@ -87,19 +170,40 @@ export const setups: Setup[] = [
       );
     },
   })),
+
   {
     name: "express-session (MemoryStore) · express",
     baseline: "express bare",
     start: async () => {
       const { default: session } = await import("express-session");
       return expressApp(
-        (app) =>
-          app.use(
-            session({ secret: SECRET, resave: false, saveUninitialized: false, cookie: { httpOnly: true, sameSite: "lax" } }),
-          ),
-        (req) => ((req as unknown as { session: Counter }).session.count ?? 0),
+        (app) => app.use(session({ secret: SECRET, resave: false, saveUninitialized: false })),
+        (req) => (loose(req).count as number | undefined) ?? 0,
         (req, n) => {
-          (req as unknown as { session: Counter }).session.count = n;
+          loose(req).count = n;
+        },
+      );
+    },
+  },
+  {
+    name: "express-session + connect-redis · express",
+    baseline: "express bare",
+    backend: "redis",
+    start: async () => {
+      const { default: session } = await import("express-session");
+      const { RedisStore } = await import("connect-redis");
+      const { Redis } = await import("ioredis");
+      const client = new Redis(REDIS_URL);
+      const store = new RedisStore({
+        client: client as never,
+        prefix: `bench-sess-${process.pid}:`,
+      });
+      return expressApp(
+        (app) =>
+          app.use(session({ store, secret: SECRET, resave: false, saveUninitialized: false })),
+        (req) => (loose(req).count as number | undefined) ?? 0,
+        (req, n) => {
+          loose(req).count = n;
         },
       );
     },
@@ -110,10 +214,73 @@ export const setups: Setup[] = [
     start: async () => {
       const { default: cookieSession } = await import("cookie-session");
       return expressApp(
-        (app) => app.use(cookieSession({ name: "session", keys: [SECRET], httpOnly: true, sameSite: "lax" })),
-        (req) => ((req as unknown as { session: Counter }).session.count ?? 0),
+        (app) => app.use(cookieSession({ name: "session", keys: [SECRET] })),
+        (req) => (loose(req).count as number | undefined) ?? 0,
         (req, n) => {
-          (req as unknown as { session: Counter }).session.count = n;
+          loose(req).count = n;
+        },
+      );
+    },
+  },
+  {
+    name: "iron-session · express",
+    baseline: "express bare",
+    start: async () => {
+      const { getIronSession } = await import("iron-session");
+      const options = { password: SECRET, cookieName: "iron", cookieOptions: { secure: false } };
+      type Iron = Awaited<ReturnType<typeof getIronSession<Counter>>>;
+      const sessionOf = new WeakMap<object, Iron>();
+      return expressApp(
+        (app) =>
+          app.use(async (req, res, next) => {
+            sessionOf.set(req, await getIronSession<Counter>(req, res, options));
+            next();
+          }),
+        (req) => sessionOf.get(req)?.count ?? 0,
+        async (req, n) => {
+          const session = sessionOf.get(req) as Iron;
+          session.count = n;
+          await session.save();
+        },
+      );
+    },
+  },
+  {
+    name: "@fastify/secure-session · fastify",
+    baseline: "fastify bare",
+    start: async () => {
+      const { default: secureSession } = await import("@fastify/secure-session");
+      type Req = { session: { get(k: string): unknown; set(k: string, v: unknown): void } };
+      return fastifyApp(
+        async (app) => {
+          await app.register(secureSession, {
+            key: Buffer.alloc(32, 7),
+            cookie: { path: "/", httpOnly: true },
+          });
+        },
+        (req) => ((req as Req).session.get("count") as number | undefined) ?? 0,
+        (req, n) => (req as Req).session.set("count", n),
+      );
+    },
+  },
+  {
+    name: "@fastify/session · fastify",
+    baseline: "fastify bare",
+    start: async () => {
+      const { default: cookie } = await import("@fastify/cookie");
+      const { default: session } = await import("@fastify/session");
+      return fastifyApp(
+        async (app) => {
+          await app.register(cookie);
+          await app.register(session, {
+            secret: SECRET,
+            saveUninitialized: false,
+            cookie: { secure: false },
+          });
+        },
+        (req) => (loose(req).count as number | undefined) ?? 0,
+        (req, n) => {
+          loose(req).count = n;
         },
       );
     },
