@@ -1,0 +1,110 @@
+// `latchkey lint [paths…] [--json | --sarif] [--fail-on SEVERITY]`
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { exitCodeFor } from "../report/exit-code.ts";
+import { parseSeverity } from "../report/finding.ts";
+import { formatJson } from "../report/json.ts";
+import { formatPretty } from "../report/pretty.ts";
+import { formatSarif } from "../report/sarif.ts";
+import { lintPaths } from "./lint.ts";
+
+const USAGE = `Usage: latchkey lint [paths…] [--json | --sarif] [--fail-on SEVERITY]
+
+Reads Python (Flask, Flask-Session, Flask-Login, Flask-WTF, Django) and JavaScript/TypeScript
+(express-session, cookie-session, res.cookie, Hono setCookie, @fastify/session,
+@fastify/secure-session, latchkey) for insecure session configuration. Paths default to the current directory;
+.gitignore, node_modules, virtualenvs and build output are skipped.
+
+  --json              machine-readable findings
+  --sarif             SARIF 2.1.0 with source locations (GitHub code scanning)
+  --fail-on SEVERITY  exit 1 when a finding is at or above it (default: high)
+
+Silence one finding with a comment on its line or the line above that names the rule:
+  # latchkey: ignore cookie-missing-secure      // latchkey: ignore session-store-memory`;
+
+function usageError(message: string): number {
+  process.stderr.write(`latchkey lint: ${message}\n\n${USAGE}\n`);
+  return 2;
+}
+
+function toolVersion(): string {
+  try {
+    const pkg = JSON.parse(
+      readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+    ) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/** Runs `latchkey lint` and returns the exit status (0, 1 or 2). */
+export async function runLintCli(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    return usageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.json && values.sarif) return usageError("choose one of --json and --sarif");
+  const failOn = parseSeverity(values["fail-on"] ?? "high");
+  if (failOn === undefined)
+    return usageError(
+      `unknown severity '${values["fail-on"]}' (info, low, medium, high, critical)`,
+    );
+  const paths = positionals.length > 0 ? positionals : ["."];
+  const started = performance.now();
+  let result: ReturnType<typeof lintPaths>;
+  try {
+    result = lintPaths(paths);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT")
+      return usageError(
+        `no such file or directory: ${(error as NodeJS.ErrnoException).path ?? paths.join(" ")}`,
+      );
+    throw error;
+  }
+  const elapsed = Math.round(performance.now() - started);
+  const report = { target: paths.join(" "), findings: result.findings };
+  if (values.json) process.stdout.write(formatJson(report));
+  else if (values.sarif) {
+    process.stdout.write(
+      formatSarif(report, {
+        name: "latchkey",
+        version: toolVersion(),
+        informationUri: "https://www.npmjs.com/package/latchkey",
+      }),
+    );
+  } else {
+    process.stdout.write(
+      formatPretty(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
+    );
+  }
+  for (const file of result.unparsable)
+    process.stderr.write(`latchkey lint: could not parse ${file}; skipped\n`);
+  const suppressed = result.suppressed > 0 ? `, ${result.suppressed} suppressed` : "";
+  process.stderr.write(
+    `latchkey lint: ${result.filesScanned} files scanned, ${result.filesParsed} parsed in ${elapsed} ms${suppressed}\n`,
+  );
+  return exitCodeFor(result.findings, failOn);
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" },
+      sarif: { type: "boolean" },
+      "fail-on": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}

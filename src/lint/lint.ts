@@ -1,0 +1,144 @@
+// `latchkey lint` without the command line: find the files, parse each with its language's
+// parser, run the framework rules, resolve Django settings across modules, then drop findings
+// silenced by a `latchkey: ignore <rule-id>` comment.
+import { readFileSync } from "node:fs";
+import { isAbsolute, relative, sep } from "node:path";
+import type { Finding } from "../report/finding.ts";
+import { sortFindings } from "../report/finding.ts";
+import { lintScript } from "./js/analyze.ts";
+import { type DjangoModule, djangoSettingsModules, lintDjango } from "./python/django.ts";
+import { lintFlask } from "./python/flask.ts";
+import { type PyModule, readModule } from "./python/module.ts";
+import { lintExemptViews } from "./python/views.ts";
+import { isTestPath } from "./source.ts";
+import { collectSuppressions, isSuppressed, type Suppressions } from "./suppress.ts";
+import { fileSize, findSourceFiles, MAX_FILE_BYTES } from "./walk.ts";
+
+export interface LintResult {
+  findings: Finding[];
+  /** Source files considered (after .gitignore, test and size filters). */
+  filesScanned: number;
+  /** Files that mention sessions, cookies or secrets and were parsed. */
+  filesParsed: number;
+  /** Files the JavaScript parser could not read at all. */
+  unparsable: string[];
+  /** Findings silenced by suppression comments. */
+  suppressed: number;
+  /** JavaScript/TypeScript session setups examined (`session({...})`, `createSessions({...})`, …). */
+  scriptSetups: number;
+}
+
+// A file that mentions none of these cannot configure a session: skip parsing it. This is a
+// speed gate only — every finding still comes from the syntax tree.
+const JS_RELEVANT = /session|cookie|secret/i;
+const PY_RELEVANT = /session|cookie|secret|csrf|middleware|remember_|import\s+\*/i;
+
+/**
+ * Lints files and directories.
+ *
+ * @example const { findings } = lintPaths(["."]);
+ */
+export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintResult {
+  const result: LintResult = {
+    findings: [],
+    filesScanned: 0,
+    filesParsed: 0,
+    unparsable: [],
+    suppressed: 0,
+    scriptSetups: 0,
+  };
+  const suppressions = new Map<string, Suppressions>();
+  const pythonModules: DjangoModule[] = [];
+  const raw: Finding[] = [];
+  for (const entry of findSourceFiles(paths)) {
+    if (!entry.explicit && isTestPath(entry.relativeToRoot)) continue;
+    if (fileSize(entry.path) > MAX_FILE_BYTES) continue;
+    result.filesScanned++;
+    let text: string;
+    try {
+      text = readFileSync(entry.path, "utf8");
+    } catch {
+      continue;
+    }
+    const file = displayPath(entry.path, cwd);
+    const isPython = entry.path.endsWith(".py");
+    if (!(isPython ? PY_RELEVANT : JS_RELEVANT).test(text)) continue;
+    result.filesParsed++;
+    if (nestingDepth(text) > MAX_NESTING) {
+      result.unparsable.push(file);
+      continue;
+    }
+    // Pathological input (say, nesting deep enough to exhaust the stack) costs that file, not the run.
+    try {
+      if (isPython) {
+        const module = readModule(text, file);
+        suppressions.set(file, collectSuppressions(module.py.comments));
+        pythonModules.push({ module, path: entry.path });
+        raw.push(...lintExemptViews(module.py, file));
+      } else {
+        const script = lintScript(text, file);
+        if (!script.parsed) result.unparsable.push(file);
+        result.scriptSetups += script.setups;
+        suppressions.set(file, collectSuppressions(script.comments));
+        raw.push(...script.findings);
+      }
+    } catch {
+      result.unparsable.push(file);
+    }
+  }
+  raw.push(...lintPython(pythonModules, result.unparsable));
+  for (const finding of dedupe(raw)) {
+    if (isSuppressed(finding, suppressions.get(finding.location?.file ?? ""))) result.suppressed++;
+    else result.findings.push(finding);
+  }
+  result.findings = sortFindings(result.findings);
+  return result;
+}
+
+function lintPython(modules: readonly DjangoModule[], unparsable: string[]): Finding[] {
+  const django = new Set<PyModule>(djangoSettingsModules(modules).map((m) => m.module));
+  const findings = lintDjango(modules.filter((m) => django.has(m.module)));
+  for (const { module } of modules) {
+    try {
+      findings.push(...lintFlask(module, django.has(module)));
+    } catch {
+      unparsable.push(module.file);
+    }
+  }
+  return findings;
+}
+
+// No configuration nests brackets this deep; generated or hostile files that do would make the
+// parsers recurse for seconds before giving up.
+const MAX_NESTING = 500;
+
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return max;
+}
+
+/** One options object passed to two setups is one problem in the code, reported once. */
+function dedupe(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const l = f.location;
+    const key = [f.id, l?.file, l?.line, l?.column, f.cookie, f.evidence].join("\u0000");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return path.split(sep).join("/");
+  return rel.split(sep).join("/");
+}

@@ -1,0 +1,283 @@
+// Django settings, including settings split per environment (`settings/base.py` star-imported
+// by `settings/production.py`, `settings/dev.py`, …). Every leaf module — one no other settings
+// module imports — is a configuration Django can run with; its effective settings are the
+// star imports and assignments in source order, and findings name the leaf they apply to.
+// Defaults are Django 5's: SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE False, SAMESITE "Lax",
+// SESSION_COOKIE_AGE two weeks, SESSION_COOKIE_NAME "sessionid".
+import { dirname, join, sep } from "node:path";
+import type { Finding } from "../../report/finding.ts";
+import { checkCookie } from "../cookie-checks.ts";
+import { lintFinding } from "../rules.ts";
+import { checkSecret } from "../secret-check.ts";
+import { environmentOf } from "../source.ts";
+import type { Setting, Value } from "../value.ts";
+import type { PyModule } from "./module.ts";
+
+const DJANGO_MARKERS = new Set([
+  "INSTALLED_APPS",
+  "MIDDLEWARE",
+  "MIDDLEWARE_CLASSES",
+  "ROOT_URLCONF",
+  "WSGI_APPLICATION",
+  "ASGI_APPLICATION",
+  "AUTH_PASSWORD_VALIDATORS",
+  "SESSION_ENGINE",
+  "SESSION_COOKIE_AGE",
+  "CSRF_COOKIE_SECURE",
+  "CSRF_TRUSTED_ORIGINS",
+  "DEFAULT_AUTO_FIELD",
+]);
+const DEFAULT_COOKIE_AGE = 1209600;
+const CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware";
+const SESSION_MIDDLEWARE = [
+  "django.contrib.sessions.middleware.SessionMiddleware",
+  "django.contrib.auth.middleware.AuthenticationMiddleware",
+];
+const SIGNED_COOKIES = "django.contrib.sessions.backends.signed_cookies";
+
+export interface DjangoModule {
+  module: PyModule;
+  /** Absolute path, to resolve `from .base import *`. */
+  path: string;
+}
+
+/** The modules that are Django settings: they set Django-only names, or star-import a settings module. */
+export function djangoSettingsModules(candidates: readonly DjangoModule[]): DjangoModule[] {
+  const settings = new Set(
+    candidates.filter((c) =>
+      c.module.statements.some((s) => s.kind === "set" && DJANGO_MARKERS.has(s.key)),
+    ),
+  );
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const candidate of candidates) {
+      if (settings.has(candidate)) continue;
+      const imports = starImports(candidate, candidates);
+      if (imports.some((m) => settings.has(m))) {
+        settings.add(candidate);
+        grew = true;
+      }
+    }
+  }
+  return [...settings];
+}
+
+function starImports(from: DjangoModule, modules: readonly DjangoModule[]): DjangoModule[] {
+  return from.module.statements.flatMap((s) => {
+    if (s.kind !== "star") return [];
+    const target = resolveModule(from.path, s.module, modules);
+    return target ? [target] : [];
+  });
+}
+
+function resolveModule(
+  fromPath: string,
+  name: string,
+  modules: readonly DjangoModule[],
+): DjangoModule | undefined {
+  const dots = /^\.*/.exec(name)![0].length;
+  const rest = name.slice(dots).split(".").filter(Boolean);
+  const candidates: string[] = [];
+  if (dots > 0) {
+    let dir = dirname(fromPath);
+    for (let i = 1; i < dots; i++) dir = dirname(dir);
+    candidates.push(`${join(dir, ...rest)}.py`, join(dir, ...rest, "__init__.py"));
+    return modules.find((m) => candidates.includes(m.path));
+  }
+  const suffixes = [`${sep}${rest.join(sep)}.py`, `${sep}${rest.join(sep)}${sep}__init__.py`];
+  return modules.find((m) => suffixes.some((s) => m.path.endsWith(s)));
+}
+
+function moduleEnvironment(m: DjangoModule) {
+  const base = m.path.split(sep).at(-1)!.replace(/\.py$/, "");
+  return environmentOf(base === "__init__" ? (m.path.split(sep).at(-2) ?? "") : base);
+}
+
+/** Effective settings of a module after its star imports and assignments, in source order. */
+function effective(
+  m: DjangoModule,
+  modules: readonly DjangoModule[],
+  seen: Set<DjangoModule>,
+): Map<string, Setting> {
+  const result = new Map<string, Setting>();
+  if (seen.has(m)) return result;
+  seen.add(m);
+  const isDev = moduleEnvironment(m) === "development";
+  for (const stmt of m.module.statements) {
+    if (stmt.kind === "set") result.set(stmt.key, stmt.setting);
+    else if (stmt.kind === "star") {
+      const target = resolveModule(m.path, stmt.module, modules);
+      if (target === undefined) continue;
+      // `try: from .local import *` in production settings is a developer's machine override.
+      if (!isDev && moduleEnvironment(target) === "development") continue;
+      for (const [k, v] of effective(target, modules, new Set(seen))) result.set(k, v);
+    } else {
+      const current = result.get(stmt.key);
+      if (current?.value.kind !== "list") continue;
+      const items =
+        stmt.op === "add"
+          ? [...current.value.items, ...stmt.items]
+          : current.value.items.filter(
+              (item) => !stmt.items.some((gone) => sameLiteral(gone, item)),
+            );
+      result.set(stmt.key, { value: { kind: "list", items }, at: stmt.at, file: m.module.file });
+    }
+  }
+  return result;
+}
+
+function sameLiteral(a: Value, b: Value): boolean {
+  return a.kind === "string" && b.kind === "string" && a.value === b.value;
+}
+
+/** Lints every runnable Django configuration among the given settings modules. */
+export function lintDjango(settingsModules: readonly DjangoModule[]): Finding[] {
+  const imported = new Set(settingsModules.flatMap((m) => starImports(m, settingsModules)));
+  const merged = new Map<string, { finding: Finding; leaves: string[] }>();
+  for (const leaf of settingsModules) {
+    if (imported.has(leaf) || moduleEnvironment(leaf) === "development") continue;
+    const settings = effective(leaf, settingsModules, new Set());
+    for (const finding of checkDjango(settings, leaf.module.file)) {
+      const key = `${finding.id}\u0000${finding.location?.file}\u0000${finding.location?.line}\u0000${finding.location?.column}\u0000${finding.cookie}`;
+      const entry = merged.get(key);
+      if (entry) entry.leaves.push(leaf.module.file);
+      else merged.set(key, { finding, leaves: [leaf.module.file] });
+    }
+  }
+  // Say which configuration a finding applies to, unless it is the file the finding is in.
+  return [...merged.values()].map(({ finding, leaves }) =>
+    leaves.length === 1 && leaves[0] === finding.location?.file
+      ? finding
+      : { ...finding, evidence: `${finding.evidence} (effective in ${leaves.join(", ")})` },
+  );
+}
+
+function checkDjango(settings: Map<string, Setting>, file: string): Finding[] {
+  const get = (key: string) => settings.get(key);
+  const findings: Finding[] = [];
+  const middleware = get("MIDDLEWARE") ?? get("MIDDLEWARE_CLASSES");
+  const names = middlewareNames(middleware);
+  // A project whose MIDDLEWARE has no session middleware (a token-authenticated API) sets no
+  // session cookie, and without CsrfViewMiddleware no CSRF cookie: their defaults do not matter.
+  const usesSessions = names === undefined || names.some((n) => SESSION_MIDDLEWARE.includes(n));
+  const usesCsrf = names === undefined || names.includes(CSRF_MIDDLEWARE);
+  if (usesSessions) findings.push(...sessionCookieFindings(get, file));
+  if (usesCsrf) findings.push(...csrfCookieFindings(get, file));
+  findings.push(
+    ...checkSecret({
+      setting: get("SECRET_KEY"),
+      key: "SECRET_KEY",
+      file,
+      fix: 'Read it from the environment: SECRET_KEY = os.environ["DJANGO_SECRET_KEY"], generated with django.core.management.utils.get_random_secret_key(); rotate the committed one.',
+    }),
+  );
+  if (usesSessions) {
+    const engine = get("SESSION_ENGINE");
+    if (engine?.value.kind === "string" && engine.value.value === SIGNED_COOKIES) {
+      findings.push(
+        lintFinding({
+          id: "session-engine-signed-cookies",
+          severity: "medium",
+          file: engine.file ?? file,
+          at: engine.at,
+          evidence: `SESSION_ENGINE = "${SIGNED_COOKIES}": session data is readable by the client and logout cannot invalidate a copied cookie`,
+          fix: 'Use a server-side engine: SESSION_ENGINE = "django.contrib.sessions.backends.db" (or "cache"/"cached_db").',
+        }),
+      );
+    }
+  }
+  if (middleware !== undefined && usesSessions && !usesCsrf) {
+    findings.push(
+      lintFinding({
+        id: "csrf-disabled",
+        severity: "high",
+        file: middleware.file ?? file,
+        at: middleware.at,
+        evidence: `MIDDLEWARE does not include ${CSRF_MIDDLEWARE}`,
+        fix: `Add "${CSRF_MIDDLEWARE}" to MIDDLEWARE (after SessionMiddleware) and exempt only the views that must be.`,
+      }),
+    );
+  }
+  return findings;
+}
+
+/** The middleware list when every entry is a literal; undefined when we cannot know it. */
+function middlewareNames(setting: Setting | undefined): string[] | undefined {
+  if (setting?.value.kind !== "list") return undefined;
+  const names: string[] = [];
+  for (const item of setting.value.items) {
+    if (item.kind !== "string") return undefined;
+    names.push(item.value);
+  }
+  return names;
+}
+
+/** The session cookie: Django defaults to no Secure, Lax, two weeks, the name "sessionid". */
+function sessionCookieFindings(get: (key: string) => Setting | undefined, file: string): Finding[] {
+  const anchor = { line: 1, column: 1 };
+  const name = get("SESSION_COOKIE_NAME")?.value;
+  return checkCookie({
+    file,
+    anchor,
+    cookie: name?.kind === "string" ? name.value : "sessionid",
+    secure: {
+      setting: get("SESSION_COOKIE_SECURE"),
+      key: "SESSION_COOKIE_SECURE",
+      fix: "Set SESSION_COOKIE_SECURE = True in the production settings.",
+      insecureByDefault: true,
+    },
+    httpOnly: {
+      setting: get("SESSION_COOKIE_HTTPONLY"),
+      key: "SESSION_COOKIE_HTTPONLY",
+      fix: "Remove SESSION_COOKIE_HTTPONLY = False (Django's default is True).",
+      insecureByDefault: false,
+    },
+    sameSite: {
+      setting: get("SESSION_COOKIE_SAMESITE"),
+      key: "SESSION_COOKIE_SAMESITE",
+      fix: 'Set SESSION_COOKIE_SAMESITE = "Lax" (the default) or "Strict".',
+      defaultValue: "Lax",
+    },
+    lifetime: {
+      setting: get("SESSION_COOKIE_AGE"),
+      key: "SESSION_COOKIE_AGE",
+      fix: "Set SESSION_COOKIE_AGE = 60 * 60 * 8 (or at most 86400) and SESSION_SAVE_EVERY_REQUEST = True for an idle timeout.",
+      defaultSeconds: DEFAULT_COOKIE_AGE,
+    },
+    name: {
+      setting: get("SESSION_COOKIE_NAME"),
+      key: "SESSION_COOKIE_NAME",
+      fix: 'Set SESSION_COOKIE_NAME = "__Host-session" (with SESSION_COOKIE_SECURE = True).',
+      defaultName: "sessionid",
+    },
+    domain: {
+      setting: get("SESSION_COOKIE_DOMAIN"),
+      key: "SESSION_COOKIE_DOMAIN",
+      fix: "Remove SESSION_COOKIE_DOMAIN so the cookie stays host-only.",
+    },
+  });
+}
+
+/** The CSRF cookie: Django defaults to no Secure and Lax. */
+function csrfCookieFindings(get: (key: string) => Setting | undefined, file: string): Finding[] {
+  const anchor = { line: 1, column: 1 };
+  const csrfName = get("CSRF_COOKIE_NAME")?.value;
+  return checkCookie({
+    file,
+    anchor,
+    cookie: csrfName?.kind === "string" ? csrfName.value : "csrftoken",
+    secure: {
+      setting: get("CSRF_COOKIE_SECURE"),
+      key: "CSRF_COOKIE_SECURE",
+      fix: "Set CSRF_COOKIE_SECURE = True in the production settings.",
+      insecureByDefault: true,
+    },
+    sameSite: {
+      setting: get("CSRF_COOKIE_SAMESITE"),
+      key: "CSRF_COOKIE_SAMESITE",
+      fix: 'Set CSRF_COOKIE_SAMESITE = "Lax" (the default) or "Strict".',
+      defaultValue: "Lax",
+    },
+  });
+}
