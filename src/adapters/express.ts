@@ -51,3 +51,6 @@ export function sessionMiddleware<T extends object = SessionData>(
     );
   };
 }
+
+// CSRF protection and step-up (issue 4) live in their own file.
+export { csrfMiddleware, requireFreshAuth } from "./express-csrf.ts";

@@ -35,7 +35,10 @@ export async function handle(
     case "POST /forget": {
       session.delete("items");
       // Read back in the same request: a deleted key is gone at once, not only after saving.
-      return { status: 200, body: { ...view(session), itemsAfterDelete: session.get("items") ?? null } };
+      return {
+        status: 200,
+        body: { ...view(session), itemsAfterDelete: session.get("items") ?? null },
+      };
     }
     case "POST /big":
       session.set("blob", "x".repeat(Number(url.searchParams.get("bytes") ?? "5000")));

@@ -1,11 +1,17 @@
 // Each adapter mounts the shared test app. Issue #4 adds Fastify, Hono and fetch here.
 import express from "express";
 import express4 from "express4";
+import Fastify from "fastify";
+import { Hono } from "hono";
 import { sessionMiddleware as expressSessions } from "../../src/adapters/express.ts";
+import { sessionMiddleware as fastifySessions } from "../../src/adapters/fastify.ts";
+import { sessionMiddleware as fetchSessions } from "../../src/adapters/fetch.ts";
+import { sessionMiddleware as honoSessions, type SessionEnv } from "../../src/adapters/hono.ts";
 import { sessionMiddleware as nodeSessions } from "../../src/adapters/node.ts";
 import type { Sessions } from "../../src/index.ts";
 import { listen, type RunningServer } from "../helpers/http.ts";
 import { type AppSession, handle } from "./app.ts";
+import { fetchServer, listenFastify } from "./web-servers.ts";
 
 export type Mount = (sessions: Sessions<AppSession>) => Promise<RunningServer>;
 
@@ -67,6 +73,41 @@ export const mounts: Record<string, Mount> = {
         res.statusCode = reply.status;
         res.setHeader("content-type", "application/json");
         res.end(JSON.stringify(reply.body));
+      }),
+    ),
+  fastify: async (sessions) => {
+    const app = Fastify();
+    await app.register(fastifySessions(sessions));
+    app.all("/*", async (request, reply) => {
+      const result = await handle(
+        request.session as never,
+        request.method,
+        new URL(request.url, "http://x"),
+      );
+      return reply.code(result.status).send(result.body);
+    });
+    app.setErrorHandler((error: { code?: string }, _request, reply) =>
+      reply.code(500).send({ error: error.code ?? "unknown" }),
+    );
+    return listenFastify(app);
+  },
+  hono: async (sessions) => {
+    const app = new Hono<SessionEnv<AppSession>>();
+    app.use(honoSessions(sessions));
+    app.all("*", async (c) => {
+      const result = await handle(c.get("session"), c.req.method, new URL(c.req.url));
+      return c.json(result.body, result.status as 200);
+    });
+    app.onError((error, c) =>
+      c.json({ error: (error as { code?: string }).code ?? "unknown" }, 500),
+    );
+    return fetchServer(app.fetch);
+  },
+  fetch: async (sessions) =>
+    fetchServer(
+      fetchSessions(sessions, async (request, session) => {
+        const result = await handle(session, request.method, new URL(request.url));
+        return Response.json(result.body, { status: result.status });
       }),
     ),
 };

@@ -1,0 +1,137 @@
+import { NOTHING_TO_COMMIT } from "../core/commit.ts";
+import type { Duration } from "../core/duration.ts";
+import type { Sessions } from "../core/engine.ts";
+import { isLatchkeyError } from "../core/errors.ts";
+import type { Session, SessionData } from "../core/session.ts";
+import { csrfGuard, refusalResponse } from "../csrf/guard.ts";
+import type { CsrfOptions } from "../csrf/options.ts";
+import { preSessionSetCookie } from "../csrf/pre-session.ts";
+import { freshAuthCheck } from "./fresh-auth.ts";
+import {
+  addSessionHeaders,
+  jsonRefusalResponse,
+  storeUnavailableResponse,
+  webCsrfRequest,
+  withHeaders,
+} from "./web-body.ts";
+
+/**
+ * A handler that receives the session next to the request. Extra arguments the runtime passes
+ * (Next.js `{ params }`, Bun's `server`, Deno's `info`) follow unchanged.
+ */
+export type SessionFetchHandler<T extends object = SessionData, A extends unknown[] = []> = (
+  request: Request,
+  session: Session<T>,
+  ...args: A
+) => Response | Promise<Response>;
+
+/** What `sessionMiddleware` returns: a plain `(request, ...args) => Promise<Response>`. */
+export type FetchHandler<A extends unknown[] = []> = (
+  request: Request,
+  ...args: A
+) => Promise<Response>;
+
+/**
+ * Wraps a `(Request) => Response` handler (Next.js route handlers, Bun, Deno, Cloudflare-style
+ * runtimes): the session is loaded before the handler and saved after it, before the response
+ * is returned (a failed store write becomes a 503, never a success that lost data). A request
+ * that changes nothing writes nothing and sends no cookie. If the handler throws, nothing is
+ * saved and the error propagates to the runtime.
+ *
+ * @example
+ * ```ts
+ * import { createSessions } from "latchkey";
+ * import { sessionMiddleware } from "latchkey/fetch";
+ *
+ * const sessions = createSessions({ secrets: [process.env.SESSION_SECRET!] });
+ * // app/api/visits/route.ts (Next.js), or Bun.serve({ fetch: handler }), or Deno.serve(handler)
+ * export const POST = sessionMiddleware(sessions, async (request, session) => {
+ *   const visits = (session.get("visits") ?? 0) + 1;
+ *   session.set("visits", visits);
+ *   return Response.json({ visits });
+ * });
+ * ```
+ */
+export function sessionMiddleware<T extends object = SessionData, A extends unknown[] = []>(
+  sessions: Sessions<T>,
+  handler: SessionFetchHandler<T, A>,
+): FetchHandler<A> {
+  return async (request, ...args) => {
+    let session: Session<T>;
+    try {
+      session = await sessions.load({
+        cookie: request.headers.get("cookie"),
+        userAgent: request.headers.get("user-agent"),
+      });
+    } catch (error) {
+      if (isLatchkeyError(error, "store-unavailable")) return storeUnavailableResponse();
+      throw error;
+    }
+    const response = await handler(request, session, ...args);
+    const pending = sessions.prepare(session);
+    if (pending === NOTHING_TO_COMMIT) return response;
+    try {
+      await pending.persist();
+    } catch (error) {
+      if (!isLatchkeyError(error, "store-unavailable")) throw error;
+      await response.body?.cancel().catch(() => {});
+      return storeUnavailableResponse();
+    }
+    const headers = pending.headers;
+    return headers === null
+      ? response
+      : withHeaders(response, (h) => addSessionHeaders(h, headers));
+  };
+}
+
+/**
+ * CSRF protection for a fetch handler: wrap the handler, then wrap the result with
+ * `sessionMiddleware`. Same rules and 403 answers as every adapter (see `CsrfOptions`). A `_csrf`
+ * field is read from a clone of the request, so the handler can still read the body.
+ *
+ * @example
+ * ```ts
+ * export const POST = sessionMiddleware(sessions, csrfMiddleware(sessions, async (request, session) => {
+ *   const form = await request.formData();
+ *   return Response.json({ saved: form.get("title") });
+ * }));
+ * ```
+ */
+export function csrfMiddleware<T extends object = SessionData, A extends unknown[] = []>(
+  sessions: Sessions<T>,
+  handler: SessionFetchHandler<T, A>,
+  options?: CsrfOptions,
+): SessionFetchHandler<T, A> {
+  const guard = csrfGuard(sessions, options);
+  return async (request, session, ...args) => {
+    const context = guard.attach(session, request.headers.get("cookie"));
+    const reason = await guard.check(session, webCsrfRequest(request));
+    if (reason !== null) return jsonRefusalResponse(refusalResponse(reason));
+    const response = await handler(request, session, ...args);
+    const setCookie = preSessionSetCookie(context);
+    return setCookie === null
+      ? response
+      : withHeaders(response, (h) => h.append("set-cookie", setCookie));
+  };
+}
+
+/**
+ * Step-up guard for a fetch handler: it runs only if the user authenticated within `maxAge`;
+ * otherwise 403 `{ "error": "fresh-auth-required", "reason": "not-authenticated" |
+ * "reauthentication-required", "maxAge": seconds }`.
+ *
+ * @example
+ * ```ts
+ * export const POST = sessionMiddleware(sessions, requireFreshAuth("5m", changeEmail));
+ * ```
+ */
+export function requireFreshAuth<T extends object = SessionData, A extends unknown[] = []>(
+  maxAge: Duration,
+  handler: SessionFetchHandler<T, A>,
+): SessionFetchHandler<T, A> {
+  const check = freshAuthCheck(maxAge);
+  return async (request, session, ...args) => {
+    const refusal = check(session);
+    return refusal === null ? handler(request, session, ...args) : jsonRefusalResponse(refusal);
+  };
+}

@@ -1,0 +1,37 @@
+import { type Duration, parseDuration } from "../core/duration.ts";
+
+// Step-up before sensitive changes (ASVS 5.0 7.5.1/7.5.3; NIST SP 800-63B §4.2.3): every adapter's
+// `requireFreshAuth(maxAge)` answers 403 with one of these reasons, in JSON, when the user has not
+// authenticated recently enough. The client can branch on `reason` to show a password prompt.
+
+export type FreshAuthRefusal = "not-authenticated" | "reauthentication-required";
+
+export interface FreshAuthRefusalBody {
+  error: "fresh-auth-required";
+  reason: FreshAuthRefusal;
+  /** The accepted age of the last authentication, in seconds. */
+  maxAge: number;
+}
+
+export type FreshAuthCheck = (session: {
+  readonly userId: string | null;
+  isFresh(maxAge: Duration): boolean;
+}) => { status: 403; headers: Record<string, string>; body: string } | null;
+
+/** Resolves `maxAge` once (a bad duration throws at startup) and returns the per-request check. */
+export function freshAuthCheck(maxAge: Duration): FreshAuthCheck {
+  const maxAgeMs = parseDuration(maxAge, "requireFreshAuth(maxAge)");
+  return (session) => {
+    if (session.userId !== null && session.isFresh(maxAgeMs)) return null;
+    const body: FreshAuthRefusalBody = {
+      error: "fresh-auth-required",
+      reason: session.userId === null ? "not-authenticated" : "reauthentication-required",
+      maxAge: Math.floor(maxAgeMs / 1000),
+    };
+    return {
+      status: 403,
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+      body: JSON.stringify(body),
+    };
+  };
+}

@@ -1,0 +1,152 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { NOTHING_TO_COMMIT } from "../core/commit.ts";
+import type { Duration } from "../core/duration.ts";
+import type { Sessions } from "../core/engine.ts";
+import { isLatchkeyError } from "../core/errors.ts";
+import type { Session, SessionData } from "../core/session.ts";
+import { csrfGuard, refusalResponse } from "../csrf/guard.ts";
+import type { CsrfOptions } from "../csrf/options.ts";
+import { preSessionSetCookie } from "../csrf/pre-session.ts";
+import { freshAuthCheck } from "./fresh-auth.ts";
+import {
+  addSessionHeaders,
+  jsonRefusalResponse,
+  storeUnavailableResponse,
+  webCsrfRequest,
+  withHeaders,
+} from "./web-body.ts";
+
+/** The Hono environment the middleware provides: `c.get("session")` is typed. */
+export interface SessionEnv<T extends object = SessionData> {
+  Variables: { session: Session<T> };
+}
+
+/**
+ * Hono middleware (any runtime): `c.get("session")` is loaded before the handler and saved
+ * after it, before the response goes out (a failed store write becomes a 503, never a success
+ * that lost data). A request that changes nothing writes nothing and sends no cookie.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { createSessions } from "latchkey";
+ * import { type SessionEnv, sessionMiddleware } from "latchkey/hono";
+ *
+ * const sessions = createSessions({ secrets: [process.env.SESSION_SECRET!] });
+ * const app = new Hono<SessionEnv>();
+ * app.use(sessionMiddleware(sessions));
+ * app.post("/login", async (c) => {
+ *   // … check the password …
+ *   await c.get("session").login(user.id);
+ *   return c.json({ ok: true });
+ * });
+ * ```
+ */
+export function sessionMiddleware<T extends object = SessionData>(
+  sessions: Sessions<T>,
+): MiddlewareHandler<SessionEnv<T>> {
+  return async (c, next): Promise<Response | undefined> => {
+    let session: Session<T>;
+    try {
+      session = await sessions.load({
+        cookie: c.req.header("cookie"),
+        userAgent: c.req.header("user-agent"),
+      });
+    } catch (error) {
+      if (isLatchkeyError(error, "store-unavailable")) return storeUnavailableResponse();
+      throw error;
+    }
+    c.set("session", session);
+    await next();
+    const pending = sessions.prepare(session); // cookie-too-large goes to app.onError
+    if (pending === NOTHING_TO_COMMIT) return undefined;
+    try {
+      await pending.persist();
+    } catch (error) {
+      if (!isLatchkeyError(error, "store-unavailable")) throw error;
+      replaceResponse(c, storeUnavailableResponse());
+      return undefined;
+    }
+    const headers = pending.headers;
+    if (headers !== null) {
+      replaceResponse(
+        c,
+        withHeaders(c.res, (h) => addSessionHeaders(h, headers)),
+      );
+    }
+    return undefined;
+  };
+}
+
+/**
+ * CSRF protection for Hono; use it after `sessionMiddleware`. Same rules and 403 answers as
+ * every adapter (see `CsrfOptions`). A `_csrf` field is read from a clone of the request, so
+ * `c.req.parseBody()` still works in the handler.
+ *
+ * @example
+ * ```ts
+ * app.use(sessionMiddleware(sessions));
+ * app.use(csrfMiddleware(sessions));
+ * app.get("/form", (c) => c.html(`<input type="hidden" name="_csrf" value="${c.get("session").csrfToken()}">`));
+ * ```
+ */
+export function csrfMiddleware<T extends object = SessionData>(
+  sessions: Sessions<T>,
+  options?: CsrfOptions,
+): MiddlewareHandler<SessionEnv<T>> {
+  const guard = csrfGuard(sessions, options);
+  return async (c, next): Promise<Response | undefined> => {
+    const session = c.get("session") as Session<object> | undefined;
+    if (session === undefined) {
+      throw new TypeError("latchkey: use sessionMiddleware(sessions) before csrfMiddleware");
+    }
+    const context = guard.attach(session, c.req.header("cookie"));
+    const csrfRequest = webCsrfRequest(c.req.raw);
+    if (c.req.raw.bodyUsed && Object.keys(c.req.bodyCache).length > 0) {
+      // An earlier middleware read the body through c.req, which keeps a copy: scan that.
+      csrfRequest.scanBody = async (scanner, limit) => {
+        const body = new Uint8Array(await c.req.arrayBuffer());
+        return scanner.push(body.subarray(0, limit)) ?? scanner.finish(body.byteLength > limit);
+      };
+    }
+    const reason = await guard.check(session, csrfRequest);
+    if (reason !== null) return jsonRefusalResponse(refusalResponse(reason));
+    await next();
+    const setCookie = preSessionSetCookie(context);
+    if (setCookie !== null) {
+      replaceResponse(
+        c,
+        withHeaders(c.res, (h) => h.append("set-cookie", setCookie)),
+      );
+    }
+    return undefined;
+  };
+}
+
+/**
+ * Step-up guard: the handler runs only if the user authenticated within `maxAge`; otherwise 403
+ * `{ "error": "fresh-auth-required", "reason": "not-authenticated" | "reauthentication-required", "maxAge": seconds }`.
+ *
+ * @example
+ * ```ts
+ * app.post("/account/email", requireFreshAuth("5m"), changeEmail);
+ * ```
+ */
+export function requireFreshAuth<T extends object = SessionData>(
+  maxAge: Duration,
+): MiddlewareHandler<SessionEnv<T>> {
+  const check = freshAuthCheck(maxAge);
+  return async (c, next): Promise<Response | undefined> => {
+    const refusal = check(c.get("session"));
+    if (refusal !== null) return jsonRefusalResponse(refusal);
+    await next();
+    return undefined;
+  };
+}
+
+/** Sets `c.res` as given: Hono's setter would otherwise merge the old response's headers into it. */
+function replaceResponse(c: Context, response: Response): void {
+  if (response === c.res) return;
+  c.res = undefined as unknown as Response;
+  c.res = response;
+}
