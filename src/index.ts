@@ -10,6 +10,8 @@
  * ```
  * @module
  */
+
+export type { FreshAuthRefusal, FreshAuthRefusalBody } from "./adapters/fresh-auth.ts";
 export type { PendingCommit } from "./core/commit.ts";
 export type { SessionHeaders } from "./core/cookies.ts";
 export type { Duration } from "./core/duration.ts";
@@ -20,4 +22,12 @@ export type { CookieOptions, CookieStore, SameSite, SessionsOptions } from "./co
 export { TIMEOUT_PRESETS, type TimeoutPreset } from "./core/presets.ts";
 export type { SessionInfo } from "./core/revocation.ts";
 export { type LoginOptions, Session, type SessionData } from "./core/session.ts";
-export type { SessionChange, SessionMeta, Store, StoredSession } from "./stores/types.ts";
+export type { CsrfOptions } from "./csrf/options.ts";
+export type { CsrfRefusal, CsrfRefusalBody } from "./csrf/reasons.ts";
+export type {
+  SessionChange,
+  SessionMeta,
+  SessionSummary,
+  Store,
+  StoredSession,
+} from "./stores/types.ts";

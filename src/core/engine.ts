@@ -37,7 +37,7 @@ export interface Sessions<T extends object = SessionData> {
   /** Ends every session of every user: incident response. */
   revokeAll(): Promise<void>;
   /** Reports an event through `onEvent` (adapters use it, e.g. for CSRF refusals). */
-  emit(event: SessionEvent): void;
+  emit(event: Omit<SessionEvent, "at">): void;
   /** @internal Issues and verifies CSRF tokens with these sessions' keys (the CSRF middleware uses it). */
   readonly csrf: CsrfTokens;
   /** The session cookie's name. */
@@ -116,7 +116,8 @@ export function createSessions<T extends object = SessionData>(
     revokeUser: (userId) => revocation.revokeUser(userId),
     revokeOthers: (session) => revocation.revokeOthers(stateOf(session)),
     revokeAll: () => revocation.revokeAll(),
-    emit: config.emit,
+    // Stamped with the configured clock, like every event the engine emits itself.
+    emit: (event) => config.emit({ ...event, at: config.now() }),
     csrf,
 
     async close() {

@@ -139,7 +139,6 @@ export function csrfGuard<T extends object>(
       if (reason !== null) {
         sessions.emit({
           type: "csrf-refused",
-          at: Date.now(),
           reason,
           ...(session.ref === null ? {} : { ref: session.ref }),
           ...(session.userId === null ? {} : { userId: session.userId }),

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { CookieJar, request } from "../helpers/http.ts";
+import { CookieJar, type Reply, request } from "../helpers/http.ts";
 import { snippetAfter, startSnippet } from "../helpers/snippets.ts";
 
 describe("README quick start (Express)", () => {
@@ -28,34 +28,64 @@ describe("README quick start (Express)", () => {
     child = started.child;
     const { url } = started;
     const jar = new CookieJar("__Host-session");
+    // The login form's token is bound to a small pre-session cookie until there is a session.
+    const preSession = new CookieJar("__Host-csrf");
+    const cookies = () => [jar.header, preSession.header].filter(Boolean).join("; ") || undefined;
+    const take = (reply: Reply) => {
+      jar.take(reply);
+      preSession.take(reply);
+    };
 
-    const first = await request(`${url}/`, { cookie: jar.header });
-    jar.take(first);
-    assert.deepEqual(JSON.parse(first.body), { visits: 1, user: null });
+    const first = await request(`${url}/`, { cookie: cookies() });
+    take(first);
+    const { csrfToken, ...firstBody } = JSON.parse(first.body);
+    assert.deepEqual(firstBody, { visits: 1, user: null });
+    assert.match(csrfToken, /^[A-Za-z0-9_-]{40,}$/);
+    const sessionCookie = first.setCookies.find((line) => line.startsWith("__Host-session="));
     assert.match(
-      first.setCookies[0] as string,
+      sessionCookie ?? "",
       /^__Host-session=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     );
-    assert.equal(JSON.parse((await request(`${url}/`, { cookie: jar.header })).body).visits, 2);
+    const second = await request(`${url}/`, { cookie: cookies() });
+    assert.equal(JSON.parse(second.body).visits, 2);
+    const token = JSON.parse(second.body).csrfToken;
 
     const before = jar.value;
-    const login = await request(`${url}/login`, {
+    const form = { "content-type": "application/x-www-form-urlencoded", origin: url };
+    const forged = await request(`${url}/login`, {
       method: "POST",
-      cookie: jar.header,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      cookie: cookies(),
+      headers: { ...form, origin: "https://evil.test" },
+      body: `user=mallory&_csrf=${token}`,
+    });
+    assert.equal(forged.status, 403, "a cross-site login is refused");
+    const tokenless = await request(`${url}/login`, {
+      method: "POST",
+      cookie: cookies(),
+      headers: form,
       body: "user=alice",
     });
-    assert.equal(login.status, 303);
-    jar.take(login);
-    assert.notEqual(jar.value, before);
-    assert.deepEqual(JSON.parse((await request(`${url}/`, { cookie: jar.header })).body), {
-      visits: 3,
-      user: "alice",
+    assert.equal(tokenless.status, 403, "a form without the token is refused");
+    const login = await request(`${url}/login`, {
+      method: "POST",
+      cookie: cookies(),
+      headers: form,
+      body: `user=alice&_csrf=${token}`,
     });
+    assert.equal(login.status, 303);
+    take(login);
+    assert.notEqual(jar.value, before);
+    const after = JSON.parse((await request(`${url}/`, { cookie: cookies() })).body);
+    assert.deepEqual({ visits: after.visits, user: after.user }, { visits: 3, user: "alice" });
 
-    const logout = await request(`${url}/logout`, { method: "POST", cookie: jar.header });
+    const logout = await request(`${url}/logout`, {
+      method: "POST",
+      cookie: cookies(),
+      headers: { ...form, "x-csrf-token": after.csrfToken },
+    });
+    assert.equal(logout.status, 303);
     assert.equal(logout.headers.get("clear-site-data"), '"cookies"');
-    jar.take(logout);
+    take(logout);
     assert.equal(jar.value, undefined);
   });
 });
