@@ -2,11 +2,18 @@
 // redirect, analyze. Every request goes to the target's own host.
 import { randomBytes } from "node:crypto";
 import type { Report } from "../report/finding.ts";
+import { sortFindings } from "../report/finding.ts";
+import type { ActiveResult } from "./active.ts";
+import { runActiveChecks } from "./active.ts";
+import { AuditLoginError } from "./active-result.ts";
 import type { Observations } from "./analyze.ts";
 import { analyze } from "./analyze.ts";
+import { isLoopback, makeFinding } from "./context.ts";
 import { crawl } from "./crawl.ts";
 import type { FetchedResponse, FetchOptions } from "./fetch.ts";
 import { fetchOnce } from "./fetch.ts";
+import type { LoginDescription } from "./login-description.ts";
+import { checkSameOrigin, LoginDescriptionError } from "./login-description.ts";
 import { bundledCandidates } from "./weak-secret.ts";
 
 export interface AuditOptions {
@@ -20,6 +27,17 @@ export interface AuditOptions {
   /** Extra secrets to try (--wordlist), besides the bundled list. */
   wordlist?: readonly Buffer[];
   onProgress?: (done: number, queued: number, url: string) => void;
+  /** Active checks (`--login`): how to log in and out, and their limits. */
+  login?: {
+    description: LoginDescription;
+    /** Fresh session ids for the entropy check (default 200). */
+    samples?: number;
+    /** Requests per second (default 10). */
+    rate?: number;
+    idleProbeMs?: number;
+    env?: NodeJS.ProcessEnv;
+    onRequest?: (sent: number, check: string) => void;
+  };
 }
 
 export interface AuditResult {
@@ -27,6 +45,8 @@ export interface AuditResult {
   framework: string;
   pages: number;
   errors: { url: string; message: string }[];
+  /** Present when active checks ran. */
+  active?: { requests: number; sessionCookie: string };
 }
 
 export class AuditTargetError extends Error {}
@@ -73,13 +93,55 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
   if (cors !== undefined) obs.corsProbe = cors;
   const http = start === target ? await httpProbe(target, fetchOptions) : undefined;
   if (http !== undefined) obs.httpProbe = http;
+  let active: ActiveResult | undefined;
+  if (options.login !== undefined) {
+    try {
+      checkSameOrigin(options.login.description, start);
+    } catch (error) {
+      if (error instanceof LoginDescriptionError) throw new AuditLoginError(error.message);
+      throw error;
+    }
+    active = await runActiveChecks(start, {
+      description: options.login.description,
+      fetch: fetchOptions,
+      ...(options.login.samples !== undefined ? { samples: options.login.samples } : {}),
+      ...(options.login.rate !== undefined ? { rate: options.login.rate } : {}),
+      ...(options.login.idleProbeMs !== undefined
+        ? { idleProbeMs: options.login.idleProbeMs }
+        : {}),
+      ...(options.login.env !== undefined ? { env: options.login.env } : {}),
+      ...(options.login.onRequest !== undefined ? { onRequest: options.login.onRequest } : {}),
+    });
+    // The login exchange is where the session cookie is set: judge it like any other page.
+    obs.responses = [...obs.responses, ...active.responses];
+  }
   const candidates = [...bundledCandidates(), ...(options.wordlist ?? [])];
   const analysis = analyze(obs, { candidates });
+  const report: Report = { target: target.href, findings: analysis.findings };
+  if (active !== undefined) {
+    const ctx = {
+      target: start,
+      development: start.protocol === "http:" && isLoopback(start.hostname),
+      framework: analysis.framework,
+      now: Date.now(),
+    };
+    const findings = active.findings.map((f) =>
+      makeFinding(ctx, f.id, f.severity, f.title, f.evidence, {
+        ...(f.url !== undefined ? { url: f.url } : {}),
+        ...(f.cookie !== undefined ? { cookie: f.cookie } : {}),
+      }),
+    );
+    report.findings = sortFindings([...analysis.findings, ...findings]);
+    report.steps = active.steps;
+  }
   return {
-    report: { target: target.href, findings: analysis.findings },
+    report,
     framework: analysis.frameworkName,
     pages: new Set(responses.map((r) => r.url)).size,
     errors: crawled.errors,
+    ...(active !== undefined
+      ? { active: { requests: active.requests, sessionCookie: active.sessionCookie } }
+      : {}),
   };
 }
 

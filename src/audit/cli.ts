@@ -1,13 +1,19 @@
-// `latchkey audit <url> [--max-pages N] [--json | --sarif] [--fail-on SEVERITY]
+// `latchkey audit <url> [--login FILE [--samples N] [--rate N] [--idle-probe DURATION]]
+//                       [--max-pages N] [--json | --sarif] [--fail-on SEVERITY]
 //                       [--insecure | --ca FILE] [--wordlist FILE] [--timeout MS]`
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { parseDuration } from "../core/duration.ts";
 import { exitCodeFor } from "../report/exit-code.ts";
 import { parseSeverity } from "../report/finding.ts";
 import { formatJson } from "../report/json.ts";
 import { formatPretty } from "../report/pretty.ts";
 import { formatSarif } from "../report/sarif.ts";
+import { AuditLoginError } from "./active-result.ts";
 import { AuditTargetError, auditSite } from "./audit.ts";
+import { FetchError } from "./fetch.ts";
+import type { LoginDescription } from "./login-description.ts";
+import { checkEnvironment, parseLoginDescription } from "./login-description.ts";
 import { parseWordlist } from "./weak-secret.ts";
 
 const USAGE = `Usage: latchkey audit <url> [options]
@@ -23,6 +29,13 @@ Options:
   --ca FILE          trust the CA certificates in FILE (PEM) in addition to the system ones
   --wordlist FILE    more secrets to try against signed session cookies, one per line
   --timeout MS       per-request timeout (default 10000)
+
+Active checks (they log in, log out and send the CSRF probe request; see docs/audit.md):
+  --login FILE       login description (JSON): enables session-fixation, logout, adopted-id,
+                     CSRF and entropy checks; credentials come from environment variables it names
+  --samples N        fresh session ids collected for the entropy check (default 200, max 5000)
+  --rate N           requests per second of the active checks, at most (default 10)
+  --idle-probe TIME  also leave a session idle for TIME (e.g. 15m) and check it has expired
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or network error.`;
 
@@ -44,8 +57,6 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (values.login !== undefined)
-    return usage("active checks (--login) are not available in this version");
   if (positionals.length !== 1) return usage("expected exactly one <url>");
   let target: URL;
   try {
@@ -64,6 +75,35 @@ export async function runAuditCli(argv: string[]): Promise<number> {
   if (maxPages === undefined) return usage("--max-pages takes a positive whole number");
   if (timeoutMs === undefined)
     return usage("--timeout takes a positive whole number of milliseconds");
+  const samples = positiveInt(values.samples, 200);
+  const rate = positiveInt(values.rate, 10);
+  if (samples === undefined || samples > 5000)
+    return usage("--samples takes a whole number from 1 to 5000");
+  if (rate === undefined || rate > 1000) return usage("--rate takes a whole number from 1 to 1000");
+  let idleProbeMs: number | undefined;
+  if (values["idle-probe"] !== undefined) {
+    try {
+      idleProbeMs = parseDuration(values["idle-probe"], "--idle-probe");
+    } catch {
+      return usage(
+        `--idle-probe takes a duration such as 90s, 15m or 1h; got ${values["idle-probe"]}`,
+      );
+    }
+  }
+  const activeOnly = ["samples", "rate", "idle-probe"] as const;
+  const stray = activeOnly.find((o) => values[o] !== undefined);
+  if (values.login === undefined && stray !== undefined)
+    return usage(`--${stray} needs --login (it configures the active checks)`);
+  let description: LoginDescription | undefined;
+  if (values.login !== undefined) {
+    try {
+      description = parseLoginDescription(readFileSync(values.login, "utf8"));
+      checkEnvironment(description, process.env);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return usage(`--login ${values.login}: ${message}`);
+    }
+  }
   let ca: string | undefined;
   let wordlist: Buffer[] = [];
   try {
@@ -83,6 +123,22 @@ export async function runAuditCli(argv: string[]): Promise<number> {
       insecure: values.insecure ?? false,
       ...(ca !== undefined ? { ca } : {}),
       wordlist,
+      ...(description !== undefined
+        ? {
+            login: {
+              description,
+              samples,
+              rate,
+              ...(idleProbeMs !== undefined ? { idleProbeMs } : {}),
+              ...(progress
+                ? {
+                    onRequest: (sent: number, check: string) =>
+                      process.stderr.write(`\r\u001b[2K[active ${sent}] ${check}`),
+                  }
+                : {}),
+            },
+          }
+        : {}),
       ...(progress
         ? {
             onProgress: (done: number, queued: number, url: string) =>
@@ -92,7 +148,11 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     });
   } catch (error) {
     if (progress) process.stderr.write("\r\u001b[2K");
-    if (!(error instanceof AuditTargetError)) throw error;
+    if (error instanceof AuditLoginError) {
+      process.stderr.write(`latchkey audit: --login: ${error.message}\n`);
+      return 2;
+    }
+    if (!(error instanceof AuditTargetError) && !(error instanceof FetchError)) throw error;
     process.stderr.write(
       `latchkey audit: cannot reach ${target.href}: ${error instanceof Error ? error.message : String(error)}\n`,
     );
@@ -104,8 +164,12 @@ export async function runAuditCli(argv: string[]): Promise<number> {
   else if (values.sarif) process.stdout.write(formatSarif(report, TOOL));
   else {
     const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+    const active =
+      result.active !== undefined
+        ? ` · active checks: ${result.active.requests} requests, session cookie ${result.active.sessionCookie}`
+        : "";
     process.stdout.write(
-      `Framework: ${result.framework} · ${result.pages} page${result.pages === 1 ? "" : "s"} fetched\n`,
+      `Framework: ${result.framework} · ${result.pages} page${result.pages === 1 ? "" : "s"} fetched${active}\n`,
     );
     process.stdout.write(formatPretty(report, { color }));
   }
@@ -128,6 +192,9 @@ function parse(argv: string[]) {
       wordlist: { type: "string" },
       timeout: { type: "string" },
       login: { type: "string" },
+      samples: { type: "string" },
+      rate: { type: "string" },
+      "idle-probe": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

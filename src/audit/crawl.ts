@@ -1,6 +1,7 @@
 // Fetches the target and the same-origin pages it links to, breadth first, a few at a time.
 // Redirects are followed by hand (bounded) so every hop's headers are audited, and only while
 // they stay on the target's origin: the auditor never sends a request to another host.
+import { CookieJar } from "./cookie-jar.ts";
 import type { FetchedResponse, FetchOptions } from "./fetch.ts";
 import { fetchOnce } from "./fetch.ts";
 import { extractLinks } from "./links.ts";
@@ -31,19 +32,22 @@ export async function crawl(start: URL, options: CrawlOptions): Promise<CrawlRes
   const result: CrawlResult = { responses: [], links: [], errors: [] };
   const seen = new Set<string>([pageKey(start)]);
   const queue: URL[] = [start];
-  const jar = new Map<string, string>();
+  const jar = new CookieJar();
   let done = 0;
 
   const visit = async (url: URL) => {
     let current = url;
     for (let hop = 0; hop <= options.maxRedirects; hop++) {
-      const cookieHeader = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+      const cookieHeader = jar.header();
       const response = await fetchOnce(current, {
         ...options,
-        headers: { ...options.headers, ...(cookieHeader !== "" ? { cookie: cookieHeader } : {}) },
+        headers: {
+          ...options.headers,
+          ...(cookieHeader !== undefined ? { cookie: cookieHeader } : {}),
+        },
       });
       result.responses.push(response);
-      remember(jar, response.setCookies);
+      jar.update(response.setCookies);
       const location = response.headers.location;
       if (response.status >= 300 && response.status < 400 && location !== undefined) {
         const next = safeUrl(location, current);
@@ -99,17 +103,5 @@ function safeUrl(href: string, base: URL): URL | undefined {
     return url.protocol === "http:" || url.protocol === "https:" ? url : undefined;
   } catch {
     return undefined;
-  }
-}
-
-// A tiny jar: the crawl behaves like a browser that keeps the cookies it was given.
-function remember(jar: Map<string, string>, setCookies: string[]): void {
-  for (const header of setCookies) {
-    const pair = header.split(";")[0] ?? "";
-    const eq = pair.indexOf("=");
-    if (eq <= 0) continue;
-    const name = pair.slice(0, eq).trim();
-    const value = pair.slice(eq + 1).trim();
-    if (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) && !/[;\r\n]/.test(value)) jar.set(name, value);
   }
 }

@@ -12,7 +12,10 @@ export interface FetchOptions {
   /** Extra CA certificates (PEM) for a private CA. */
   ca: string | undefined;
   headers?: Record<string, string>;
-  method?: "GET" | "HEAD";
+  /** GET unless told; the active checks (`--login`) also POST forms and JSON. */
+  method?: string;
+  /** Request body (active checks only); Content-Length is set from it. */
+  body?: string;
   /** Body bytes kept (HTML only); the rest is discarded. */
   maxBodyBytes?: number;
 }
@@ -41,6 +44,9 @@ export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedRespo
           accept: "text/html,application/xhtml+xml,*/*;q=0.8",
           "accept-encoding": "identity",
           ...options.headers,
+          ...(options.body !== undefined
+            ? { "content-length": String(Buffer.byteLength(options.body)) }
+            : {}),
         },
         timeout: options.timeoutMs,
         rejectUnauthorized: !options.insecure,
@@ -53,7 +59,7 @@ export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedRespo
         const chunks: Buffer[] = [];
         let size = 0;
         const type = String(response.headers["content-type"] ?? "");
-        const keep = /html|xml|text\/plain/i.test(type) || type === "";
+        const keep = /html|xml|json|text\/plain/i.test(type) || type === "";
         response.on("data", (chunk: Buffer) => {
           if (!keep || size >= maxBody) return;
           chunks.push(chunk);
@@ -92,7 +98,7 @@ export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedRespo
       reject(error instanceof FetchError ? error : new FetchError(describe(error))),
     );
     request.on("close", () => clearTimeout(timer));
-    request.end();
+    request.end(options.body);
   });
 }
 

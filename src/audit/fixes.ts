@@ -180,6 +180,86 @@ const FIXES: Record<string, FixTable> = {
     generic:
       "Only echo Origin values from an explicit allowlist when Access-Control-Allow-Credentials is true.",
   },
+  "session-fixation": {
+    flask:
+      "Give the user a new session id at login: with Flask-Session call app.session_interface.regenerate(session) right after login_user(); with the default cookie session, session.clear() before setting the user.",
+    django:
+      "Log users in with django.contrib.auth.login() (it calls request.session.cycle_key()); call cycle_key() yourself in custom login code.",
+    express:
+      "Call req.session.regenerate() before setting the user at login (and save before redirecting).",
+    latchkey:
+      "Log users in with await req.session.login(userId), which issues a new id and destroys the old one.",
+    generic:
+      "Issue a new session id at login (and every privilege change) and destroy the pre-login session on the server.",
+  },
+  "session-id-adopted": {
+    flask:
+      "Only load sessions that exist in the store; upgrade Flask-Session (0.4+ never adopts unknown ids).",
+    django:
+      "Use a standard SESSION_ENGINE; custom session stores must not create a session under a client-supplied key.",
+    express: "Use express-session's genid and never set req.sessionID from the request.",
+    latchkey:
+      "latchkey never adopts ids; something in front of it mints sessions from the cookie value.",
+    generic:
+      "Treat an unknown session id as no session: generate a new random id server-side instead of storing data under the client's value.",
+  },
+  "logout-not-invalidated": {
+    flask:
+      "Flask's default session is a signed cookie: logout_user() / session.clear() only changes the browser's copy, and a copy taken earlier stays valid until it expires. Move sessions server-side (Flask-Session with Redis: logout then deletes them), or store a per-user session version/'not before' time, check it in the user_loader, and bump it at logout; also set a short PERMANENT_SESSION_LIFETIME.",
+    django:
+      "Log out with django.contrib.auth.logout(request) (it flushes the server-side session); avoid the signed_cookies SESSION_ENGINE.",
+    express:
+      "Call req.session.destroy() at logout (it deletes the store entry), then clear the cookie; cookie-session cannot revoke — use a store.",
+    "cookie-session":
+      "cookie-session keeps the data in the cookie and cannot revoke it: use express-session with a store, or keep a per-user revocation time checked on every request.",
+    latchkey: "Call await req.session.logout() (store delete, expired cookie, Clear-Site-Data).",
+    generic:
+      "Delete the session on the server at logout (or, for self-contained tokens, deny-list it or bump a per-user 'not before' time) so a captured cookie stops working.",
+  },
+  "logout-cookie-not-cleared": {
+    flask:
+      "In the logout view call session.clear() (Flask then expires the cookie when the session is empty) and add response.headers['Clear-Site-Data'] = '\"cookies\", \"storage\"'.",
+    django:
+      'Use django.contrib.auth.logout() (SessionMiddleware then deletes the cookie) and send Clear-Site-Data: "cookies", "storage" on the logout response.',
+    express:
+      "After req.session.destroy(), call res.clearCookie('connect.sid') (same path/domain options) and res.set('Clear-Site-Data', '\"cookies\", \"storage\"').",
+    latchkey: "Use req.session.logout(); it expires the cookie and sends Clear-Site-Data.",
+    generic:
+      'On logout, expire the session cookie (Max-Age=0, same Path/Domain) and send Clear-Site-Data: "cookies", "storage".',
+  },
+  "csrf-accepted": {
+    flask:
+      "Enable Flask-WTF's CSRFProtect(app) and include {{ csrf_token() }} in every form; for JSON APIs require the X-CSRFToken header.",
+    django:
+      "Keep django.middleware.csrf.CsrfViewMiddleware enabled and remove @csrf_exempt from the view.",
+    express:
+      "Add CSRF protection: latchkey's csrfMiddleware(sessions), or csrf-csrf / an Origin + Sec-Fetch-Site check, and set SameSite=Lax on the session cookie.",
+    latchkey:
+      "Mount csrfMiddleware(sessions) after sessionMiddleware and put req.session.csrfToken() in forms as _csrf.",
+    generic:
+      "Require an anti-CSRF token (or a non-CORS-safelisted header) on state-changing requests, check Origin / Sec-Fetch-Site, and refuse text/plain bodies on JSON endpoints.",
+  },
+  "session-id-low-entropy": {
+    flask:
+      "Let Flask-Session generate ids (secrets.token_urlsafe(32)); never derive ids from counters, times or user data.",
+    django:
+      "Use Django's own session engines (get_random_string, ~190 bits); do not override _get_new_session_key.",
+    express:
+      "Drop the custom genid, or make it return crypto.randomBytes(32).toString('base64url').",
+    latchkey: "latchkey issues 256-bit random tokens; something else mints this cookie.",
+    generic:
+      "Generate session ids with a CSPRNG, at least 16 random bytes (128 bits; 32 recommended), with no counter, time or user-derived part.",
+  },
+  "session-idle-timeout-long": {
+    flask:
+      "Expire idle sessions server-side: Flask-Session with SESSION_PERMANENT=True, a short PERMANENT_SESSION_LIFETIME and SESSION_REFRESH_EACH_REQUEST=True.",
+    django: "Set SESSION_COOKIE_AGE to the idle limit and SESSION_SAVE_EVERY_REQUEST = True.",
+    express:
+      "Use session({ rolling: true, cookie: { maxAge: idleMs } }) with a store that expires entries (ttl).",
+    latchkey: "Set idleTimeout in createSessions() (or a preset such as 'nist-aal2').",
+    generic:
+      "Enforce an idle timeout on the server: reject a session unused for longer than the documented limit.",
+  },
 };
 
 export function fixFor(id: string, framework: Framework): string {
@@ -214,4 +294,12 @@ export const STANDARDS: Record<string, string> = {
   "csp-unsafe-inline": "ASVS 5.0 3.4.3",
   "cache-control-missing": "ASVS 5.0 14.3.2",
   "cors-credentials-reflected": "ASVS 5.0 3.4.2",
+  "session-fixation": "ASVS 5.0 7.2.4",
+  "session-id-adopted":
+    "ASVS 5.0 7.2.4; OWASP Session Management Cheat Sheet (permissive session management)",
+  "logout-not-invalidated": "ASVS 5.0 7.4.1",
+  "logout-cookie-not-cleared": "ASVS 5.0 14.3.1",
+  "csrf-accepted": "ASVS 5.0 3.5.1; ASVS 5.0 3.5.2",
+  "session-id-low-entropy": "ASVS 5.0 7.2.3; NIST SP 800-63B 7.1",
+  "session-idle-timeout-long": "ASVS 5.0 7.3.1",
 };

@@ -21,6 +21,9 @@ export function detectFramework(
 ): Framework {
   const names = new Set(cookies.map((c) => c.name));
   const header = (name: string) => responses.map((r) => r.headers[name] ?? "").join(" ");
+  // A server that names itself wins over a cookie name others can copy (Flask-Session apps
+  // often call their cookie __Host-session too).
+  if (/Werkzeug/i.test(header("server"))) return "flask";
   if ([...names].some((n) => /^__host-session$/i.test(n))) return "latchkey";
   if (names.has("connect.sid") || cookies.some((c) => c.value.startsWith("s%3A"))) return "express";
   if ([...names].some((n) => names.has(`${n}.sig`))) return "cookie-session";

@@ -57,9 +57,26 @@ export interface Finding {
   location?: SourceLocation;
 }
 
+/**
+ * One request an active check made (audit `--login`), as the report shows it: what was sent and
+ * what came back, redacted (never a whole token, cookie value or credential).
+ */
+export interface ReportStep {
+  /** The check the request belongs to, e.g. "login", "session-fixation", "csrf-accepted". */
+  check: string;
+  /** e.g. `POST http://127.0.0.1:5000/login · cookie session=eyJj…(88 chars) · form username, password` */
+  sent: string;
+  /** e.g. `302 → /account · Set-Cookie: session=eyJf…(120 chars); HttpOnly; Path=/` */
+  received: string;
+  /** What the check concluded from it, e.g. "logged in". */
+  note?: string;
+}
+
 export interface Report {
   target: string;
   findings: Finding[];
+  /** Present only when active checks ran: every request they made, in order. */
+  steps?: ReportStep[];
 }
 
 /** Findings ordered most severe first, then by id, url and cookie, so output is stable. */

@@ -1,5 +1,5 @@
 export { exitCodeFor } from "./exit-code.ts";
-export type { Finding, Report, Severity, SourceLocation } from "./finding.ts";
+export type { Finding, Report, ReportStep, Severity, SourceLocation } from "./finding.ts";
 export { parseSeverity, SEVERITIES, severityAtLeast, sortFindings } from "./finding.ts";
 export { formatJson } from "./json.ts";
 export type { PrettyOptions } from "./pretty.ts";

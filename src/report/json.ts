@@ -3,13 +3,21 @@ import { sortFindings } from "./finding.ts";
 
 /**
  * The `--json` output (DESIGN.md): `{ target, findings: [{ id, severity, title, url, cookie?,
- * evidence, standard?, fix, location? }] }`, most severe first, with a trailing newline.
+ * evidence, standard?, fix, location? }], steps? }`, most severe first, with a trailing newline.
+ * `steps` is there only when active checks ran (`latchkey audit --login`).
  *
  * @example process.stdout.write(formatJson({ target: "https://example.com", findings }))
  */
 export function formatJson(report: Report): string {
   const findings = sortFindings(report.findings).map(orderedFinding);
-  return `${JSON.stringify({ target: report.target, findings }, null, 2)}\n`;
+  // `steps` (active checks only) comes last, so a report without it is unchanged.
+  const steps = report.steps?.map((s) => ({
+    check: s.check,
+    sent: s.sent,
+    received: s.received,
+    ...(s.note !== undefined ? { note: s.note } : {}),
+  }));
+  return `${JSON.stringify({ target: report.target, findings, ...(steps !== undefined ? { steps } : {}) }, null, 2)}\n`;
 }
 
 // Fixed key order makes the JSON diffable between runs; absent keys stay absent.

@@ -30,6 +30,7 @@ export function formatPretty(report: Report, options: PrettyOptions): string {
   const lines: string[] = [`${paint(BOLD, "Target:")} ${report.target}`];
   if (findings.length === 0) {
     lines.push("", "No findings.");
+    lines.push(...stepLines(report.steps, paint));
     return `${lines.join("\n")}\n`;
   }
   const bySeverity = [...SEVERITIES].reverse().map((s) => ({
@@ -45,7 +46,27 @@ export function formatPretty(report: Report, options: PrettyOptions): string {
     lines.push("", paint(colors[severity], `${severity.toUpperCase()} (${items.length})`));
     for (const f of items) lines.push(...findingLines(f, (text) => paint(DIM, text)));
   }
+  lines.push(...stepLines(report.steps, paint));
   return `${lines.join("\n")}\n`;
+}
+
+// Active checks: every request, grouped under the check that made it, after the findings.
+function stepLines(
+  steps: Report["steps"],
+  paint: (code: string, text: string) => string,
+): string[] {
+  if (steps === undefined || steps.length === 0) return [];
+  const out = ["", paint(BOLD, "STEPS of the active checks (→ sent, ← received)")];
+  let check = "";
+  for (const s of steps) {
+    if (s.check !== check) {
+      check = s.check;
+      out.push(`  ${check}`);
+    }
+    out.push(`    → ${oneLine(s.sent)}`, `    ← ${oneLine(s.received)}`);
+    if (s.note !== undefined) out.push(`      ${paint(DIM, oneLine(s.note))}`);
+  }
+  return out;
 }
 
 function findingLines(f: Finding, dim: (text: string) => string): string[] {

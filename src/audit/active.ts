@@ -1,0 +1,186 @@
+// The active checks (`latchkey audit --login`): log in and watch what the session does.
+// Session fixation, logout invalidation, adopted ids, CSRF acceptance, token entropy and,
+// on request, the idle timeout. Every request goes through ActiveClient (target origin only,
+// rate-limited, a hard budget) and is recorded, redacted, for the report.
+import type { ReportStep } from "../report/finding.ts";
+import type { ClientLimits } from "./active-client.ts";
+import { ActiveCheckError, ActiveClient } from "./active-client.ts";
+import type { PendingFinding } from "./active-result.ts";
+import { AuditLoginError } from "./active-result.ts";
+import { decodeClientSession } from "./client-session.ts";
+import { CookieJar } from "./cookie-jar.ts";
+import { probeCsrf } from "./csrf-probe.ts";
+import { checkEntropy } from "./entropy-check.ts";
+import type { FetchedResponse, FetchOptions } from "./fetch.ts";
+import { checkAdopted, checkFixation } from "./fixation-checks.ts";
+import type { LoginDescription } from "./login-description.ts";
+import type { Flow } from "./login-flow.ts";
+import { isLoggedIn, logIn } from "./login-flow.ts";
+import { checkLogout } from "./logout-check.ts";
+import { judgeSessionCookie } from "./session-cookie.ts";
+
+export interface ActiveOptions {
+  description: LoginDescription;
+  fetch: FetchOptions;
+  /** Fresh session ids to collect for the entropy check (default 200). */
+  samples?: number;
+  /** Requests per second (default 10). */
+  rate?: number;
+  /** Wait this long with an idle logged-in session, then see whether it still works. */
+  idleProbeMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Called before each request, with the check that sends it (a progress line on a terminal). */
+  onRequest?: (sent: number, check: string) => void;
+}
+
+export interface ActiveResult {
+  findings: PendingFinding[];
+  steps: ReportStep[];
+  /** The login exchange and the first logged-in page, for the passive checks. */
+  responses: FetchedResponse[];
+  sessionCookie: string;
+  requests: number;
+}
+
+/** The most requests one run may send, whatever happens: fixed checks plus the samples. */
+export function requestBudget(samples: number): number {
+  return 80 + 4 * samples;
+}
+
+export async function runActiveChecks(target: URL, options: ActiveOptions): Promise<ActiveResult> {
+  const samples = options.samples ?? 200;
+  const limits: ClientLimits = {
+    rate: options.rate ?? 10,
+    budget: requestBudget(samples),
+    ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
+  };
+  const client = new ActiveClient(target, options.fetch, limits);
+  const flow: Flow = {
+    client,
+    description: options.description,
+    env: options.env ?? process.env,
+    target,
+  };
+  try {
+    return await run(flow, samples, options.idleProbeMs);
+  } catch (error) {
+    if (error instanceof ActiveCheckError) throw new AuditLoginError(error.message);
+    throw error;
+  }
+}
+
+async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<ActiveResult> {
+  const { client, description } = flow;
+  const findings: PendingFinding[] = [];
+
+  if (await isLoggedIn(flow, "login", new CookieJar()))
+    throw new AuditLoginError(
+      `loggedIn: ${description.loggedIn.url} already looks logged in without any cookie; give a status or text that only a logged-in user sees`,
+    );
+  const jar = new CookieJar();
+  const { page, login } = await logIn(flow, "login", jar);
+  const preLogin = new CookieJar();
+  for (const r of page) preLogin.update(r.setCookies);
+  if (!(await isLoggedIn(flow, "login", jar))) {
+    const last = login.at(-1);
+    throw new AuditLoginError(
+      `the login did not succeed: ${description.login.method} ${description.login.url} answered ${last?.status ?? "?"}, and ${description.loggedIn.url} does not look logged in afterwards (check the credentials and the loggedIn expectation)`,
+    );
+  }
+  const name = await findSessionCookie(flow, jar);
+  const loggedInValue = jar.get(name) ?? "";
+  const clientSide = decodeClientSession(name, loggedInValue, new Set(jar.names()));
+  const where = { url: new URL(description.login.url, flow.target).href, cookie: name };
+
+  // The idle probe's session is its own, logged in now and left untouched until the end.
+  let idle: { jar: CookieJar; since: number } | undefined;
+  if (idleProbeMs !== undefined) {
+    const idleJar = new CookieJar();
+    await logIn(flow, "idle-probe", idleJar);
+    idle = { jar: idleJar, since: Date.now() };
+  }
+
+  findings.push(...(await checkFixation(flow, preLogin, jar, name, where)));
+  findings.push(...(await checkAdopted(flow, preLogin, name, loggedInValue, where)));
+  if (description.csrfProbe !== undefined) {
+    const csrf = await probeCsrf(flow, jar);
+    if (csrf !== undefined) findings.push(csrf);
+  }
+  findings.push(...(await checkLogout(flow, jar, name, clientSide?.format, where)));
+  const entropy = await checkEntropy(flow, {
+    name,
+    samples,
+    clientSide: clientSide?.format,
+    issuedBeforeLogin: preLogin.get(name) !== undefined,
+  });
+  if (entropy !== undefined) findings.push({ ...entropy, ...where });
+  if (idle !== undefined && idleProbeMs !== undefined) {
+    const wait = idle.since + idleProbeMs - Date.now();
+    flow.client.note(
+      "idle-probe",
+      `wait ${formatMs(idleProbeMs)} with the session unused`,
+      "(no request)",
+    );
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const alive = await isLoggedIn(flow, "idle-probe", idle.jar);
+    if (alive)
+      findings.push({
+        id: "session-idle-timeout-long",
+        severity: "medium",
+        title: "Session still valid after the idle period",
+        evidence: `a session left unused for ${formatMs(idleProbeMs)} still authenticates ${description.loggedIn.url}`,
+        ...where,
+      });
+  }
+  return {
+    findings,
+    steps: client.steps,
+    responses: [...page, ...login],
+    sessionCookie: name,
+    requests: client.sent,
+  };
+}
+
+/** The cookie without which the site no longer sees the user (by elimination, ≤ 10 tries). */
+async function findSessionCookie(flow: Flow, jar: CookieJar): Promise<string> {
+  const named = flow.description.sessionCookie;
+  if (named !== undefined) {
+    if (jar.get(named) === undefined)
+      throw new AuditLoginError(`sessionCookie: no cookie "${named}" was set by the login`);
+    return named;
+  }
+  const names = jar.names();
+  // Likely session cookies first, so the usual case costs one request.
+  names.sort(
+    (a, b) =>
+      Number(judgeSessionCookie(cookieOf(b, jar), false).session) -
+      Number(judgeSessionCookie(cookieOf(a, jar), false).session),
+  );
+  for (const candidate of names.slice(0, 10)) {
+    const without = jar.clone();
+    without.delete(candidate);
+    if (!(await isLoggedIn(flow, "session-cookie", without))) {
+      flow.client.note(
+        "session-cookie",
+        `drop ${candidate}`,
+        "logged out",
+        `session cookie: ${candidate}`,
+      );
+      return candidate;
+    }
+  }
+  throw new AuditLoginError(
+    `could not tell which cookie carries the session (${names.join(", ") || "no cookies"}); name it with "sessionCookie"`,
+  );
+}
+
+function cookieOf(name: string, jar: CookieJar) {
+  return { name, value: jar.get(name) ?? "", attributes: [], raw: "" };
+}
+
+export function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
