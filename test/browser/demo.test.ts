@@ -25,7 +25,11 @@ async function startDemo(env: Record<string, string> = {}) {
     ...env,
   });
   // The browser talks to it as http://localhost: a secure context, where Secure cookies work.
-  return { child: started.child, url: started.url.replace("127.0.0.1", "localhost"), output: started.output };
+  return {
+    child: started.child,
+    url: started.url.replace("127.0.0.1", "localhost"),
+    output: started.output,
+  };
 }
 
 async function signUp(page: Page, url: string, name: string) {
@@ -151,7 +155,8 @@ window.result = fetch(${JSON.stringify(target)}, { method: "POST", credentials: 
     assert.match(String(await fetchPage.evaluate("window.result")), /Failed to fetch/);
     // The demo's log line travels through a pipe: give it a moment.
     const refusals = () => (demo?.output().match(/csrf-refused/g) ?? []).length;
-    for (let i = 0; i < 40 && refusals() === refusalsBefore; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 40 && refusals() === refusalsBefore; i++)
+      await new Promise((r) => setTimeout(r, 50));
     assert.equal(refusals(), refusalsBefore + 1, "the demo logged one more CSRF refusal (its 403)");
 
     await page.goto(target);
