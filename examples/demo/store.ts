@@ -1,5 +1,5 @@
-// Where the demo keeps sessions: SQLite by default (no setup), Redis or PostgreSQL when their URL
-// is in the environment (DEMO_STORE=redis|postgres, with REDIS_URL / DATABASE_URL).
+// Where the demo keeps sessions: SQLite by default (no setup), or the store that
+// DEMO_STORE_URL names: redis://… (Redis) or postgres://… (PostgreSQL).
 import type Database from "better-sqlite3";
 import type { Store } from "latchkey";
 import { postgresStore } from "latchkey/stores/postgres";
@@ -7,19 +7,18 @@ import { redisStore } from "latchkey/stores/redis";
 import { sqliteStore } from "latchkey/stores/sqlite";
 
 export async function demoStore(db: Database.Database): Promise<{ store: Store; label: string }> {
-  switch (process.env.DEMO_STORE ?? "sqlite") {
-    case "redis": {
-      const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-      return { store: redisStore({ url, prefix: "latchkey-demo:" }), label: `Redis (${url})` };
-    }
-    case "postgres": {
-      const store = postgresStore({
-        connectionString: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
-      });
-      await store.migrate();
-      return { store, label: "PostgreSQL" };
-    }
-    default:
-      return { store: sqliteStore({ database: db }), label: "SQLite (embedded)" };
+  const url = process.env.DEMO_STORE_URL;
+  if (url === undefined || url === "") {
+    return { store: sqliteStore({ database: db }), label: "SQLite (embedded)" };
   }
+  const scheme = url.slice(0, url.indexOf(":"));
+  if (scheme === "redis" || scheme === "rediss") {
+    return { store: redisStore({ url, prefix: "latchkey-demo:" }), label: "Redis" };
+  }
+  if (scheme === "postgres" || scheme === "postgresql") {
+    const store = postgresStore({ connectionString: url, schema: "latchkey_demo" });
+    await store.migrate();
+    return { store, label: "PostgreSQL" };
+  }
+  throw new Error(`DEMO_STORE_URL must start with redis:// or postgres://, not ${scheme}://`);
 }

@@ -43,11 +43,18 @@ export interface CookieBackend extends SessionLifecycle {
   prepare(state: RequestState): PendingCommit;
 }
 
+// A browser sends the same sealed value on every request until it changes, and opening it (AES-GCM)
+// is most of a read-only request's cost. The plaintext of values that opened is remembered, bounded,
+// oldest first out. Decryption is a pure function of the value and the key ring, so the answer is
+// the same; whoever can read this process's memory has the keys anyway.
+const OPENED_KEPT = 10_000;
+
 export function cookieBackend(
   config: ResolvedConfig,
   revocation: Store | undefined,
 ): CookieBackend {
   const { emit, now: clock, keys } = config;
+  const opened = new Map<string, string>();
 
   /** Records that a sealed session is dead, when there is a store to remember it. */
   async function markRevoked(key: string, now: number): Promise<void> {
@@ -106,8 +113,15 @@ export function cookieBackend(
     const keyId = value.slice(FORMAT.length + 1, HEADER_CHARS - 1);
     const key = keys.byId.get(keyId);
     if (key === undefined) return { reason: "unknown-key" };
-    const plaintext = open(key.sealKey, aadFor(keyId), value.slice(HEADER_CHARS));
-    if (plaintext === null) return { reason: "does-not-open" };
+    let plaintext = opened.get(value);
+    if (plaintext === undefined) {
+      const bytes = open(key.sealKey, aadFor(keyId), value.slice(HEADER_CHARS));
+      if (bytes === null) return { reason: "does-not-open" };
+      plaintext = bytes.toString("utf8");
+      if (opened.size >= OPENED_KEPT) opened.delete(opened.keys().next().value as string);
+      opened.set(value, plaintext);
+    }
+    // Parsed anew each time: every request gets values of its own to change.
     const payload = parsePayload(plaintext);
     return payload === null ? { reason: "bad-payload" } : { payload, key };
   }
@@ -290,10 +304,10 @@ export function cookieBackend(
   };
 }
 
-function parsePayload(plaintext: Buffer): SealedPayload | null {
+function parsePayload(plaintext: string): SealedPayload | null {
   let value: unknown;
   try {
-    value = JSON.parse(plaintext.toString("utf8"));
+    value = JSON.parse(plaintext);
   } catch {
     return null;
   }

@@ -21,7 +21,7 @@ import {
   type RequestState,
   resetState,
 } from "./state.ts";
-import { issueToken, parseToken, secretMatches } from "./token.ts";
+import { secretMatches, tokenCodec } from "./token.ts";
 
 /** Server-side sessions: the cookie holds `<id>.<secret>`, the store holds everything else. */
 export interface ServerBackend extends SessionLifecycle {
@@ -31,12 +31,13 @@ export interface ServerBackend extends SessionLifecycle {
 
 export function serverBackend(config: ResolvedConfig, store: Store): ServerBackend {
   const { emit, now: clock } = config;
+  const tokens = tokenCodec(config.keys);
   // The presented token, kept per request only to re-send it with a fresh Max-Age.
   const presented = new WeakMap<RequestState, string>();
 
   async function load(state: RequestState, cookieValue: string): Promise<void> {
     const now = clock();
-    const parsed = parseToken(config.keys, cookieValue);
+    const parsed = tokens.parse(cookieValue);
     if (!parsed.ok) {
       emit({ type: "tampered", at: now, reason: parsed.reason });
       state.clearStaleCookie = true;
@@ -162,7 +163,7 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
     state: RequestState,
     meta: RequestState["meta"] & object,
   ): Promise<string | null> {
-    const issued = issueToken(config.keys);
+    const issued = tokens.issue();
     const data = mergedData(state);
     await storeCall(config, "create", () =>
       store.create(issued.ref, { secretHash: issued.secretHash, meta, data }),
@@ -240,7 +241,7 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
             : NOTHING_TO_COMMIT;
         }
         // First write of a new visitor: the session comes into being now, not at the first request.
-        const issued = issueToken(config.keys);
+        const issued = tokens.issue();
         const created = newMeta(config, now, {
           userId: null,
           authTime: null,
@@ -301,7 +302,7 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
 
   function periodicRotation(state: RequestState, oldRef: string, now: number): PendingCommit {
     const meta = state.meta as NonNullable<RequestState["meta"]>;
-    const issued = issueToken(config.keys);
+    const issued = tokens.issue();
     const rotated = { ...meta, issuedAt: now, lastSeenAt: now, successor: null };
     rotated.expiresAt = storeDeadline(config, rotated);
     const data = mergedData(state);

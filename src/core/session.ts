@@ -144,7 +144,8 @@ export class Session<T extends object = SessionData> {
       );
     }
     if (meta.persistent !== value) {
-      meta.persistent = value;
+      // Copy, never change in place: stores may hand out shared, frozen snapshots.
+      this.#state.meta = { ...meta, persistent: value };
       this.#state.persistentChanged = true;
     }
   }

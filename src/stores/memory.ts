@@ -48,23 +48,31 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (entry === undefined) return null;
       entries.delete(ref);
       entries.set(ref, entry);
-      // Copies: a caller that mutates what it got must not change the stored session.
-      return { secretHash: entry.secretHash, meta: { ...entry.meta }, data: { ...entry.data } };
+      // Entries are frozen snapshots, replaced (never changed) by update(): a reader can keep
+      // what it got without copying it on every request, and can never change the store by it.
+      return entry;
     },
     async create(ref, session) {
       sweep(Date.now());
-      entries.set(ref, {
-        secretHash: session.secretHash,
-        meta: { ...session.meta },
-        data: Object.assign(Object.create(null), session.data),
-      });
+      entries.set(
+        ref,
+        snapshot(
+          session.secretHash,
+          { ...session.meta },
+          Object.assign(Object.create(null), session.data),
+        ),
+      );
     },
     async update(ref, change: SessionChange) {
       const entry = entries.get(ref);
       if (entry === undefined) return;
-      if (change.meta) Object.assign(entry.meta, change.meta);
-      if (change.set) Object.assign(entry.data, change.set);
-      if (change.delete) for (const key of change.delete) delete entry.data[key];
+      const meta = change.meta ? { ...entry.meta, ...change.meta } : entry.meta;
+      let data = entry.data;
+      if (change.set || change.delete) {
+        data = Object.assign(Object.create(null), entry.data, change.set);
+        if (change.delete) for (const key of change.delete) delete data[key];
+      }
+      entries.set(ref, snapshot(entry.secretHash, meta, data));
     },
     async delete(ref) {
       entries.delete(ref);
@@ -110,4 +118,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       marks.clear();
     },
   };
+}
+
+function snapshot(
+  secretHash: string,
+  meta: StoredSession["meta"],
+  data: StoredSession["data"],
+): StoredSession {
+  return Object.freeze({ secretHash, meta: Object.freeze(meta), data: Object.freeze(data) });
 }

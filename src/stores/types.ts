@@ -58,7 +58,10 @@ export interface SessionSummary {
 export interface Store {
   /** Tells the engine this is a server-side store (and not the sealed-cookie marker). */
   readonly kind: "server";
-  /** The entry, or `null` when there is none. May return entries past `expiresAt`; the engine checks. */
+  /**
+   * The entry, or `null` when there is none. May return entries past `expiresAt`; the engine
+   * checks. The engine never changes what it gets, so a store may return a shared, frozen object.
+   */
   get(ref: string): Promise<StoredSession | null>;
   /** Adds a new entry. `ref` is fresh: random, never seen before. */
   create(ref: string, session: StoredSession): Promise<void>;

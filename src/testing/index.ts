@@ -86,17 +86,25 @@ export function describeStoreConformance(
       assert.deepEqual({ ...(await store.get(ref))?.meta }, meta);
     });
 
-    check("what get() returns is a copy: changing it changes nothing stored", async () => {
-      const ref = fresh();
-      await store.create(ref, session({ data: { a: "1" } }));
-      const got = await store.get(ref);
-      assert.ok(got);
-      got.data.a = "2";
-      got.meta.userId = "mallory";
-      const again = await store.get(ref);
-      assert.equal(again?.data.a, "1");
-      assert.equal(again?.meta.userId, null);
-    });
+    check(
+      "what get() returns is a copy or frozen: changing it changes nothing stored",
+      async () => {
+        const ref = fresh();
+        await store.create(ref, session({ data: { a: "1" } }));
+        const got = await store.get(ref);
+        assert.ok(got);
+        // A frozen snapshot refuses the change (TypeError in strict mode); a copy takes it.
+        try {
+          got.data.a = "2";
+          got.meta.userId = "mallory";
+        } catch (error) {
+          assert.ok(error instanceof TypeError, "only a frozen object may refuse");
+        }
+        const again = await store.get(ref);
+        assert.equal(again?.data.a, "1");
+        assert.equal(again?.meta.userId, null);
+      },
+    );
 
     check("update() applies a change set: set, delete, untouched keys kept", async () => {
       const ref = fresh();

@@ -42,15 +42,21 @@ describe("memoryStore", () => {
     assert.equal((await store.listByUser("u")).length, 1);
   });
 
-  it("hands out copies: changing what get() returned changes nothing stored", async () => {
+  it("hands out read-only snapshots that later updates do not change", async () => {
     const store = memoryStore();
     await store.create("x", entry(later));
     const got = (await store.get("x")) as StoredSession;
-    got.data.a = "2";
-    got.meta.userId = "mallory";
+    assert.throws(() => {
+      got.data.a = "2";
+    }, TypeError);
+    assert.throws(() => {
+      got.meta.userId = "mallory";
+    }, TypeError);
+    await store.update("x", { set: { a: "3" }, meta: { userId: "u" } });
+    assert.equal(got.data.a, "1", "the earlier snapshot is unchanged");
     const again = (await store.get("x")) as StoredSession;
-    assert.equal(again.data.a, "1");
-    assert.equal(again.meta.userId, null);
+    assert.equal(again.data.a, "3");
+    assert.equal(again.meta.userId, "u");
   });
 
   it("refuses a nonsensical bound", () => {

@@ -7,7 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { request } from "../helpers/http.ts";
+import { skipOrFail } from "../helpers/service.ts";
 import { startSnippet } from "../helpers/snippets.ts";
+import {
+  DATABASE_URL,
+  postgresUnreachable,
+  REDIS_URL,
+  redisUnreachable,
+} from "../stores/support/services.ts";
 
 /** Cookies as a browser keeps them for one site: name → value. */
 function cookieHeader(jar: Map<string, string>): string {
@@ -72,4 +79,50 @@ describe("the demo", () => {
     assert.match(home.body, /Logged in as<\/th><td>ada/);
     assert.match(home.body, /SQLite/);
   });
+});
+
+describe("the demo on Redis and PostgreSQL", () => {
+  const children: ChildProcess[] = [];
+  after(() => {
+    for (const c of children) c.kill();
+  });
+
+  const backends = [
+    { label: "Redis", storeUrl: REDIS_URL, unreachable: redisUnreachable },
+    { label: "PostgreSQL", storeUrl: DATABASE_URL, unreachable: postgresUnreachable },
+  ];
+  for (const { label, storeUrl, unreachable } of backends) {
+    it(`keeps its sessions in ${label} when DEMO_STORE_URL names it`, async (t) => {
+      const why = await unreachable(storeUrl);
+      if (why !== null) return skipOrFail(t, why);
+      const dir = mkdtempSync(join(tmpdir(), "latchkey-demo-"));
+      const started = await startSnippet("examples/demo/server.ts", {
+        PORT: "0",
+        DEMO_DB: join(dir, "demo.db"),
+        DEMO_STORE_URL: storeUrl,
+        SESSION_SECRET: randomBytes(32).toString("base64url"),
+      });
+      children.push(started.child);
+      const jar = new Map<string, string>();
+      const form = await request(`${started.url}/signup`);
+      keep(jar, form.setCookies);
+      const token = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] as string;
+      const name = `u${randomBytes(4).toString("hex")}`;
+      const signup = await request(`${started.url}/signup`, {
+        method: "POST",
+        cookie: cookieHeader(jar),
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: started.url },
+        body: new URLSearchParams({
+          _csrf: token,
+          name,
+          email: `${name}@example.test`,
+          password: "correct horse battery",
+        }).toString(),
+      });
+      keep(jar, signup.setCookies);
+      const home = await request(`${started.url}/`, { cookie: cookieHeader(jar) });
+      assert.match(home.body, new RegExp(`Logged in as</th><td>${name}`));
+      assert.match(home.body, new RegExp(`<td>${label}</td>`));
+    });
+  }
 });
