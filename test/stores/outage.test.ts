@@ -49,7 +49,8 @@ const outages: Record<string, Outage> = {
       const store = redisStore({
         url: server.url,
         prefix: "hang:",
-        redisOptions: { commandTimeout: 300 },
+        // Short enough that a stalled server shows quickly, long enough for a loaded CI machine.
+        redisOptions: { commandTimeout: 1_000 },
       });
       return {
         store,
@@ -74,7 +75,7 @@ const outages: Record<string, Outage> = {
       const store = postgresStore({
         connectionString: through.href,
         schema,
-        poolOptions: { query_timeout: 300, connectionTimeoutMillis: 300 },
+        poolOptions: { query_timeout: 1_000, connectionTimeoutMillis: 1_000 },
       });
       await store.migrate();
       return {
@@ -144,8 +145,11 @@ for (const [name, outage] of Object.entries(outages)) {
       const send = (method: string, path: string, cookie: string | undefined) =>
         request(server.url + path, { method, cookie });
       const jar = new CookieJar("__Host-session");
-      jar.take(await send("POST", "/login?user=alice", undefined));
-      await send("POST", "/set?key=a&value=1", jar.header);
+      const login0 = await send("POST", "/login?user=alice", undefined);
+      assert.equal(login0.status, 200, "logged in before the outage");
+      jar.take(login0);
+      const set0 = await send("POST", "/set?key=a&value=1", jar.header);
+      assert.equal(set0.status, 200, "written before the outage");
 
       await env.down();
       events.length = 0;

@@ -18,7 +18,7 @@ export async function redisUnreachable(url = REDIS_URL): Promise<string | null> 
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
-    connectTimeout: 2_000,
+    connectTimeout: 10_000,
     retryStrategy: () => null,
   });
   client.on("error", () => {});
@@ -51,7 +51,7 @@ export async function dropRedisPrefix(url: string, prefix: string): Promise<void
 
 /** Null when PostgreSQL answers at DATABASE_URL, otherwise why not. */
 export async function postgresUnreachable(url = DATABASE_URL): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   client.on("error", () => {});
   try {
     await client.connect();
