@@ -29,16 +29,8 @@ interface Sample {
 async function startServer(setup: Setup): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     "taskset",
-    [
-      "-c",
-      "0",
-      process.execPath,
-      "--conditions=latchkey-dev",
-      "--import",
-      "tsx",
-      "bench/serve.ts",
-      setup.name,
-    ],
+    // Compiled JavaScript against the built package (dist/), as an application runs in production.
+    ["-c", "0", process.execPath, "bench/.build/serve.js", setup.name],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_ENV: "production" } },
   );
   const port = await new Promise<string>((resolve, reject) => {

@@ -116,14 +116,16 @@ export async function createDemo(options: DemoOptions) {
     render(req, res, "Your session", sessionTable(rows));
   });
 
-  app.get("/signup", (req, res) =>
+  const signupPage = (req: express.Request, res: express.Response, error = "", status = 200) =>
     render(
       req,
       res,
       "Sign up",
-      credentialsForm("/signup", "Create account", req.session.csrfToken(), true),
-    ),
-  );
+      credentialsForm("/signup", "Create account", req.session.csrfToken(), true, error),
+      status,
+    );
+
+  app.get("/signup", (req, res) => signupPage(req, res));
   app.post("/signup", async (req, res) => {
     const [name, email, password] = [
       field(req, "name"),
@@ -131,36 +133,17 @@ export async function createDemo(options: DemoOptions) {
       field(req, "password"),
     ];
     if (!/^[\w.-]{1,64}$/.test(name) || password.length < 8 || !email.includes("@")) {
-      render(
+      signupPage(
         req,
         res,
-        "Sign up",
-        credentialsForm(
-          "/signup",
-          "Create account",
-          req.session.csrfToken(),
-          true,
-          "Name (letters, digits, . _ -), email and a password of 8+ characters, please.",
-        ),
+        "Name (letters, digits, . _ -), email and a password of 8+ characters, please.",
         400,
       );
       return;
     }
     const user = users.signUp(name, email, password);
     if (user === "taken") {
-      render(
-        req,
-        res,
-        "Sign up",
-        credentialsForm(
-          "/signup",
-          "Create account",
-          req.session.csrfToken(),
-          true,
-          "That name is taken.",
-        ),
-        409,
-      );
+      signupPage(req, res, "That name is taken.", 409);
       return;
     }
     await req.session.login(user.id);
