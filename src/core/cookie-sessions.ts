@@ -8,6 +8,7 @@ import { expiredCookieHeaders, MAX_COOKIE_BYTES, sessionCookieHeaders } from "./
 import { LatchkeyError } from "./errors.ts";
 import {
   cookieMaxAge,
+  deadlines,
   expiryReason,
   newMeta,
   rotationDue,
@@ -252,14 +253,7 @@ export function cookieBackend(
       state.ended = true;
     },
 
-    timeouts(state: RequestState) {
-      const meta = state.meta;
-      if (meta === null) return null;
-      return {
-        idle: meta.lastSeenAt + config.idleMs,
-        absolute: meta.createdAt + config.absoluteMs,
-      };
-    },
+    timeouts: (state: RequestState) => deadlines(config, state.meta),
 
     prepare(state: RequestState): PendingCommit {
       if (state.ended) return headersOnly(expiredCookieHeaders(config, true));

@@ -26,6 +26,15 @@ export function storeDeadline(
   return Math.min(meta.lastSeenAt + config.idleMs, meta.createdAt + config.absoluteMs);
 }
 
+/** The idle and absolute deadlines of a saved session (ms since the epoch), or null. */
+export function deadlines(
+  config: ResolvedConfig,
+  meta: SessionMeta | null,
+): { idle: number; absolute: number } | null {
+  if (meta === null) return null;
+  return { idle: meta.lastSeenAt + config.idleMs, absolute: meta.createdAt + config.absoluteMs };
+}
+
 export function touchDue(config: ResolvedConfig, meta: SessionMeta, now: number): boolean {
   return now - meta.lastSeenAt >= config.touchMs;
 }

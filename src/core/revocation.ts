@@ -1,7 +1,7 @@
 import type { Store } from "../stores/types.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { LatchkeyError } from "./errors.ts";
-import { expiryReason, storeCall } from "./lifecycle.ts";
+import { expiryReason, storeCall, storeDeadline } from "./lifecycle.ts";
 import type { RequestState } from "./state.ts";
 
 /** One of a user's sessions, as a "your devices" page shows it. Never contains a token. */
@@ -40,7 +40,7 @@ export function serverRevocation(config: ResolvedConfig, store: Store): Revocati
           ref,
           createdAt: meta.createdAt,
           lastSeenAt: meta.lastSeenAt,
-          expiresAt: Math.min(meta.lastSeenAt + config.idleMs, meta.createdAt + config.absoluteMs),
+          expiresAt: storeDeadline(config, meta),
           authTime: meta.authTime,
           userAgent: meta.userAgent,
           current: current?.ref === ref,

@@ -5,6 +5,7 @@ import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
 import { LatchkeyError } from "./errors.ts";
 import {
   cookieMaxAge,
+  deadlines,
   expiryReason,
   newMeta,
   rotationDue,
@@ -32,8 +33,6 @@ export interface ServerBackend extends SessionLifecycle {
 export function serverBackend(config: ResolvedConfig, store: Store): ServerBackend {
   const { emit, now: clock } = config;
   const tokens = tokenCodec(config.keys);
-  // The presented token, kept per request only to re-send it with a fresh Max-Age.
-  const presented = new WeakMap<RequestState, string>();
 
   async function load(state: RequestState, cookieValue: string): Promise<void> {
     const now = clock();
@@ -103,7 +102,7 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
     state.ref = ref;
     state.meta = entry.meta;
     state.raw = entry.data;
-    if (!state.viaGrace) presented.set(state, cookieValue);
+    if (!state.viaGrace) state.presentedToken = cookieValue;
   }
 
   /** Makes room under `maxSessionsPerUser` before a login, or refuses it. */
@@ -175,7 +174,7 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
     state.viaGrace = false;
     state.newToken = issued.token;
     state.persistentChanged = false;
-    presented.delete(state);
+    state.presentedToken = null;
     markSaved(state, data);
     return previous;
   }
@@ -220,14 +219,7 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
       state.ended = true;
     },
 
-    timeouts(state: RequestState) {
-      const meta = state.meta;
-      if (meta === null) return null;
-      return {
-        idle: meta.lastSeenAt + config.idleMs,
-        absolute: meta.createdAt + config.absoluteMs,
-      };
-    },
+    timeouts: (state: RequestState) => deadlines(config, state.meta),
 
     prepare(state: RequestState): PendingCommit {
       if (state.ended) return headersOnly(expiredCookieHeaders(config, true));
@@ -288,9 +280,9 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
       // Max-Age should follow the session. A browser-session cookie needs nothing re-sent.
       const token =
         state.newToken ??
-        (meta.persistent || state.persistentChanged ? presented.get(state) : undefined);
+        (meta.persistent || state.persistentChanged ? state.presentedToken : null);
       const headers =
-        token === undefined
+        token === null
           ? null
           : sessionCookieHeaders(config, token, cookieMaxAge(config, meta, now));
       return {

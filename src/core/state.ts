@@ -17,6 +17,8 @@ export interface RequestState {
   deleted: Set<string>;
   /** JSON text of object values handed out by get(), to notice changes made in place. */
   snapshots: Map<string, string> | null;
+  /** Server mode: the token this request presented, to re-send it with a fresh Max-Age. */
+  presentedToken: string | null;
   /** A token issued during this request: the response must carry it. */
   newToken: string | null;
   /** logout() ran: the response expires the cookie. */
@@ -41,6 +43,7 @@ export function freshState(userAgent: string | null): RequestState {
     changed: new Set(),
     deleted: new Set(),
     snapshots: null,
+    presentedToken: null,
     newToken: null,
     ended: false,
     clearStaleCookie: false,

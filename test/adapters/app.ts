@@ -48,6 +48,10 @@ export async function handle(
         persistent: url.searchParams.has("remember"),
       });
       return { status: 200, body: view(session) };
+    case "POST /remember":
+      // "Remember me" switched on (or off, with ?off) for a session that already exists.
+      session.persistent = !url.searchParams.has("off");
+      return { status: 200, body: view(session) };
     case "POST /logout":
       await session.logout();
       return { status: 200, body: { loggedOut: true } };

@@ -91,6 +91,29 @@ describe("store failures while loading", () => {
   }
 });
 
+describe("clearSiteData: false", () => {
+  it("logout expires the cookie but sends no Clear-Site-Data", async () => {
+    const sessions = createSessions({
+      secrets: [testSecret()],
+      store: memoryStore(),
+      clearSiteData: false,
+    });
+    const server = await listen(
+      nodeSessions(sessions, async (req, res) => {
+        if (req.url === "/login") await req.session.login("alice");
+        else await req.session.logout();
+        res.end("ok");
+      }),
+    );
+    servers.push(server);
+    const jar = new CookieJar("__Host-session");
+    jar.take(await request(`${server.url}/login`));
+    const logout = await request(`${server.url}/logout`, { cookie: jar.header });
+    assert.match(logout.setCookies[0] as string, /Max-Age=0/);
+    assert.equal(logout.headers.get("clear-site-data"), null);
+  });
+});
+
 describe("node:http handler errors", () => {
   it("a handler that throws gets a 500 without details", async () => {
     const sessions = createSessions({ secrets: [testSecret()], store: memoryStore() });

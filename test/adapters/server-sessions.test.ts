@@ -249,6 +249,21 @@ for (const [adapter, mount] of Object.entries(mounts)) {
       assert.equal(parseSetCookie(plain.setCookies[0] as string).attributes.has("max-age"), false);
     });
 
+    it("switching remember-me on an existing session re-sends the same token with Max-Age, and off without", async () => {
+      jar.take(await call("POST", "/login?user=alice"));
+      const token = jar.value;
+      clock.advance(10 * SECOND);
+      const on = await call("POST", "/remember");
+      const cookie = parseSetCookie(on.setCookies[0] as string);
+      assert.equal(cookie.value, token, "the same token, not a new one");
+      assert.equal(cookie.attributes.get("max-age"), String(8 * 3600 - 10));
+      assert.equal((await call("GET", "/read")).json.persistent, true);
+      const off = await call("POST", "/remember?off");
+      const plain = parseSetCookie(off.setCookies[0] as string);
+      assert.equal(plain.value, token);
+      assert.equal(plain.attributes.has("max-age"), false, "a browser-session cookie again");
+    });
+
     it("hostile cookie values are no session, never an error", async () => {
       const hostile = [
         "",
