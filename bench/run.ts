@@ -178,7 +178,15 @@ const check = (label: string, names: string[], verdict: () => [boolean, string])
     label,
     () =>
       names.every(has)
-        ? (([ok, detail]) => `${ok ? "met" : "MISSED"} (${detail})`)(verdict())
+        ? (([ok, detail]) => {
+            // A setup that answered with errors did not do the same work: no verdict from it.
+            const errors = names.reduce(
+              (n, name) => n + variants.reduce((m, v) => m + summary(name, v).errors, 0),
+              0,
+            );
+            if (errors > 0) return `INVALID (${errors} errors or non-2xx answers in these setups)`;
+            return `${ok ? "met" : "MISSED"} (${detail})`;
+          })(verdict())
         : null,
   ]);
 for (const store of ["memory", "cookie"]) {

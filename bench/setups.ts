@@ -117,6 +117,35 @@ export const setups: Setup[] = [
       ),
   },
   {
+    // Not a session library: the least any Express middleware pays that must act when the
+    // response ends (one router layer, writeHead and end hooked per response, as on-headers and
+    // express-session do). It shows how close to bare Express such a middleware can get.
+    name: "express + response hook only (reference)",
+    baseline: "express bare",
+    start: async () => {
+      const counts = new WeakMap<object, number>();
+      return expressApp(
+        (app) =>
+          app.use((_req, res, next) => {
+            const { end, writeHead } = res;
+            res.writeHead = function (this: typeof res, ...args: unknown[]) {
+              return (writeHead as (...a: unknown[]) => typeof res).apply(this, args);
+            } as typeof res.writeHead;
+            res.end = function (this: typeof res, ...args: unknown[]) {
+              res.end = end;
+              res.writeHead = writeHead;
+              return (end as (...a: unknown[]) => typeof res).apply(this, args);
+            } as typeof res.end;
+            next();
+          }),
+        (req) => counts.get(req) ?? 0,
+        (req, n) => {
+          counts.set(req, n);
+        },
+      );
+    },
+  },
+  {
     name: "fastify bare",
     baseline: "fastify bare",
     start: () =>
@@ -192,12 +221,12 @@ export const setups: Setup[] = [
     start: async () => {
       const { default: session } = await import("express-session");
       const { RedisStore } = await import("connect-redis");
-      const { Redis } = await import("ioredis");
-      const client = new Redis(REDIS_URL);
-      const store = new RedisStore({
-        client: client as never,
-        prefix: `bench-sess-${process.pid}:`,
-      });
+      // connect-redis 9 speaks node-redis (`redis`), not ioredis: with an ioredis client its SET
+      // with an expiry options object is a syntax error on every write.
+      const { createClient } = await import("redis");
+      const client = createClient({ url: REDIS_URL });
+      await client.connect();
+      const store = new RedisStore({ client, prefix: `bench-sess-${process.pid}:` });
       return expressApp(
         (app) =>
           app.use(session({ store, secret: SECRET, resave: false, saveUninitialized: false })),

@@ -37,18 +37,33 @@ declare global {
 export function sessionMiddleware<T extends object = SessionData>(
   sessions: Sessions<T>,
 ): RequestHandler {
+  const attach = (req: Request, res: Response, next: NextFunction, session: Session<T>) => {
+    req.session = session as unknown as Session<SessionData>;
+    commitOnResponse(sessions, session, res, next);
+    next();
+  };
+  const loadFailed = (res: Response, next: NextFunction, error: unknown) => {
+    if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);
+    else next(error);
+  };
+
   return (req: Request, res: Response, next: NextFunction) => {
-    sessions.load(requestInfo(req)).then(
-      (session) => {
-        req.session = session as unknown as Session<SessionData>;
-        commitOnResponse(sessions, session, res, next);
-        next();
-      },
-      (error: unknown) => {
-        if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);
-        else next(error);
-      },
-    );
+    let opened: Session<T> | Promise<Session<T>>;
+    try {
+      opened = sessions.open(requestInfo(req));
+    } catch (error) {
+      loadFailed(res, next, error);
+      return;
+    }
+    // A sealed cookie opens without waiting: the request goes on in the same tick.
+    if (opened instanceof Promise) {
+      opened.then(
+        (session) => attach(req, res, next, session),
+        (error: unknown) => loadFailed(res, next, error),
+      );
+    } else {
+      attach(req, res, next, opened);
+    }
   };
 }
 

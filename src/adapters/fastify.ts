@@ -59,37 +59,66 @@ export function sessionMiddleware<T extends object = SessionData>(
     async (app) => {
       app.decorateRequest("session", null as unknown as Session<SessionData>);
 
-      app.addHook("onRequest", async (request, reply) => {
+      // Callback-style hooks: a sealed cookie opens without waiting, and a request that changes
+      // nothing saves nothing, so most requests pass both hooks without a promise.
+      app.addHook("onRequest", (request, reply, done) => {
+        const loadFailed = (error: unknown) => {
+          if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(reply);
+          else done(error as Error);
+        };
+        let opened: Session<T> | Promise<Session<T>>;
         try {
-          const session = await sessions.load({
+          opened = sessions.open({
             cookie: request.headers.cookie,
             userAgent: request.headers["user-agent"],
           });
-          request.session = session as unknown as Session<SessionData>;
         } catch (error) {
-          if (!isLatchkeyError(error, "store-unavailable")) throw error;
-          return sendStoreUnavailable(reply);
+          loadFailed(error);
+          return;
+        }
+        if (opened instanceof Promise) {
+          opened.then((session) => {
+            request.session = session as unknown as Session<SessionData>;
+            done();
+          }, loadFailed);
+        } else {
+          request.session = opened as unknown as Session<SessionData>;
+          done();
         }
       });
 
-      app.addHook("onSend", async (request, reply, payload) => {
+      app.addHook("onSend", (request, reply, payload, done) => {
         const session = request.session as unknown as Session<T> | null;
-        if (session === null || saved.has(session)) return payload;
-        saved.add(session);
-        const pending = sessions.prepare(session); // cookie-too-large goes to the error handler
-        if (pending === NOTHING_TO_COMMIT) return payload;
+        if (session === null || saved.has(session)) return done(null, payload);
+        let pending: ReturnType<Sessions<T>["prepare"]>;
         try {
-          await pending.persist();
+          pending = sessions.prepare(session);
         } catch (error) {
-          if (!isLatchkeyError(error, "store-unavailable")) throw error;
-          destroyStream(payload);
-          for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
-          reply.code(503);
-          setStoreUnavailableHeaders(reply);
-          return STORE_UNAVAILABLE_BODY;
+          // cookie-too-large goes to the error handler, whose reply passes here once more.
+          saved.add(session);
+          return done(error as Error);
         }
-        if (pending.headers !== null) applySessionHeaders(reply, pending.headers);
-        return payload;
+        // Nothing to save (the common read-only request); preparing again would find the same.
+        if (pending === NOTHING_TO_COMMIT) return done(null, payload);
+        saved.add(session);
+        if (!pending.writes) {
+          if (pending.headers !== null) applySessionHeaders(reply, pending.headers);
+          return done(null, payload);
+        }
+        pending.persist().then(
+          () => {
+            if (pending.headers !== null) applySessionHeaders(reply, pending.headers);
+            done(null, payload);
+          },
+          (error: unknown) => {
+            if (!isLatchkeyError(error, "store-unavailable")) return done(error as Error);
+            destroyStream(payload);
+            for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+            reply.code(503);
+            setStoreUnavailableHeaders(reply);
+            done(null, STORE_UNAVAILABLE_BODY);
+          },
+        );
       });
     },
     { fastify: "5.x", name: "latchkey-sessions" },

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { NOTHING_TO_COMMIT } from "../core/commit.ts";
 import type { SessionHeaders } from "../core/cookies.ts";
 import type { Sessions } from "../core/engine.ts";
 import { isLatchkeyError } from "../core/errors.ts";
@@ -39,6 +38,24 @@ export function sendStoreUnavailable(res: ServerResponse): void {
   res.end("Service Unavailable: the session store is not reachable.\n");
 }
 
+// The hooks are two shared functions, and what they need travels on the response under a symbol:
+// no closures are made per request, and every hooked response has the same shape.
+const HOOK = Symbol("latchkey.commit");
+
+interface Hook {
+  readonly sessions: Sessions<object>;
+  readonly session: Session<object>;
+  readonly end: ServerResponse["end"];
+  readonly writeHead: ServerResponse["writeHead"];
+  readonly onError: (error: unknown) => void;
+  /** Session headers were applied (at writeHead, or at end). */
+  started: boolean;
+  /** The store write begun at writeHead, for a response that streams. */
+  streamed: Promise<void> | null;
+}
+
+type HookedResponse = ServerResponse & { [HOOK]: Hook };
+
 /**
  * Saves the session when the response ends. `onError` receives failures other than an unavailable
  * store (e.g. `cookie-too-large`), after the hooks are removed, so the framework's error handling
@@ -50,68 +67,92 @@ export function commitOnResponse<T extends object>(
   res: ServerResponse,
   onError: (error: unknown) => void,
 ): void {
-  const end = res.end;
-  const writeHead = res.writeHead;
-  let started = false;
-  let streamed: Promise<void> | null = null;
-
-  const restore = () => {
-    res.end = end;
-    res.writeHead = writeHead;
+  const hooked = res as HookedResponse;
+  hooked[HOOK] = {
+    sessions: sessions as unknown as Sessions<object>,
+    session: session as Session<object>,
+    end: res.end,
+    writeHead: res.writeHead,
+    onError,
+    started: false,
+    streamed: null,
   };
-  const fail = (error: unknown) => {
-    restore();
-    if (res.headersSent) res.destroy(error instanceof Error ? error : undefined);
-    else if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);
-    else onError(error);
-  };
+  res.writeHead = hookedWriteHead as ServerResponse["writeHead"];
+  res.end = hookedEnd as ServerResponse["end"];
+}
 
-  // Headers are about to be flushed before end(): streaming responses.
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    if (!started) {
-      started = true;
-      try {
-        const pending = sessions.prepare(session);
-        if (pending.headers !== null) applySessionHeaders(res, pending.headers);
-        streamed = pending.persist();
-        streamed.catch(() => {}); // observed again in end()
-      } catch (error) {
-        restore();
-        res.destroy(error instanceof Error ? error : undefined);
-        return this;
-      }
-    }
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse["writeHead"];
+function restore(res: ServerResponse, hook: Hook): void {
+  res.end = hook.end;
+  res.writeHead = hook.writeHead;
+}
 
-  res.end = function (this: ServerResponse, ...args: unknown[]) {
-    const callEnd = () => (end as (...a: unknown[]) => ServerResponse).apply(res, args);
-    if (started) {
-      if (streamed === null) return callEnd();
-      streamed.then(() => {
-        restore();
-        callEnd();
-      }, fail);
-      return this;
-    }
-    started = true;
-    let pending: ReturnType<Sessions<T>["prepare"]>;
+function fail(res: HookedResponse, hook: Hook, error: unknown): void {
+  restore(res, hook);
+  if (res.headersSent) res.destroy(error instanceof Error ? error : undefined);
+  else if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);
+  else hook.onError(error);
+}
+
+// Headers are about to be flushed before end(): a streaming response.
+function hookedWriteHead(this: HookedResponse, ...args: unknown[]): ServerResponse {
+  const hook = this[HOOK];
+  if (!hook.started) {
+    hook.started = true;
     try {
-      pending = sessions.prepare(session);
+      const pending = hook.sessions.prepare(hook.session);
+      if (pending.headers !== null) applySessionHeaders(this, pending.headers);
+      if (pending.writes) {
+        hook.streamed = pending.persist();
+        hook.streamed.catch(() => {}); // observed again in end()
+      }
     } catch (error) {
-      fail(error);
+      restore(this, hook);
+      this.destroy(error instanceof Error ? error : undefined);
       return this;
     }
-    if (pending === NOTHING_TO_COMMIT) {
-      // The common read-only request: nothing to wait for, end at once.
-      restore();
+  }
+  return (hook.writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+}
+
+function hookedEnd(this: HookedResponse, ...args: unknown[]): ServerResponse {
+  const hook = this[HOOK];
+  const callEnd = () => (hook.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+  if (hook.started) {
+    const streamed = hook.streamed;
+    if (streamed === null) {
+      restore(this, hook);
       return callEnd();
     }
-    pending.persist().then(() => {
-      restore();
-      if (pending.headers !== null && !res.headersSent) applySessionHeaders(res, pending.headers);
-      callEnd();
-    }, fail);
+    streamed.then(
+      () => {
+        restore(this, hook);
+        callEnd();
+      },
+      (error: unknown) => fail(this, hook, error),
+    );
     return this;
-  } as ServerResponse["end"];
+  }
+  hook.started = true;
+  let pending: ReturnType<Sessions<object>["prepare"]>;
+  try {
+    pending = hook.sessions.prepare(hook.session);
+  } catch (error) {
+    fail(this, hook, error);
+    return this;
+  }
+  if (!pending.writes) {
+    // Nothing to wait for (a read-only request, a sealed cookie): end at once.
+    restore(this, hook);
+    if (pending.headers !== null) applySessionHeaders(this, pending.headers);
+    return callEnd();
+  }
+  pending.persist().then(
+    () => {
+      restore(this, hook);
+      if (pending.headers !== null && !this.headersSent) applySessionHeaders(this, pending.headers);
+      callEnd();
+    },
+    (error: unknown) => fail(this, hook, error),
+  );
+  return this;
 }

@@ -48,23 +48,40 @@ export function sessionMiddleware<T extends object = SessionData>(
     res.end("Internal Server Error\n");
   };
 
+  const run = (req: IncomingMessage, res: ServerResponse, session: Session<T>) => {
+    const request = req as SessionRequest<T>;
+    request.session = session;
+    commitOnResponse(sessions, session, res, () => internalError(res));
+    let result: void | Promise<void>;
+    try {
+      result = handler(request, res);
+    } catch {
+      internalError(res);
+      return;
+    }
+    if (result instanceof Promise) result.catch(() => internalError(res));
+  };
+  const loadFailed = (res: ServerResponse, error: unknown) => {
+    if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);
+    else internalError(res);
+  };
+
   return (req, res) => {
-    sessions.load(requestInfo(req)).then(
-      async (session) => {
-        const request = req as SessionRequest<T>;
-        request.session = session;
-        commitOnResponse(sessions, session, res, () => internalError(res));
-        try {
-          await handler(request, res);
-        } catch {
-          internalError(res);
-        }
-      },
-      (error: unknown) => {
-        if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);
-        else internalError(res);
-      },
-    );
+    let opened: Session<T> | Promise<Session<T>>;
+    try {
+      opened = sessions.open(requestInfo(req));
+    } catch (error) {
+      loadFailed(res, error);
+      return;
+    }
+    if (opened instanceof Promise) {
+      opened.then(
+        (session) => run(req, res, session),
+        (error: unknown) => loadFailed(res, error),
+      );
+    } else {
+      run(req, res, opened);
+    }
   };
 }
 

@@ -7,14 +7,20 @@ import type { SessionHeaders } from "./cookies.ts";
  */
 export interface PendingCommit {
   readonly headers: SessionHeaders | null;
+  /** False when `persist()` has nothing to do (a sealed cookie, an unchanged session): the headers can go out at once. */
+  readonly writes: boolean;
   persist(): Promise<void>;
 }
 
 const resolved = Promise.resolve();
 
 /** Nothing to send and nothing to write: the common read-only request. */
-export const NOTHING_TO_COMMIT: PendingCommit = { headers: null, persist: () => resolved };
+export const NOTHING_TO_COMMIT: PendingCommit = {
+  headers: null,
+  writes: false,
+  persist: () => resolved,
+};
 
 export function headersOnly(headers: SessionHeaders): PendingCommit {
-  return { headers, persist: () => resolved };
+  return { headers, writes: false, persist: () => resolved };
 }

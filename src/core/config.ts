@@ -22,6 +22,8 @@ export interface ResolvedConfig {
   readonly cookieName: string;
   /** Attributes for every Set-Cookie of the session cookie (value and lifetime are added per response). */
   readonly cookieAttributes: Readonly<SerializeOptions>;
+  /** `cookieAttributes` as Set-Cookie text ("; Path=/; HttpOnly; …"), serialized once at startup. */
+  readonly cookieAttributeText: string;
   /** `Clear-Site-Data` header value for logout, or null. */
   readonly clearSiteData: string | null;
   /** null: no limit. */
@@ -64,6 +66,7 @@ export function resolveConfig(options: SessionsOptions): ResolvedConfig {
     ...timeouts,
     cookieName: cookie.name,
     cookieAttributes: cookie.attributes,
+    cookieAttributeText: cookie.attributeText,
     clearSiteData: resolveClearSiteData(options.clearSiteData),
     maxSessions: resolveMaxSessions(options.maxSessionsPerUser),
     userAgentBinding: resolveUserAgentBinding(options.userAgentBinding),
@@ -213,9 +216,10 @@ function resolveCookie(options: SessionsOptions, production: boolean) {
   const attributes: SerializeOptions = { path, httpOnly: true, secure, sameSite };
   if (domain !== undefined) attributes.domain = domain;
   if (cookie.partitioned) attributes.partitioned = true;
-  // Serialize once now so an attribute the cookie library refuses fails at startup, not per request.
-  serialize(name, "x", attributes);
-  return { name, attributes };
+  // Serialized once, now: an attribute the cookie library refuses fails at startup, and each
+  // response only puts its value (and Max-Age) in front of this text.
+  const attributeText = serialize(name, "", attributes).slice(name.length + 1);
+  return { name, attributes, attributeText };
 }
 
 // Cookie prefixes are matched case-insensitively (RFC 6265bis §4.1.3).

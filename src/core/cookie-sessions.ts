@@ -1,7 +1,8 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { SessionKey } from "../crypto/keys.ts";
 import { open, seal } from "../crypto/seal.ts";
 import type { SessionMeta, Store } from "../stores/types.ts";
+import { BoundedMap } from "./bounded-map.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, MAX_COOKIE_BYTES, sessionCookieHeaders } from "./cookies.ts";
@@ -17,7 +18,7 @@ import {
   touchDue,
 } from "./lifecycle.ts";
 import type { LoginOptions, SessionLifecycle } from "./session.ts";
-import { allValues, hasDataChanges, markSaved, type RequestState, resetState } from "./state.ts";
+import { hasDataChanges, markSaved, mergedData, type RequestState, resetState } from "./state.ts";
 
 // Sealed cookie: `1.<key id>.<base64url(iv ‖ AES-256-GCM(payload) ‖ tag)>`.
 // The format version, key id and cookie name are bound as additional data, so a value cannot be
@@ -39,15 +40,24 @@ interface SealedPayload {
   d: Record<string, unknown>; // values
 }
 
+/** A seal that opened: its fields, and its values as JSON text per key (decoded when read). */
+interface OpenedSeal {
+  readonly payload: Readonly<Omit<SealedPayload, "d">>;
+  readonly raw: Readonly<Record<string, string>>;
+  readonly key: SessionKey;
+}
+
 export interface CookieBackend extends SessionLifecycle {
-  load(state: RequestState, cookieValue: string): Promise<void>;
+  /** Undefined when the session was loaded without waiting for a store. */
+  load(state: RequestState, cookieValue: string): Promise<void> | undefined;
   prepare(state: RequestState): PendingCommit;
 }
 
 // A browser sends the same sealed value on every request until it changes, and opening it (AES-GCM)
-// is most of a read-only request's cost. The plaintext of values that opened is remembered, bounded,
-// oldest first out. Decryption is a pure function of the value and the key ring, so the answer is
-// the same; whoever can read this process's memory has the keys anyway.
+// is most of a read-only request's cost. Values that opened are remembered, bounded, oldest first
+// out. Opening is a pure function of the value and the key ring, so the answer is the same;
+// whoever can read this process's memory has the keys anyway. What is kept is immutable (frozen
+// fields, values as JSON text): each request decodes the values it reads into objects of its own.
 const OPENED_KEPT = 10_000;
 
 export function cookieBackend(
@@ -55,7 +65,7 @@ export function cookieBackend(
   revocation: Store | undefined,
 ): CookieBackend {
   const { emit, now: clock, keys } = config;
-  const opened = new Map<string, string>();
+  const opened = new BoundedMap<string, OpenedSeal>(OPENED_KEPT);
 
   /** Records that a sealed session is dead, when there is a store to remember it. */
   async function markRevoked(key: string, now: number): Promise<void> {
@@ -65,7 +75,7 @@ export function cookieBackend(
     );
   }
 
-  async function isRevoked(payload: SealedPayload): Promise<boolean> {
+  async function isRevoked(payload: OpenedSeal["payload"]): Promise<boolean> {
     if (revocation === undefined) return false;
     const marks =
       payload.u === null ? ["*", `s:${payload.s}`] : ["*", `s:${payload.s}`, `u:${payload.u}`];
@@ -101,9 +111,9 @@ export function cookieBackend(
 
   function unseal(
     value: string,
-  ):
-    | { payload: SealedPayload; key: SessionKey }
-    | { reason: "malformed" | "unknown-key" | "does-not-open" | "bad-payload" } {
+  ): OpenedSeal | { reason: "malformed" | "unknown-key" | "does-not-open" | "bad-payload" } {
+    const known = opened.get(value);
+    if (known !== undefined) return known;
     if (
       value.length <= HEADER_CHARS ||
       !value.startsWith(`${FORMAT}.`) ||
@@ -114,32 +124,36 @@ export function cookieBackend(
     const keyId = value.slice(FORMAT.length + 1, HEADER_CHARS - 1);
     const key = keys.byId.get(keyId);
     if (key === undefined) return { reason: "unknown-key" };
-    let plaintext = opened.get(value);
-    if (plaintext === undefined) {
-      const bytes = open(key.sealKey, aadFor(keyId), value.slice(HEADER_CHARS));
-      if (bytes === null) return { reason: "does-not-open" };
-      plaintext = bytes.toString("utf8");
-      if (opened.size >= OPENED_KEPT) opened.delete(opened.keys().next().value as string);
-      opened.set(value, plaintext);
-    }
-    // Parsed anew each time: every request gets values of its own to change.
-    const payload = parsePayload(plaintext);
-    return payload === null ? { reason: "bad-payload" } : { payload, key };
+    const bytes = open(key.sealKey, aadFor(keyId), value.slice(HEADER_CHARS));
+    if (bytes === null) return { reason: "does-not-open" };
+    const payload = parsePayload(bytes.toString("utf8"));
+    if (payload === null) return { reason: "bad-payload" };
+    const { d, ...fields } = payload;
+    const raw: Record<string, string> = Object.create(null);
+    for (const name of Object.keys(d)) raw[name] = JSON.stringify(d[name]);
+    const entry: OpenedSeal = {
+      payload: Object.freeze(fields),
+      raw: Object.freeze(raw),
+      key,
+    };
+    opened.set(value, entry);
+    return entry;
   }
 
   function sealState(state: RequestState, meta: SessionMeta): string {
-    const payload: SealedPayload = {
-      s: meta.sid,
-      c: meta.createdAt,
-      l: meta.lastSeenAt,
-      i: meta.issuedAt,
-      u: meta.userId,
-      a: meta.authTime,
-      p: meta.persistent ? 1 : 0,
-      ...(meta.userAgent === null ? {} : { h: userAgentHash(meta.userAgent) }),
-      d: allValues(state),
-    };
-    const sealed = `${FORMAT}.${keys.primary.id}.${seal(keys.primary.sealKey, primaryAad, Buffer.from(JSON.stringify(payload)))}`;
+    // The payload's JSON is written directly: values are already JSON text per key, so nothing is
+    // decoded only to be encoded again. Same bytes as JSON.stringify of a SealedPayload.
+    const data = mergedData(state);
+    let values = "";
+    for (const name of Object.keys(data)) {
+      values += `${values === "" ? "" : ","}${JSON.stringify(name)}:${data[name]}`;
+    }
+    const agent = meta.userAgent === null ? "" : `,"h":"${userAgentHash(meta.userAgent)}"`;
+    const json =
+      `{"s":${JSON.stringify(meta.sid)},"c":${meta.createdAt},"l":${meta.lastSeenAt},` +
+      `"i":${meta.issuedAt},"u":${JSON.stringify(meta.userId)},"a":${JSON.stringify(meta.authTime)},` +
+      `"p":${meta.persistent ? 1 : 0}${agent},"d":{${values}}}`;
+    const sealed = `${FORMAT}.${keys.primary.id}.${seal(keys.primary.sealKey, primaryAad, json)}`;
     const size = Buffer.byteLength(config.cookieName) + 1 + sealed.length;
     if (size > MAX_COOKIE_BYTES) {
       throw new LatchkeyError(
@@ -148,18 +162,58 @@ export function cookieBackend(
           "Keep less in the session (ids, not records), or use a server store (sqliteStore, redisStore, postgresStore).",
       );
     }
+    markSaved(state, data);
     return sealed;
+  }
+
+  /** The last check (User-Agent binding), then the opened seal becomes this request's session. */
+  function accept(
+    state: RequestState,
+    opened: OpenedSeal,
+    meta: SessionMeta,
+    now: number,
+  ): Promise<void> | undefined {
+    const { payload } = opened;
+    if (
+      config.userAgentBinding !== "off" &&
+      payload.h !== undefined &&
+      payload.h !== userAgentHash(state.userAgent ?? "")
+    ) {
+      emit({ type: "user-agent-changed", at: now, ref: payload.s, ...userOf(payload) });
+      if (config.userAgentBinding === "end") {
+        const destroyed = () => {
+          emit({
+            type: "destroyed",
+            at: now,
+            ref: payload.s,
+            reason: "user-agent-changed",
+            ...userOf(payload),
+          });
+          state.clearStaleCookie = true;
+        };
+        if (revocation === undefined) {
+          destroyed();
+          return undefined;
+        }
+        return markRevoked(`s:${payload.s}`, now).then(destroyed);
+      }
+    }
+    state.ref = payload.s;
+    state.meta = meta;
+    state.raw = opened.raw;
+    // Opened with an older secret: re-seal under the newest on this response (key rotation).
+    state.reseal = opened.key !== keys.primary;
+    return undefined;
   }
 
   function cookieFor(state: RequestState, meta: SessionMeta, now: number): PendingCommit {
     // Sealing happens here, synchronously, so a too-large session fails before anything is sent.
     const value = sealState(state, meta);
-    markSaved(state, null);
     return headersOnly(sessionCookieHeaders(config, value, cookieMaxAge(config, meta, now)));
   }
 
   return {
-    async load(state: RequestState, cookieValue: string) {
+    load(state: RequestState, cookieValue: string): Promise<void> | undefined {
       const now = clock();
       const opened = unseal(cookieValue);
       if ("reason" in opened) {
@@ -167,7 +221,7 @@ export function cookieBackend(
         state.clearStaleCookie = true;
         return;
       }
-      const { payload, key } = opened;
+      const { payload } = opened;
       const meta: SessionMeta = {
         sid: payload.s,
         createdAt: payload.c,
@@ -181,42 +235,26 @@ export function cookieBackend(
         successor: null,
       };
       meta.expiresAt = storeDeadline(config, meta);
-      const user = meta.userId === null ? {} : { userId: meta.userId };
       const expired = expiryReason(config, meta, now);
       if (expired !== null) {
-        emit({ type: "expired", at: now, ref: payload.s, reason: expired, ...user });
+        emit({ type: "expired", at: now, ref: payload.s, reason: expired, ...userOf(payload) });
         state.clearStaleCookie = true;
         return;
       }
-      if (await isRevoked(payload)) {
-        emit({ type: "unknown-id", at: now, ref: payload.s, reason: "revoked", ...user });
+      // Without a revocation store there is nothing to wait for: the request goes on at once.
+      if (revocation === undefined) return accept(state, opened, meta, now);
+      return isRevoked(payload).then((revoked) => {
+        if (!revoked) return accept(state, opened, meta, now);
+        emit({
+          type: "unknown-id",
+          at: now,
+          ref: payload.s,
+          reason: "revoked",
+          ...userOf(payload),
+        });
         state.clearStaleCookie = true;
-        return;
-      }
-      if (
-        config.userAgentBinding !== "off" &&
-        payload.h !== undefined &&
-        payload.h !== userAgentHash(state.userAgent ?? "")
-      ) {
-        emit({ type: "user-agent-changed", at: now, ref: payload.s, ...user });
-        if (config.userAgentBinding === "end") {
-          await markRevoked(`s:${payload.s}`, now);
-          emit({
-            type: "destroyed",
-            at: now,
-            ref: payload.s,
-            reason: "user-agent-changed",
-            ...user,
-          });
-          state.clearStaleCookie = true;
-          return;
-        }
-      }
-      state.ref = payload.s;
-      state.meta = meta;
-      state.values = Object.assign(Object.create(null), payload.d);
-      // Opened with an older secret: re-seal under the newest on this response (key rotation).
-      state.reseal = key !== keys.primary;
+        return undefined;
+      });
     },
 
     login: (state: RequestState, userId: string, options: LoginOptions) =>
@@ -298,6 +336,8 @@ export function cookieBackend(
   };
 }
 
+const userOf = (payload: { u: string | null }) => (payload.u === null ? {} : { userId: payload.u });
+
 function parsePayload(plaintext: string): SealedPayload | null {
   let value: unknown;
   try {
@@ -322,6 +362,14 @@ function parsePayload(plaintext: string): SealedPayload | null {
   return ok ? (p as unknown as SealedPayload) : null;
 }
 
+// Hashed on every request with a session (to compare) and on every seal: remembered per string.
+const userAgentHashes = new BoundedMap<string, string>(1_000);
+
 function userAgentHash(userAgent: string): string {
-  return createHash("sha256").update(userAgent).digest().subarray(0, 6).toString("base64url");
+  let hashed = userAgentHashes.get(userAgent);
+  if (hashed === undefined) {
+    hashed = hash("sha256", userAgent, "base64url").slice(0, 8);
+    userAgentHashes.set(userAgent, hashed);
+  }
+  return hashed;
 }

@@ -31,12 +31,12 @@ export function sessionCookieHeaders(
   value: string,
   maxAgeSeconds: number | null,
 ): SessionHeaders {
-  const options =
-    maxAgeSeconds === null
-      ? config.cookieAttributes
-      : { ...config.cookieAttributes, maxAge: maxAgeSeconds };
+  // The same text `serialize(cookieName, value, { ...cookieAttributes, maxAge })` gives, without
+  // re-validating the name and attributes on every response (they were checked at startup).
+  // Values are latchkey's own tokens and seals: base64url and ".", nothing to escape.
+  const lifetime = maxAgeSeconds === null ? "" : `; Max-Age=${maxAgeSeconds}`;
   return {
-    setCookie: serialize(config.cookieName, value, options),
+    setCookie: `${config.cookieName}=${value}${lifetime}${config.cookieAttributeText}`,
     cacheControl: "no-store",
     clearSiteData: null,
   };

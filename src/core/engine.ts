@@ -7,7 +7,7 @@ import type { SessionEvent } from "./events.ts";
 import type { SessionsOptions } from "./options.ts";
 import { cookieRevocation, type SessionInfo, serverRevocation } from "./revocation.ts";
 import { serverBackend } from "./server-sessions.ts";
-import { Session, type SessionData } from "./session.ts";
+import { Session, type SessionData, stateOfSession } from "./session.ts";
 import { freshState, type RequestState } from "./state.ts";
 
 /** What an adapter reads from a request. latchkey's core never sees a request object. */
@@ -22,6 +22,11 @@ export interface RequestInfo {
 export interface Sessions<T extends object = SessionData> {
   /** The session for a request. Never throws for hostile cookies (that is "no session" plus an event); throws `store-unavailable` when the store fails. */
   load(request: RequestInfo): Promise<Session<T>>;
+  /**
+   * @internal `load` for adapters: the session itself when it could be loaded without waiting
+   * (a sealed cookie, no revocation store), so the request goes on without a promise hop.
+   */
+  open(request: RequestInfo): Session<T> | Promise<Session<T>>;
   /** What the response needs: headers now, store writes in `persist()`. May throw `cookie-too-large`. */
   prepare(session: Session<T>): PendingCommit;
   /** `prepare` and `persist` in one step, for adapters that can wait before sending headers. */
@@ -78,27 +83,28 @@ export function createSessions<T extends object = SessionData>(
     store.kind === "server"
       ? serverRevocation(config, store)
       : cookieRevocation(config, store.revocation);
-  const states = new WeakMap<Session<T>, RequestState>();
   const csrf = csrfTokens(config.keys);
 
   function stateOf(session: Session<T>): RequestState {
-    const state = states.get(session);
+    const state = stateOfSession(session, backend);
     if (state === undefined)
       throw new TypeError("latchkey: this session was not loaded by these sessions");
     return state;
   }
 
+  function open(request: RequestInfo): Session<T> | Promise<Session<T>> {
+    const state = freshState(request.userAgent ?? null);
+    const value = readSessionCookie(config, request.cookie);
+    const loading = value === undefined ? undefined : backend.load(state, value);
+    if (loading === undefined) return new Session<T>(state, backend, csrf);
+    return loading.then(() => new Session<T>(state, backend, csrf));
+  }
+
   return {
     cookieName: config.cookieName,
 
-    async load(request) {
-      const state = freshState(request.userAgent ?? null);
-      const value = readSessionCookie(config, request.cookie);
-      if (value !== undefined) await backend.load(state, value);
-      const session = new Session<T>(state, backend, csrf);
-      states.set(session, state);
-      return session;
-    },
+    load: async (request) => open(request),
+    open,
 
     prepare(session) {
       return backend.prepare(stateOf(session));

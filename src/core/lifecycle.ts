@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytesPooled } from "../crypto/random.ts";
 import type { SessionMeta } from "../stores/types.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { LatchkeyError } from "./errors.ts";
@@ -97,5 +97,5 @@ export async function storeCall<R>(
 
 /** A random, stable session id (not a credential): see `SessionMeta.sid`. */
 export function newSessionId(): string {
-  return randomBytes(16).toString("base64url");
+  return randomBytesPooled(16).toString("base64url");
 }

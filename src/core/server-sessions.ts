@@ -243,6 +243,7 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
         const data = mergedData(state);
         return {
           headers: sessionCookieHeaders(config, issued.token, null),
+          writes: true,
           persist: async () => {
             await storeCall(config, "create", () =>
               store.create(issued.ref, { secretHash: issued.secretHash, meta: created, data }),
@@ -287,6 +288,7 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
           : sessionCookieHeaders(config, token, cookieMaxAge(config, meta, now));
       return {
         headers,
+        writes: true,
         persist: () => storeCall(config, "update", () => store.update(ref, change)),
       };
     },
@@ -300,6 +302,7 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
     const data = mergedData(state);
     return {
       headers: sessionCookieHeaders(config, issued.token, cookieMaxAge(config, rotated, now)),
+      writes: true,
       persist: async () => {
         await storeCall(config, "create", () =>
           store.create(issued.ref, { secretHash: issued.secretHash, meta: rotated, data }),

@@ -17,6 +17,15 @@ import { decodedValue, type RequestState } from "./state.ts";
 // biome-ignore lint/suspicious/noEmptyInterface: declared empty so applications can augment it.
 export interface SessionData {}
 
+/**
+ * @internal The engine's way back from a Session to its request state: the state, if `session`
+ * is a Session driven by `lifecycle` (that engine's backend), else undefined.
+ */
+export let stateOfSession: (
+  session: object,
+  lifecycle: SessionLifecycle,
+) => RequestState | undefined;
+
 /** What a Session asks of the engine; implemented once per mode (server store, sealed cookie). */
 export interface SessionLifecycle {
   login(state: RequestState, userId: string, options: LoginOptions): Promise<void>;
@@ -49,6 +58,11 @@ export class Session<T extends object = SessionData> {
     this.#state = state;
     this.#lifecycle = lifecycle;
     this.#csrf = csrf;
+  }
+
+  static {
+    stateOfSession = (session, lifecycle) =>
+      #state in session && session.#lifecycle === lifecycle ? session.#state : undefined;
   }
 
   /** The value stored under `key`, or `undefined`. */

@@ -96,29 +96,20 @@ export function collectChanges(state: RequestState): {
 
 /** All values after this request's changes, as JSON text per key (what a new store entry holds). */
 export function mergedData(state: RequestState): Record<string, string> {
-  const data: Record<string, string> = Object.assign(Object.create(null), state.raw ?? {});
-  const { set, delete: deleted } = collectChanges(state);
-  for (const key of deleted) delete data[key];
-  Object.assign(data, set);
-  // Values that exist only in `values` (cookie mode keeps no raw text) are encoded here.
-  for (const key of Object.keys(state.values)) {
-    if (!(key in data) && !state.deleted.has(key)) data[key] = encodeValue(state.values[key]);
+  const { raw, values, changed, deleted, snapshots } = state;
+  const data: Record<string, string> = Object.create(null);
+  if (raw !== null) {
+    for (const key of Object.keys(raw)) if (!deleted.has(key)) data[key] = raw[key] as string;
   }
-  return data;
-}
-
-/** All values after this request's changes, decoded (what a sealed cookie holds). */
-export function allValues(state: RequestState): Record<string, unknown> {
-  const out: Record<string, unknown> = Object.create(null);
-  if (state.raw !== null) {
-    for (const key of Object.keys(state.raw)) {
-      if (!state.deleted.has(key)) out[key] = decodedValue(state, key);
+  for (const key of Object.keys(values)) {
+    if (deleted.has(key)) continue;
+    // A value only read keeps its stored text; one set, new, or possibly changed in place (an
+    // object handed out by get()) is encoded again.
+    if (changed.has(key) || raw === null || !Object.hasOwn(raw, key) || snapshots?.has(key)) {
+      data[key] = encodeValue(values[key]);
     }
   }
-  for (const key of Object.keys(state.values)) {
-    if (!state.deleted.has(key)) out[key] = state.values[key];
-  }
-  return out;
+  return data;
 }
 
 /** Marks the data as saved: the current values become the baseline for the next change. */

@@ -1,7 +1,9 @@
-import { createHmac, hash, randomBytes } from "node:crypto";
+import { createHmac, hash } from "node:crypto";
 import { equalBytes } from "../crypto/constant-time.ts";
 import { isBase64url } from "../crypto/encoding.ts";
 import type { KeyRing } from "../crypto/keys.ts";
+import { randomBytesPooled } from "../crypto/random.ts";
+import { BoundedMap } from "./bounded-map.ts";
 
 // A server-side session token is `<id>.<secret>`, both base64url:
 //   id     = 16 random bytes ‖ first 8 bytes of HMAC-SHA256(tokenKey, those 16 bytes)  → 32 chars
@@ -64,19 +66,16 @@ export interface TokenCodec {
 const VERIFIED_IDS_KEPT = 10_000;
 
 export function tokenCodec(keys: KeyRing): TokenCodec {
-  const verified = new Map<string, string>();
-  const remember = (id: string, ref: string) => {
-    if (verified.size >= VERIFIED_IDS_KEPT) verified.delete(verified.keys().next().value as string);
-    verified.set(id, ref);
-  };
+  const verified = new BoundedMap<string, string>(VERIFIED_IDS_KEPT);
+  const remember = (id: string, ref: string) => verified.set(id, ref);
 
   return {
     issue() {
-      const random = randomBytes(ID_RANDOM_BYTES);
+      const random = randomBytesPooled(ID_RANDOM_BYTES);
       const id = Buffer.concat([random, idMac(keys.primary.tokenKey, random)]).toString(
         "base64url",
       );
-      const secret = randomBytes(SECRET_BYTES).toString("base64url");
+      const secret = randomBytesPooled(SECRET_BYTES).toString("base64url");
       const ref = refFor(id);
       remember(id, ref);
       return { token: `${id}.${secret}`, ref, secretHash: hashSecret(secret) };

@@ -1,18 +1,21 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import { decodeBase64urlStrict, encodeBase64url } from "./encoding.ts";
+import { randomBytesPooled } from "./random.ts";
 
 // AES-256-GCM with a random 96-bit IV per message (NIST SP 800-38D §8.2.2: random IVs are safe
 // for well under 2^32 messages per key; rotate secrets long before that) and a full 128-bit tag.
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** Encrypts and authenticates `plaintext`, binding `aad`; returns base64url(iv ‖ ciphertext ‖ tag). */
-export function seal(key: Buffer, aad: Buffer, plaintext: Buffer): string {
-  const iv = randomBytes(IV_BYTES);
+/** Encrypts and authenticates `plaintext` (text is UTF-8), binding `aad`; returns base64url(iv ‖ ciphertext ‖ tag). */
+export function seal(key: Buffer, aad: Buffer, plaintext: string | Buffer): string {
+  const iv = randomBytesPooled(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
-  const body = cipher.update(plaintext);
-  const final = cipher.final();
+  // Text goes straight to the cipher: no intermediate Buffer per message.
+  const body =
+    typeof plaintext === "string" ? cipher.update(plaintext, "utf8") : cipher.update(plaintext);
+  const final = cipher.final(); // empty for GCM, a stream mode; it computes the tag
   return encodeBase64url(Buffer.concat([iv, body, final, cipher.getAuthTag()]));
 }
 

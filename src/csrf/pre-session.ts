@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { parse, type SerializeOptions, serialize } from "cookie";
 import { LatchkeyError } from "../core/errors.ts";
+import { randomBytesPooled } from "../crypto/random.ts";
 import type { CsrfTokens } from "./tokens.ts";
 
 // Login CSRF (OWASP CSRF cheat sheet, "Login CSRF"): a login form is rendered before any session
@@ -123,7 +123,7 @@ export function csrfContextOf(session: object): CsrfRequestContext | undefined {
 function preSessionValue(context: CsrfRequestContext): string {
   if (context.presented !== null) return context.presented;
   if (context.issued === null) {
-    context.issued = randomBytes(32).toString("base64url");
+    context.issued = randomBytesPooled(32).toString("base64url");
     context.onIssue?.(preSessionSetCookie(context) as string);
   }
   return context.issued;

@@ -1,6 +1,7 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { equalBytes } from "../crypto/constant-time.ts";
 import { decodeBase64urlStrict, encodeBase64url } from "../crypto/encoding.ts";
+import { randomBytesPooled } from "../crypto/random.ts";
 
 // Session-bound CSRF tokens (OWASP CSRF cheat sheet, "Synchronizer Token" and "Signed Double-Submit
 // Cookie"; ASVS 5.0 3.5.1).
@@ -24,7 +25,7 @@ export function csrfSecret(key: Uint8Array, binding: string): Buffer {
 
 /** `pad ‖ (pad ⊕ secret)` with a fresh pad, base64url: different text on every call. */
 export function maskCsrfSecret(secret: Uint8Array): string {
-  const out = randomBytes(SECRET_BYTES * 2);
+  const out = randomBytesPooled(SECRET_BYTES * 2);
   for (let i = 0; i < SECRET_BYTES; i++) {
     out[SECRET_BYTES + i] = (out[i] as number) ^ (secret[i] as number);
   }
