@@ -3,7 +3,7 @@
 // interleaved (A B C … A B C …) for several rounds and the median of each is reported, so slow
 // drift of the machine affects every setup alike. Writes bench/results.md.
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -24,6 +24,14 @@ interface Sample {
   p99: number;
   errors: number;
   readSetsCookie: boolean;
+  /** Server CPU time (user + system) per request: steadier than req/s when the machine is noisy. */
+  cpuUs: number;
+}
+
+/** CPU time a process has used so far, in µs (Linux /proc; clock ticks of 10 ms). */
+function cpuTimeUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 async function startServer(setup: Setup): Promise<{ child: ChildProcess; url: string }> {
@@ -95,12 +103,14 @@ async function measure(setup: Setup, variant: Variant): Promise<Sample> {
       headers: { cookie },
     });
     const before = setup.backend ? await roundTripCounter(setup.backend) : 0;
+    const cpuBefore = cpuTimeUs(child.pid as number);
     const result = await autocannon({
       url: `${url}/${variant}`,
       connections: CONNECTIONS,
       duration: SECONDS,
       headers: { cookie },
     });
+    const cpuUs = (cpuTimeUs(child.pid as number) - cpuBefore) / result.requests.total;
     const after = setup.backend ? await roundTripCounter(setup.backend) : 0;
     // One counter reading happens between the two: INFO for Redis, one query for PostgreSQL.
     const roundTrips = setup.backend ? (after - before - 1) / result.requests.total : null;
@@ -111,6 +121,7 @@ async function measure(setup: Setup, variant: Variant): Promise<Sample> {
       p99: result.latency.p99,
       errors: result.errors + result.non2xx,
       readSetsCookie,
+      cpuUs,
     };
   } finally {
     child.kill("SIGTERM");
@@ -121,6 +132,14 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] as number;
 };
+
+/** Jiffies the machine spent in total and stolen by the hypervisor (/proc/stat, all CPUs). */
+function machineTime(): { total: number; steal: number } {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1) ?? [];
+  const ticks = cpu.slice(0, 8).map(Number);
+  return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
+}
+const machineAtStart = machineTime();
 
 const chosen = setups.filter((s) => !only || s.name.includes(only));
 const samples = new Map<string, Sample[]>();
@@ -146,18 +165,29 @@ const summary = (name: string, variant: Variant) => {
     errors: list.reduce((n, s) => n + s.errors, 0),
     roundTrips: list[0]?.roundTrips === null ? null : median(list.map((s) => s.roundTrips ?? 0)),
     readSetsCookie: list.some((s) => s.readSetsCookie),
+    cpuUs: median(list.map((s) => s.cpuUs)),
   };
 };
+
+const machineAtEnd = machineTime();
+const stealPercent =
+  (100 * (machineAtEnd.steal - machineAtStart.steal)) /
+  Math.max(1, machineAtEnd.total - machineAtStart.total);
 
 const lines = [
   "# Benchmark results",
   "",
   `Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ` +
     `autocannon ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds, medians; ` +
-    "server pinned to core 0, load generator to core 1.",
+    "server pinned to core 0, load generator to core 1. " +
+    `CPU time stolen by the hypervisor during the run: ${stealPercent.toFixed(1)}% (above a few percent, req/s is unreliable).`,
   "",
-  "| setup | variant | req/s | p50 ms | p99 ms | × baseline | store commands / req | errors | read-only sets cookie |",
-  "|---|---|---:|---:|---:|---:|---:|---:|---|",
+  "Server CPU µs / req is the server process's user + system CPU time per request (from /proc), " +
+    "including the kernel's cost of sending on loopback; it is steadier than req/s on a noisy machine. " +
+    "Bare node:http and bare Fastify leave the server partly idle: there the load generator is the limit.",
+  "",
+  "| setup | variant | req/s | p50 ms | p99 ms | × baseline | server CPU µs / req | store commands / req | errors | read-only sets cookie |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
 ];
 for (const setup of chosen) {
   for (const variant of variants) {
@@ -165,7 +195,7 @@ for (const setup of chosen) {
     const base = summary(setup.baseline, variant);
     const ratio = base.rps > 0 ? (s.rps / base.rps).toFixed(2) : "–";
     lines.push(
-      `| ${setup.name} | ${variant} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${ratio} | ${s.roundTrips === null ? "" : s.roundTrips.toFixed(2)} | ${s.errors} | ${variant === "read" ? (s.readSetsCookie ? "yes" : "no") : ""} |`,
+      `| ${setup.name} | ${variant} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${ratio} | ${s.cpuUs.toFixed(1)} | ${s.roundTrips === null ? "" : s.roundTrips.toFixed(2)} | ${s.errors} | ${variant === "read" ? (s.readSetsCookie ? "yes" : "no") : ""} |`,
     );
   }
 }
