@@ -133,17 +133,30 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
-/** Jiffies the machine spent in total and stolen by the hypervisor (/proc/stat, all CPUs). */
-function machineTime(): { total: number; steal: number } {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1) ?? [];
-  const ticks = cpu.slice(0, 8).map(Number);
-  return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
+// A virtual machine's speed can drift during a run without any steal showing in /proc/stat (the
+// hypervisor may not report it). A fixed CPU-bound workload, timed on the server's core at the
+// start of every round, shows whether the rounds ran on a machine of the same speed.
+async function speedCheck(): Promise<number> {
+  const work =
+    'const c=require("node:crypto");const t=performance.now();let h="";' +
+    'for(let i=0;i<200000;i++)h=c.hash("sha256",h+i);' +
+    "process.stdout.write(String(performance.now()-t))";
+  const child = spawn("taskset", ["-c", "0", process.execPath, "-e", work], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  await new Promise((resolve) => child.on("exit", resolve));
+  return Number(out);
 }
-const machineAtStart = machineTime();
+const speedChecks: number[] = [];
 
 const chosen = setups.filter((s) => !only || s.name.includes(only));
 const samples = new Map<string, Sample[]>();
 for (let round = 1; round <= ROUNDS; round++) {
+  speedChecks.push(await speedCheck());
   for (const setup of chosen) {
     for (const variant of variants) {
       const sample = await measure(setup, variant);
@@ -169,18 +182,29 @@ const summary = (name: string, variant: Variant) => {
   };
 };
 
-const machineAtEnd = machineTime();
-const stealPercent =
-  (100 * (machineAtEnd.steal - machineAtStart.steal)) /
-  Math.max(1, machineAtEnd.total - machineAtStart.total);
+// Ratios pair each round's sample with the same round's baseline, then take the median: a round
+// on a slower machine then moves both sides of its ratio alike.
+const ratio = (name: string, baseline: string, variant: Variant) => {
+  const a = samples.get(`${name}|${variant}`) ?? [];
+  const b = samples.get(`${baseline}|${variant}`) ?? [];
+  const pairs = a.flatMap((s, i) => {
+    const base = b[i]?.rps ?? 0;
+    return base > 0 ? [s.rps / base] : [];
+  });
+  return pairs.length > 0 ? median(pairs) : Number.NaN;
+};
+const speedSpread = (Math.max(...speedChecks) / Math.min(...speedChecks) - 1) * 100;
 
 const lines = [
   "# Benchmark results",
   "",
   `Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ` +
     `autocannon ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds, medians; ` +
-    "server pinned to core 0, load generator to core 1. " +
-    `CPU time stolen by the hypervisor during the run: ${stealPercent.toFixed(1)}% (above a few percent, req/s is unreliable).`,
+    "server pinned to core 0, load generator to core 1.",
+  "",
+  `Machine speed check at the start of each round (a fixed hashing loop on the server's core): ${speedChecks.map((ms) => `${Math.round(ms)} ms`).join(", ")}; ` +
+    `the slowest round was ${speedSpread.toFixed(0)}% slower than the fastest${speedSpread > 10 ? ": the machine's speed drifted during this run, so single req/s figures are unreliable; the ratios, paired within each round, less so" : ""}. ` +
+    "× baseline is the median over rounds of the ratio to the baseline measured in the same round.",
   "",
   "Server CPU µs / req is the server process's user + system CPU time per request (from /proc), " +
     "including the kernel's cost of sending on loopback; it is steadier than req/s on a noisy machine. " +
@@ -192,15 +216,14 @@ const lines = [
 for (const setup of chosen) {
   for (const variant of variants) {
     const s = summary(setup.name, variant);
-    const base = summary(setup.baseline, variant);
-    const ratio = base.rps > 0 ? (s.rps / base.rps).toFixed(2) : "–";
+    const r = ratio(setup.name, setup.baseline, variant);
+    const shown = Number.isNaN(r) ? "–" : r.toFixed(2);
     lines.push(
-      `| ${setup.name} | ${variant} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${ratio} | ${s.cpuUs.toFixed(1)} | ${s.roundTrips === null ? "" : s.roundTrips.toFixed(2)} | ${s.errors} | ${variant === "read" ? (s.readSetsCookie ? "yes" : "no") : ""} |`,
+      `| ${setup.name} | ${variant} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${shown} | ${s.cpuUs.toFixed(1)} | ${s.roundTrips === null ? "" : s.roundTrips.toFixed(2)} | ${s.errors} | ${variant === "read" ? (s.readSetsCookie ? "yes" : "no") : ""} |`,
     );
   }
 }
 // The targets of issue #7, judged on this run's medians.
-const rps = (name: string, variant: Variant) => summary(name, variant).rps;
 const has = (name: string) => chosen.some((s) => s.name === name);
 const targets: Array<[string, () => string | null]> = [];
 const check = (label: string, names: string[], verdict: () => [boolean, string]) =>
@@ -226,7 +249,7 @@ for (const store of ["memory", "cookie"]) {
       `latchkey ${store} on Express ≥ 0.9× bare Express (${variant})`,
       [name, "express bare"],
       () => {
-        const r = rps(name, variant) / rps("express bare", variant);
+        const r = ratio(name, "express bare", variant);
         return [r >= 0.9, `${r.toFixed(2)}×`];
       },
     );
@@ -236,7 +259,7 @@ check(
   "latchkey cookie on Fastify ≥ 0.85× bare Fastify (read)",
   ["latchkey cookie · fastify", "fastify bare"],
   () => {
-    const r = rps("latchkey cookie · fastify", "read") / rps("fastify bare", "read");
+    const r = ratio("latchkey cookie · fastify", "fastify bare", "read");
     return [r >= 0.85, `${r.toFixed(2)}×`];
   },
 );
@@ -245,9 +268,7 @@ for (const variant of variants) {
     `latchkey cookie on Fastify ≥ @fastify/secure-session (${variant})`,
     ["latchkey cookie · fastify", "@fastify/secure-session · fastify"],
     () => {
-      const r =
-        rps("latchkey cookie · fastify", variant) /
-        rps("@fastify/secure-session · fastify", variant);
+      const r = ratio("latchkey cookie · fastify", "@fastify/secure-session · fastify", variant);
       return [r >= 1, `${r.toFixed(2)}×`];
     },
   );
@@ -255,9 +276,11 @@ for (const variant of variants) {
     `latchkey Redis on Express ≥ 1.5× express-session + connect-redis (${variant})`,
     ["latchkey redis · express", "express-session + connect-redis · express"],
     () => {
-      const r =
-        rps("latchkey redis · express", variant) /
-        rps("express-session + connect-redis · express", variant);
+      const r = ratio(
+        "latchkey redis · express",
+        "express-session + connect-redis · express",
+        variant,
+      );
       return [r >= 1.5, `${r.toFixed(2)}×`];
     },
   );
@@ -265,7 +288,7 @@ for (const variant of variants) {
     `latchkey cookie on node:http ≥ 0.65× bare node:http (${variant})`,
     ["latchkey cookie · node:http", "node:http bare"],
     () => {
-      const r = rps("latchkey cookie · node:http", variant) / rps("node:http bare", variant);
+      const r = ratio("latchkey cookie · node:http", "node:http bare", variant);
       return [r >= 0.65, `${r.toFixed(2)}×`];
     },
   );
