@@ -59,7 +59,8 @@ export function sessionMiddleware<T extends object = SessionData>(
       internalError(res);
       return;
     }
-    if (result instanceof Promise) result.catch(() => internalError(res));
+    // Any thenable the handler returns, not only a native Promise, has its failure answered.
+    if (result !== undefined) Promise.resolve(result).catch(() => internalError(res));
   };
   const loadFailed = (res: ServerResponse, error: unknown) => {
     if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);

@@ -6,6 +6,7 @@ import express from "express";
 import { sessionMiddleware as expressSessions } from "../../src/adapters/express.ts";
 import { sessionMiddleware as nodeSessions } from "../../src/adapters/node.ts";
 import { createSessions } from "../../src/index.ts";
+import { cookieStore } from "../../src/stores/cookie.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { brokenStore } from "../helpers/counting-store.ts";
 import { CookieJar, listen, type RunningServer, request } from "../helpers/http.ts";
@@ -127,4 +128,30 @@ describe("node:http handler errors", () => {
     assert.equal(reply.status, 500);
     assert.equal(reply.body, "Internal Server Error\n");
   });
+
+  // A sealed cookie loads without waiting, so the handler runs in the request's own tick: a
+  // synchronous throw and a rejected non-native thenable must both still become a 500.
+  for (const [name, handler] of [
+    [
+      "throws synchronously",
+      () => {
+        throw new Error("secret detail");
+      },
+    ],
+    [
+      "returns a thenable that rejects",
+      () => ({
+        then: (_ok: unknown, fail: (e: Error) => void) => fail(new Error("secret detail")),
+      }),
+    ],
+  ] as const) {
+    it(`a handler that ${name} on a sealed-cookie session gets a 500 without details`, async () => {
+      const sessions = createSessions({ secrets: [testSecret()], store: cookieStore() });
+      const server = await listen(nodeSessions(sessions, handler as never));
+      servers.push(server);
+      const reply = await request(`${server.url}/`);
+      assert.equal(reply.status, 500);
+      assert.equal(reply.body, "Internal Server Error\n");
+    });
+  }
 });
