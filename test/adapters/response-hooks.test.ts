@@ -141,6 +141,7 @@ describe("node:http handler errors", () => {
     [
       "returns a thenable that rejects",
       () => ({
+        // biome-ignore lint/suspicious/noThenProperty: the test needs a thenable that is not a Promise.
         then: (_ok: unknown, fail: (e: Error) => void) => fail(new Error("secret detail")),
       }),
     ],
