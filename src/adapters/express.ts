@@ -3,6 +3,7 @@ import type { Sessions } from "../core/engine.ts";
 import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
 import { commitOnResponse, requestInfo, sendStoreUnavailable } from "./node-response.ts";
+import { openSession } from "./open-session.ts";
 
 declare global {
   namespace Express {
@@ -47,24 +48,13 @@ export function sessionMiddleware<T extends object = SessionData>(
     else next(error);
   };
 
-  return (req: Request, res: Response, next: NextFunction) => {
-    let opened: Session<T> | Promise<Session<T>>;
-    try {
-      opened = sessions.open(requestInfo(req));
-    } catch (error) {
-      loadFailed(res, next, error);
-      return;
-    }
-    // A sealed cookie opens without waiting: the request goes on in the same tick.
-    if (opened instanceof Promise) {
-      opened.then(
-        (session) => attach(req, res, next, session),
-        (error: unknown) => loadFailed(res, next, error),
-      );
-    } else {
-      attach(req, res, next, opened);
-    }
-  };
+  return (req: Request, res: Response, next: NextFunction) =>
+    openSession(
+      sessions,
+      requestInfo(req),
+      (session) => attach(req, res, next, session),
+      (error) => loadFailed(res, next, error),
+    );
 }
 
 // CSRF protection and step-up (issue 4) live in their own file.

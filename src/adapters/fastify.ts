@@ -15,6 +15,7 @@ import { csrfGuard, refusalResponse } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { freshAuthCheck } from "./fresh-auth.ts";
 import { nodeCsrfRequest } from "./node-body.ts";
+import { openSession } from "./open-session.ts";
 
 // Inside this block `Session` would name fastify's own `Session` interface if another plugin
 // (e.g. @fastify/session) declared one: hence the alias.
@@ -66,25 +67,15 @@ export function sessionMiddleware<T extends object = SessionData>(
           if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(reply);
           else done(error as Error);
         };
-        let opened: Session<T> | Promise<Session<T>>;
-        try {
-          opened = sessions.open({
-            cookie: request.headers.cookie,
-            userAgent: request.headers["user-agent"],
-          });
-        } catch (error) {
-          loadFailed(error);
-          return;
-        }
-        if (opened instanceof Promise) {
-          opened.then((session) => {
+        openSession(
+          sessions,
+          { cookie: request.headers.cookie, userAgent: request.headers["user-agent"] },
+          (session) => {
             request.session = session as unknown as Session<SessionData>;
             done();
-          }, loadFailed);
-        } else {
-          request.session = opened as unknown as Session<SessionData>;
-          done();
-        }
+          },
+          loadFailed,
+        );
       });
 
       app.addHook("onSend", (request, reply, payload, done) => {

@@ -3,6 +3,7 @@ import type { Sessions } from "../core/engine.ts";
 import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
 import { commitOnResponse, requestInfo, sendStoreUnavailable } from "./node-response.ts";
+import { openSession } from "./open-session.ts";
 
 /** A node:http request with its session. */
 export type SessionRequest<T extends object = SessionData> = IncomingMessage & {
@@ -67,23 +68,13 @@ export function sessionMiddleware<T extends object = SessionData>(
     else internalError(res);
   };
 
-  return (req, res) => {
-    let opened: Session<T> | Promise<Session<T>>;
-    try {
-      opened = sessions.open(requestInfo(req));
-    } catch (error) {
-      loadFailed(res, error);
-      return;
-    }
-    if (opened instanceof Promise) {
-      opened.then(
-        (session) => run(req, res, session),
-        (error: unknown) => loadFailed(res, error),
-      );
-    } else {
-      run(req, res, opened);
-    }
-  };
+  return (req, res) =>
+    openSession(
+      sessions,
+      requestInfo(req),
+      (session) => run(req, res, session),
+      (error) => loadFailed(res, error),
+    );
 }
 
 // CSRF protection and step-up (issue 4) live in their own file.

@@ -7,6 +7,7 @@ import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit } from "./commit.ts"
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, MAX_COOKIE_BYTES, sessionCookieHeaders } from "./cookies.ts";
 import { LatchkeyError } from "./errors.ts";
+import { previousOf, userOf } from "./events.ts";
 import {
   cookieMaxAge,
   deadlines,
@@ -102,7 +103,7 @@ export function cookieBackend(
       at: now,
       ref: state.ref,
       userId,
-      ...(previous === null ? {} : { previousRef: previous }),
+      ...previousOf(previous),
       ...(reason === undefined ? {} : { reason }),
     });
   }
@@ -140,10 +141,10 @@ export function cookieBackend(
     return entry;
   }
 
-  function sealState(state: RequestState, meta: SessionMeta): string {
+  /** The cookie value for `meta` and `data` (values as JSON text per key). */
+  function sealState(meta: SessionMeta, data: Readonly<Record<string, string>>): string {
     // The payload's JSON is written directly: values are already JSON text per key, so nothing is
     // decoded only to be encoded again. Same bytes as JSON.stringify of a SealedPayload.
-    const data = mergedData(state);
     let values = "";
     for (const name of Object.keys(data)) {
       values += `${values === "" ? "" : ","}${JSON.stringify(name)}:${data[name]}`;
@@ -162,7 +163,6 @@ export function cookieBackend(
           "Keep less in the session (ids, not records), or use a server store (sqliteStore, redisStore, postgresStore).",
       );
     }
-    markSaved(state, data);
     return sealed;
   }
 
@@ -179,7 +179,7 @@ export function cookieBackend(
       payload.h !== undefined &&
       payload.h !== userAgentHash(state.userAgent ?? "")
     ) {
-      emit({ type: "user-agent-changed", at: now, ref: payload.s, ...userOf(payload) });
+      emit({ type: "user-agent-changed", at: now, ref: payload.s, ...userOf(payload.u) });
       if (config.userAgentBinding === "end") {
         const destroyed = () => {
           emit({
@@ -187,7 +187,7 @@ export function cookieBackend(
             at: now,
             ref: payload.s,
             reason: "user-agent-changed",
-            ...userOf(payload),
+            ...userOf(payload.u),
           });
           state.clearStaleCookie = true;
         };
@@ -208,7 +208,9 @@ export function cookieBackend(
 
   function cookieFor(state: RequestState, meta: SessionMeta, now: number): PendingCommit {
     // Sealing happens here, synchronously, so a too-large session fails before anything is sent.
-    const value = sealState(state, meta);
+    const data = mergedData(state);
+    const value = sealState(meta, data);
+    markSaved(state, data);
     return headersOnly(sessionCookieHeaders(config, value, cookieMaxAge(config, meta, now)));
   }
 
@@ -237,7 +239,7 @@ export function cookieBackend(
       meta.expiresAt = storeDeadline(config, meta);
       const expired = expiryReason(config, meta, now);
       if (expired !== null) {
-        emit({ type: "expired", at: now, ref: payload.s, reason: expired, ...userOf(payload) });
+        emit({ type: "expired", at: now, ref: payload.s, reason: expired, ...userOf(payload.u) });
         state.clearStaleCookie = true;
         return;
       }
@@ -250,7 +252,7 @@ export function cookieBackend(
           at: now,
           ref: payload.s,
           reason: "revoked",
-          ...userOf(payload),
+          ...userOf(payload.u),
         });
         state.clearStaleCookie = true;
         return undefined;
@@ -283,7 +285,7 @@ export function cookieBackend(
           type: "destroyed",
           at: clock(),
           ref: state.ref,
-          ...(state.meta?.userId ? { userId: state.meta.userId } : {}),
+          ...userOf(state.meta?.userId),
         });
       }
       resetState(state);
@@ -335,8 +337,6 @@ export function cookieBackend(
     },
   };
 }
-
-const userOf = (payload: { u: string | null }) => (payload.u === null ? {} : { userId: payload.u });
 
 function parsePayload(plaintext: string): SealedPayload | null {
   let value: unknown;

@@ -57,3 +57,13 @@ export function eventSink(onEvent: ((event: SessionEvent) => void) | undefined):
     }
   };
 }
+
+/** The optional `userId` field of an event: present only for a logged-in session. */
+export function userOf(userId: string | null | undefined): { userId?: string } {
+  return userId == null ? {} : { userId };
+}
+
+/** The optional `previousRef` field of an event: present only when there was a session before. */
+export function previousOf(previous: string | null): { previousRef?: string } {
+  return previous === null ? {} : { previousRef: previous };
+}

@@ -3,6 +3,7 @@ import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit } from "./commit.ts"
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
 import { LatchkeyError } from "./errors.ts";
+import { previousOf, userOf } from "./events.ts";
 import {
   cookieMaxAge,
   deadlines,
@@ -323,12 +324,4 @@ export function serverBackend(config: ResolvedConfig, store: Store): ServerBacke
       },
     };
   }
-}
-
-function userOf(userId: string | null): { userId?: string } {
-  return userId === null ? {} : { userId };
-}
-
-function previousOf(previous: string | null): { previousRef?: string } {
-  return previous === null ? {} : { previousRef: previous };
 }

@@ -67,7 +67,6 @@ const VERIFIED_IDS_KEPT = 10_000;
 
 export function tokenCodec(keys: KeyRing): TokenCodec {
   const verified = new BoundedMap<string, string>(VERIFIED_IDS_KEPT);
-  const remember = (id: string, ref: string) => verified.set(id, ref);
 
   return {
     issue() {
@@ -77,7 +76,7 @@ export function tokenCodec(keys: KeyRing): TokenCodec {
       );
       const secret = randomBytesPooled(SECRET_BYTES).toString("base64url");
       const ref = refFor(id);
-      remember(id, ref);
+      verified.set(id, ref);
       return { token: `${id}.${secret}`, ref, secretHash: hashSecret(secret) };
     },
 
@@ -97,7 +96,7 @@ export function tokenCodec(keys: KeyRing): TokenCodec {
       for (const key of keys.all) {
         if (equalBytes(mac, idMac(key.tokenKey, random))) {
           const ref = refFor(id);
-          remember(id, ref);
+          verified.set(id, ref);
           return { ok: true, ref, secret };
         }
       }

@@ -7,14 +7,13 @@ import { randomBytesPooled } from "./random.ts";
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** Encrypts and authenticates `plaintext` (text is UTF-8), binding `aad`; returns base64url(iv ‖ ciphertext ‖ tag). */
-export function seal(key: Buffer, aad: Buffer, plaintext: string | Buffer): string {
+/** Encrypts and authenticates `plaintext` (as UTF-8), binding `aad`; returns base64url(iv ‖ ciphertext ‖ tag). */
+export function seal(key: Buffer, aad: Buffer, plaintext: string): string {
   const iv = randomBytesPooled(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   // Text goes straight to the cipher: no intermediate Buffer per message.
-  const body =
-    typeof plaintext === "string" ? cipher.update(plaintext, "utf8") : cipher.update(plaintext);
+  const body = cipher.update(plaintext, "utf8");
   const final = cipher.final(); // empty for GCM, a stream mode; it computes the tag
   return encodeBase64url(Buffer.concat([iv, body, final, cipher.getAuthTag()]));
 }

@@ -13,6 +13,7 @@ import { randomBytesPooled } from "../../src/crypto/random.ts";
 import { open } from "../../src/crypto/seal.ts";
 import { createSessions } from "../../src/index.ts";
 import { cookieStore } from "../../src/stores/cookie.ts";
+import { memoryStore } from "../../src/stores/memory.ts";
 import { testSecret } from "../helpers/secrets.ts";
 
 const cookieOptions: Array<SessionsOptions["cookie"]> = [
@@ -64,11 +65,14 @@ describe("pooled randomness", () => {
     assert.equal(first.length, 32);
   });
 
-  it("serves sizes larger than the pool", () => {
-    const big = randomBytesPooled(20_000);
-    assert.equal(big.length, 20_000);
-    // A run of 64 zero bytes in 20 000 random ones would mean an unfilled region.
-    assert.ok(!big.toString("hex").includes("0".repeat(128)));
+  it("serves sizes larger than the pool, filled with fresh random bytes", () => {
+    const [a, b] = [randomBytesPooled(20_000), randomBytesPooled(20_000)];
+    assert.equal(a.length, 20_000);
+    assert.notDeepEqual(a, b);
+    // 160 000 bits: mean 80 000, sd 200; 6 sd either way. Unfilled memory is rarely this balanced.
+    let ones = 0;
+    for (const byte of a) ones += popcount(byte);
+    assert.ok(Math.abs(ones - 80_000) < 1_200, `${ones} ones in 160 000 bits`);
   });
 
   it("looks uniform: each bit set about half the time over 100 000 bytes", () => {
@@ -175,5 +179,28 @@ describe("sealed cookie payload", () => {
     assert.equal(last.get("a"), undefined);
     assert.deepEqual(last.get("b"), { c: 2 });
     assert.deepEqual(last.get("d"), [1]);
+  });
+});
+
+describe("PendingCommit.writes", () => {
+  it("is false when persist() has nothing to do, true when the store must be written first", async () => {
+    const secrets = [testSecret()];
+    const sealed = createSessions<{ n: number }>({ secrets, store: cookieStore(), production: false });
+    const stored = createSessions<{ n: number }>({ secrets, store: memoryStore(), production: false });
+    for (const [sessions, writes] of [
+      [sealed, false],
+      [stored, true],
+    ] as const) {
+      const first = await sessions.load({});
+      first.set("n", 1);
+      const pending = sessions.prepare(first);
+      assert.ok(pending.headers, "a new session sends a cookie");
+      assert.equal(pending.writes, writes);
+      await pending.persist();
+      const cookie = pending.headers.setCookie.slice(0, pending.headers.setCookie.indexOf(";"));
+      const readOnly = sessions.prepare(await sessions.load({ cookie }));
+      assert.equal(readOnly.headers, null);
+      assert.equal(readOnly.writes, false);
+    }
   });
 });
