@@ -185,8 +185,16 @@ describe("sealed cookie payload", () => {
 describe("PendingCommit.writes", () => {
   it("is false when persist() has nothing to do, true when the store must be written first", async () => {
     const secrets = [testSecret()];
-    const sealed = createSessions<{ n: number }>({ secrets, store: cookieStore(), production: false });
-    const stored = createSessions<{ n: number }>({ secrets, store: memoryStore(), production: false });
+    const sealed = createSessions<{ n: number }>({
+      secrets,
+      store: cookieStore(),
+      production: false,
+    });
+    const stored = createSessions<{ n: number }>({
+      secrets,
+      store: memoryStore(),
+      production: false,
+    });
     for (const [sessions, writes] of [
       [sealed, false],
       [stored, true],
