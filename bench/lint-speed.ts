@@ -9,7 +9,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { lintPaths } from "../src/lint/lint.ts";
+import { lintPaths } from "../packages/latchkey-cli/src/lint/lint.ts";
 
 const fileCount = Number(process.argv[2] ?? 10_000);
 

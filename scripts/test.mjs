@@ -21,7 +21,23 @@ if (files.length === 0) {
 
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files],
-  { stdio: "inherit", env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "test" } },
+  [
+    "--conditions=latchkey-dev",
+    "--import",
+    "tsx",
+    "--test",
+    "--test-concurrency=2",
+    "--test-reporter=spec",
+    ...files,
+  ],
+  {
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      NODE_ENV: process.env.NODE_ENV ?? "test",
+      // Child processes (CLI runs, app processes) resolve `latchkey` to its sources too.
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --conditions=latchkey-dev`.trim(),
+    },
+  },
 );
 process.exit(result.status ?? 1);

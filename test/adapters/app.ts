@@ -1,6 +1,6 @@
 // One tiny application, written once against the Session API, mounted on every adapter. The
 // shared scenarios drive it over real HTTP.
-import type { Session } from "../../src/index.ts";
+import type { Session } from "../../packages/latchkey/src/index.ts";
 
 export interface AppSession {
   count: number;

@@ -1,9 +1,13 @@
 // Sealed cookie sessions (cookieStore) over real HTTP, on every adapter.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { createSessions, type SessionEvent, type Sessions } from "../../src/index.ts";
-import { cookieStore } from "../../src/stores/cookie.ts";
-import { memoryStore } from "../../src/stores/memory.ts";
+import {
+  createSessions,
+  type SessionEvent,
+  type Sessions,
+} from "../../packages/latchkey/src/index.ts";
+import { cookieStore } from "../../packages/latchkey/src/stores/cookie.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { fakeClock, HOUR, MINUTE, SECOND } from "../helpers/clock.ts";
 import { CookieJar, parseSetCookie, type RunningServer, request } from "../helpers/http.ts";
 import { testSecret } from "../helpers/secrets.ts";

@@ -1,6 +1,6 @@
 // The routes the CSRF and step-up scenarios need, written once against the Session API and
 // mounted on every adapter (test/adapters/csrf-mounts.ts) behind sessionMiddleware + csrfMiddleware.
-import type { Session } from "../../src/index.ts";
+import type { Session } from "../../packages/latchkey/src/index.ts";
 import type { AppReply, AppSession } from "./app.ts";
 
 export async function handleCsrfApp(

@@ -2,8 +2,12 @@
 // a fresh server per describe block on one adapter, and request bodies of each content type.
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
-import { createSessions, type SessionEvent, type Sessions } from "../../src/index.ts";
-import { memoryStore } from "../../src/stores/memory.ts";
+import {
+  createSessions,
+  type SessionEvent,
+  type Sessions,
+} from "../../packages/latchkey/src/index.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { CookieBrowser as Browser } from "../helpers/cookie-jar.ts";
 import type { Reply, RunningServer } from "../helpers/http.ts";

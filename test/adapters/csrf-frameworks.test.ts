@@ -4,12 +4,12 @@ import { after, describe, it } from "node:test";
 import express from "express";
 import Fastify from "fastify";
 import { Hono } from "hono";
-import * as expressAdapter from "../../src/adapters/express.ts";
-import * as fastifyAdapter from "../../src/adapters/fastify.ts";
-import * as fetchAdapter from "../../src/adapters/fetch.ts";
-import * as honoAdapter from "../../src/adapters/hono.ts";
-import { createSessions } from "../../src/index.ts";
-import { memoryStore } from "../../src/stores/memory.ts";
+import * as expressAdapter from "../../packages/latchkey/src/adapters/express.ts";
+import * as fastifyAdapter from "../../packages/latchkey/src/adapters/fastify.ts";
+import * as fetchAdapter from "../../packages/latchkey/src/adapters/fetch.ts";
+import * as honoAdapter from "../../packages/latchkey/src/adapters/hono.ts";
+import { createSessions } from "../../packages/latchkey/src/index.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { listen, type RunningServer, request } from "../helpers/http.ts";
 import { testSecret } from "../helpers/secrets.ts";
 

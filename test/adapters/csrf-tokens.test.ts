@@ -2,7 +2,7 @@
 // another session's, tampered, replayed unmasked), and the body left readable for the app.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { unmaskCsrfToken } from "../../src/csrf/tokens.ts";
+import { unmaskCsrfToken } from "../../packages/latchkey/src/csrf/tokens.ts";
 import {
   BOUNDARY,
   Browser,

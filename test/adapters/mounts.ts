@@ -3,12 +3,15 @@ import express from "express";
 import express4 from "express4";
 import Fastify from "fastify";
 import { Hono } from "hono";
-import { sessionMiddleware as expressSessions } from "../../src/adapters/express.ts";
-import { sessionMiddleware as fastifySessions } from "../../src/adapters/fastify.ts";
-import { sessionMiddleware as fetchSessions } from "../../src/adapters/fetch.ts";
-import { sessionMiddleware as honoSessions, type SessionEnv } from "../../src/adapters/hono.ts";
-import { sessionMiddleware as nodeSessions } from "../../src/adapters/node.ts";
-import type { Sessions } from "../../src/index.ts";
+import { sessionMiddleware as expressSessions } from "../../packages/latchkey/src/adapters/express.ts";
+import { sessionMiddleware as fastifySessions } from "../../packages/latchkey/src/adapters/fastify.ts";
+import { sessionMiddleware as fetchSessions } from "../../packages/latchkey/src/adapters/fetch.ts";
+import {
+  sessionMiddleware as honoSessions,
+  type SessionEnv,
+} from "../../packages/latchkey/src/adapters/hono.ts";
+import { sessionMiddleware as nodeSessions } from "../../packages/latchkey/src/adapters/node.ts";
+import type { Sessions } from "../../packages/latchkey/src/index.ts";
 import { listen, type RunningServer } from "../helpers/http.ts";
 import { type AppSession, handle } from "./app.ts";
 import { fetchServer, listenFastify } from "./web-servers.ts";

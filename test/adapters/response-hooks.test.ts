@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import express from "express";
-import { sessionMiddleware as expressSessions } from "../../src/adapters/express.ts";
-import { sessionMiddleware as nodeSessions } from "../../src/adapters/node.ts";
-import { createSessions } from "../../src/index.ts";
-import { cookieStore } from "../../src/stores/cookie.ts";
-import { memoryStore } from "../../src/stores/memory.ts";
+import { sessionMiddleware as expressSessions } from "../../packages/latchkey/src/adapters/express.ts";
+import { sessionMiddleware as nodeSessions } from "../../packages/latchkey/src/adapters/node.ts";
+import { createSessions } from "../../packages/latchkey/src/index.ts";
+import { cookieStore } from "../../packages/latchkey/src/stores/cookie.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { brokenStore } from "../helpers/counting-store.ts";
 import { CookieJar, listen, type RunningServer, request } from "../helpers/http.ts";
 import { testSecret } from "../helpers/secrets.ts";

@@ -5,8 +5,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { ActiveCheckError, ActiveClient } from "../../src/audit/active-client.ts";
-import { CookieJar } from "../../src/audit/cookie-jar.ts";
+import {
+  ActiveCheckError,
+  ActiveClient,
+} from "../../packages/latchkey-cli/src/audit/active-client.ts";
+import { CookieJar } from "../../packages/latchkey-cli/src/audit/cookie-jar.ts";
 
 const SECRET = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5";
 

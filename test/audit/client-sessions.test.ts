@@ -7,14 +7,14 @@ import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import cookieSession from "cookie-session";
 import express from "express";
-import { analyze } from "../../src/audit/analyze.ts";
+import { signFlaskSession } from "../../packages/latchkey/src/flask/index.ts";
+import { analyze } from "../../packages/latchkey-cli/src/audit/analyze.ts";
 import {
   bundledCandidates,
   findSecret,
   parseWordlist,
   signedCookieFor,
-} from "../../src/audit/weak-secret.ts";
-import { signFlaskSession } from "../../src/flask/index.ts";
+} from "../../packages/latchkey-cli/src/audit/weak-secret.ts";
 import { ensurePython } from "../helpers/python.ts";
 import { skipOrFail } from "../helpers/service.ts";
 import { GOOD_HEADERS, observations, response } from "./fixtures.ts";

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { analyze } from "../../src/audit/analyze.ts";
+import { analyze } from "../../packages/latchkey-cli/src/audit/analyze.ts";
 import { GOOD_HEADERS, observations, response, SESSION_VALUE } from "./fixtures.ts";
 
 const NOW = Date.UTC(2026, 0, 1);

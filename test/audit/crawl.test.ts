@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import AjvDraft04 from "ajv-draft-04";
-import { auditSite } from "../../src/audit/audit.ts";
+import { auditSite } from "../../packages/latchkey-cli/src/audit/audit.ts";
 import { skipOrFail } from "../helpers/service.ts";
 import { runCli, summary } from "./harness.ts";
 
@@ -133,7 +133,7 @@ describe("latchkey audit (CLI contract)", () => {
 
   it("writes a progress line to stderr when it is a terminal", async (t) => {
     // util-linux `script` gives the CLI a pseudo-terminal. (Async: the site runs in this process.)
-    const cmd = `${process.execPath} --import tsx src/cli.ts audit ${site.url} --fail-on critical`;
+    const cmd = `${process.execPath} --import tsx packages/latchkey-cli/src/cli.ts audit ${site.url} --fail-on critical`;
     const child = spawn("script", ["-qec", cmd, "/dev/null"], {
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -9,8 +9,8 @@ import {
   expectedUniformEntropy,
   fipsTests,
   sessionIdPart,
-} from "../../src/audit/entropy.ts";
-import { verdict } from "../../src/audit/entropy-check.ts";
+} from "../../packages/latchkey-cli/src/audit/entropy.ts";
+import { verdict } from "../../packages/latchkey-cli/src/audit/entropy-check.ts";
 
 const many = (n: number, make: (i: number) => string) =>
   Array.from({ length: n }, (_, i) => make(i));

@@ -1,6 +1,6 @@
 // Builds the plain data analyze() reads, so checks can be tested without a network.
-import type { Observations } from "../../src/audit/analyze.ts";
-import type { FetchedResponse } from "../../src/audit/fetch.ts";
+import type { Observations } from "../../packages/latchkey-cli/src/audit/analyze.ts";
+import type { FetchedResponse } from "../../packages/latchkey-cli/src/audit/fetch.ts";
 
 export function response(
   url: string,

@@ -60,10 +60,14 @@ export function runCli(
   args: string[],
   options: { env?: Record<string, string> } = {},
 ): Promise<CliRun> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-    env: { ...process.env, NO_COLOR: "1", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "packages/latchkey-cli/src/cli.ts", ...args],
+    {
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => {

@@ -3,10 +3,14 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { analyze } from "../../src/audit/analyze.ts";
-import { parseSetCookie } from "../../src/audit/set-cookie.ts";
-import { bundledCandidates } from "../../src/audit/weak-secret.ts";
-import { formatJson, formatPretty, formatSarif } from "../../src/report/index.ts";
+import { analyze } from "../../packages/latchkey-cli/src/audit/analyze.ts";
+import { parseSetCookie } from "../../packages/latchkey-cli/src/audit/set-cookie.ts";
+import { bundledCandidates } from "../../packages/latchkey-cli/src/audit/weak-secret.ts";
+import {
+  formatJson,
+  formatPretty,
+  formatSarif,
+} from "../../packages/latchkey-cli/src/report/index.ts";
 import { observations, response } from "./fixtures.ts";
 
 const candidates = bundledCandidates().slice(0, 20);

@@ -9,14 +9,14 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { inventLike } from "../../src/audit/fixation-checks.ts";
+import { inventLike } from "../../packages/latchkey-cli/src/audit/fixation-checks.ts";
 import {
   checkEnvironment,
   checkSameOrigin,
   LoginDescriptionError,
   parseLoginDescription,
-} from "../../src/audit/login-description.ts";
-import { inputValue } from "../../src/audit/login-flow.ts";
+} from "../../packages/latchkey-cli/src/audit/login-description.ts";
+import { inputValue } from "../../packages/latchkey-cli/src/audit/login-flow.ts";
 import { runCli } from "./harness.ts";
 
 const MINIMAL = {

@@ -2,9 +2,9 @@
 // report lists them under their check, and hostile text in them cannot reach the terminal.
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import type { Report } from "../../src/report/finding.ts";
-import { formatJson } from "../../src/report/json.ts";
-import { formatPretty } from "../../src/report/pretty.ts";
+import type { Report } from "../../packages/latchkey-cli/src/report/finding.ts";
+import { formatJson } from "../../packages/latchkey-cli/src/report/json.ts";
+import { formatPretty } from "../../packages/latchkey-cli/src/report/pretty.ts";
 
 const report: Report = {
   target: "http://127.0.0.1:5000/",

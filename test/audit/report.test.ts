@@ -5,7 +5,7 @@ import AjvDraft04 from "ajv-draft-04";
 
 const ESC = String.fromCharCode(27);
 
-import type { Finding } from "../../src/report/index.ts";
+import type { Finding } from "../../packages/latchkey-cli/src/report/index.ts";
 import {
   exitCodeFor,
   formatJson,
@@ -14,7 +14,7 @@ import {
   parseSeverity,
   SEVERITIES,
   severityAtLeast,
-} from "../../src/report/index.ts";
+} from "../../packages/latchkey-cli/src/report/index.ts";
 
 const schema = JSON.parse(
   readFileSync(new URL("../fixtures/audit/sarif-2.1.0-rtm.5.schema.json", import.meta.url), "utf8"),

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { analyze } from "../../src/audit/analyze.ts";
-import { allowsInlineScript } from "../../src/audit/response-checks.ts";
+import { analyze } from "../../packages/latchkey-cli/src/audit/analyze.ts";
+import { allowsInlineScript } from "../../packages/latchkey-cli/src/audit/response-checks.ts";
 import { GOOD_HEADERS, observations, response, SESSION_VALUE } from "./fixtures.ts";
 
 const HTTPS = "https://app.example.com/";

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseDuration } from "../../src/core/duration.ts";
-import { createSessions, LatchkeyError, type SessionsOptions } from "../../src/index.ts";
+import { parseDuration } from "../../packages/latchkey/src/core/duration.ts";
+import {
+  createSessions,
+  LatchkeyError,
+  type SessionsOptions,
+} from "../../packages/latchkey/src/index.ts";
 import { testSecret } from "../helpers/secrets.ts";
 
 const good = testSecret();

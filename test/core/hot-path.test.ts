@@ -4,16 +4,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { serialize } from "cookie";
 import fc from "fast-check";
-import { BoundedMap } from "../../src/core/bounded-map.ts";
-import { resolveConfig } from "../../src/core/config.ts";
-import { sessionCookieHeaders } from "../../src/core/cookies.ts";
-import type { SessionsOptions } from "../../src/core/options.ts";
-import { deriveKey } from "../../src/crypto/keys.ts";
-import { randomBytesPooled } from "../../src/crypto/random.ts";
-import { open } from "../../src/crypto/seal.ts";
-import { createSessions } from "../../src/index.ts";
-import { cookieStore } from "../../src/stores/cookie.ts";
-import { memoryStore } from "../../src/stores/memory.ts";
+import { BoundedMap } from "../../packages/latchkey/src/core/bounded-map.ts";
+import { resolveConfig } from "../../packages/latchkey/src/core/config.ts";
+import { sessionCookieHeaders } from "../../packages/latchkey/src/core/cookies.ts";
+import type { SessionsOptions } from "../../packages/latchkey/src/core/options.ts";
+import { deriveKey } from "../../packages/latchkey/src/crypto/keys.ts";
+import { randomBytesPooled } from "../../packages/latchkey/src/crypto/random.ts";
+import { open } from "../../packages/latchkey/src/crypto/seal.ts";
+import { createSessions } from "../../packages/latchkey/src/index.ts";
+import { cookieStore } from "../../packages/latchkey/src/stores/cookie.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { testSecret } from "../helpers/secrets.ts";
 
 const cookieOptions: Array<SessionsOptions["cookie"]> = [

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { memoryStore } from "../../src/stores/memory.ts";
-import type { StoredSession } from "../../src/stores/types.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
+import type { StoredSession } from "../../packages/latchkey/src/stores/types.ts";
 
 const entry = (expiresAt: number, userId: string | null = null): StoredSession => ({
   secretHash: "h",

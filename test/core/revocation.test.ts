@@ -2,14 +2,14 @@
 import assert from "node:assert/strict";
 import { after, beforeEach, describe, it } from "node:test";
 import express from "express";
-import { sessionMiddleware } from "../../src/adapters/express.ts";
+import { sessionMiddleware } from "../../packages/latchkey/src/adapters/express.ts";
 import {
   createSessions,
   type SessionEvent,
   type Sessions,
   type SessionsOptions,
-} from "../../src/index.ts";
-import { memoryStore } from "../../src/stores/memory.ts";
+} from "../../packages/latchkey/src/index.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { fakeClock, MINUTE } from "../helpers/clock.ts";
 import { CookieJar, listen, type RunningServer, request } from "../helpers/http.ts";
 import { testSecret } from "../helpers/secrets.ts";

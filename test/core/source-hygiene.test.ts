@@ -95,11 +95,13 @@ describe("source hygiene", () => {
     for (const text of fine) assert.deepEqual(findViolations("fine.ts", text), [], text);
   });
 
-  it("src/ has no Math.random and no ==/=== on secrets", () => {
-    const files = readdirSync("src", { recursive: true })
-      .map(String)
-      .filter((f) => f.endsWith(".ts"))
-      .map((f) => join("src", f));
+  it("both packages' sources have no Math.random and no ==/=== on secrets", () => {
+    const files = ["packages/latchkey/src", "packages/latchkey-cli/src"].flatMap((dir) =>
+      readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => join(dir, f)),
+    );
     assert.ok(files.length > 10);
     const violations = files.flatMap((f) => findViolations(f, readFileSync(f, "utf8")));
     assert.deepEqual(violations, []);

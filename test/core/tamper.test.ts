@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { sessionMiddleware } from "../../src/adapters/node.ts";
-import { createSessions, type SessionEvent } from "../../src/index.ts";
-import { cookieStore } from "../../src/stores/cookie.ts";
-import { memoryStore } from "../../src/stores/memory.ts";
+import { sessionMiddleware } from "../../packages/latchkey/src/adapters/node.ts";
+import { createSessions, type SessionEvent } from "../../packages/latchkey/src/index.ts";
+import { cookieStore } from "../../packages/latchkey/src/stores/cookie.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { CookieJar, listen, type RunningServer, request } from "../helpers/http.ts";
 import { testSecret } from "../helpers/secrets.ts";
 

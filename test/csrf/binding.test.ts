@@ -6,10 +6,15 @@ import {
   attachCsrfContext,
   requestTokenMatches,
   resolvePreSessionCookie,
-} from "../../src/csrf/pre-session.ts";
-import { createSessions, isLatchkeyError, type Session, type Sessions } from "../../src/index.ts";
-import { cookieStore } from "../../src/stores/cookie.ts";
-import { memoryStore } from "../../src/stores/memory.ts";
+} from "../../packages/latchkey/src/csrf/pre-session.ts";
+import {
+  createSessions,
+  isLatchkeyError,
+  type Session,
+  type Sessions,
+} from "../../packages/latchkey/src/index.ts";
+import { cookieStore } from "../../packages/latchkey/src/stores/cookie.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { fakeClock, MINUTE } from "../helpers/clock.ts";
 import { testSecret } from "../helpers/secrets.ts";
 

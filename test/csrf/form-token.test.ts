@@ -3,8 +3,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { bodyKindOf, isFormLike, multipartBoundary } from "../../src/csrf/content-type.ts";
-import { formTokenScanner } from "../../src/csrf/form-token.ts";
+import {
+  bodyKindOf,
+  isFormLike,
+  multipartBoundary,
+} from "../../packages/latchkey/src/csrf/content-type.ts";
+import { formTokenScanner } from "../../packages/latchkey/src/csrf/form-token.ts";
 
 const BOUNDARY = "----WebKitFormBoundaryABC123";
 const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;

@@ -3,7 +3,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { checkOrigin, type OriginFacts, originOf, requestOriginOf } from "../../src/csrf/origin.ts";
+import {
+  checkOrigin,
+  type OriginFacts,
+  originOf,
+  requestOriginOf,
+} from "../../packages/latchkey/src/csrf/origin.ts";
 
 const SELF = "https://example.com";
 const derived = { configured: new Set<string>(), deriveFromRequest: true, allowMissing: false };

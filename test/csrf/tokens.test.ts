@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { deriveKeyRing } from "../../src/crypto/keys.ts";
+import { deriveKeyRing } from "../../packages/latchkey/src/crypto/keys.ts";
 import {
   CSRF_TOKEN_LENGTH,
   csrfSecret,
@@ -12,7 +12,7 @@ import {
   maskCsrfSecret,
   unmaskCsrfToken,
   verifyCsrfToken,
-} from "../../src/csrf/tokens.ts";
+} from "../../packages/latchkey/src/csrf/tokens.ts";
 
 const key = randomBytes(32);
 const binding = "sid:abc";

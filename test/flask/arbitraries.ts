@@ -1,7 +1,7 @@
 // fast-check generators for values a Flask session can hold.
 import fc from "fast-check";
-import type { FlaskSession, FlaskValue } from "../../src/flask/index.ts";
-import { FlaskTuple, FlaskUuid, Markup } from "../../src/flask/index.ts";
+import type { FlaskSession, FlaskValue } from "../../packages/latchkey/src/flask/index.ts";
+import { FlaskTuple, FlaskUuid, Markup } from "../../packages/latchkey/src/flask/index.ts";
 
 // Keys that collide with Flask's tags are the interesting ones.
 const key = fc.oneof(

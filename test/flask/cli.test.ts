@@ -3,9 +3,13 @@ import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "flask", ...args], {
-    encoding: "utf8",
-  });
+  spawnSync(
+    process.execPath,
+    ["--import", "tsx", "packages/latchkey-cli/src/cli.ts", "flask", ...args],
+    {
+      encoding: "utf8",
+    },
+  );
 
 const COOKIE = "eyJ0Ijp7IiB0IjpbMSwiYSJdfSwidXNlcl9pZCI6NDJ9.ZVPxAA.9JwNTVOg7BYnnWgS9JJ0bMt51P4";
 

@@ -10,8 +10,8 @@ import {
   signFlaskSession,
   toTaggedJson,
   verifyFlaskSession,
-} from "../../src/flask/index.ts";
-import { pythonJsonDumps } from "../../src/flask/python-json.ts";
+} from "../../packages/latchkey/src/flask/index.ts";
+import { pythonJsonDumps } from "../../packages/latchkey/src/flask/python-json.ts";
 import { flaskSession } from "./arbitraries.ts";
 
 const secretKey = "a test secret that is only used here";

@@ -7,8 +7,8 @@ import {
   signFlaskSession,
   toTaggedJson,
   verifyFlaskSession,
-} from "../../src/flask/index.ts";
-import { pythonJsonDumps } from "../../src/flask/python-json.ts";
+} from "../../packages/latchkey/src/flask/index.ts";
+import { pythonJsonDumps } from "../../packages/latchkey/src/flask/python-json.ts";
 import { ensurePython } from "../helpers/python.ts";
 import { skipOrFail } from "../helpers/service.ts";
 import { flaskSession } from "./arbitraries.ts";

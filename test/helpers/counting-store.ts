@@ -1,4 +1,4 @@
-import type { Store } from "../../src/stores/types.ts";
+import type { Store } from "../../packages/latchkey/src/stores/types.ts";
 
 export interface StoreCalls {
   get: number;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { SEVERITIES, type Severity } from "../../src/report/finding.ts";
+import { SEVERITIES, type Severity } from "../../packages/latchkey-cli/src/report/finding.ts";
 import { sarifErrors } from "../helpers/sarif.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -24,7 +24,7 @@ function lint(args: string[], cwd = repoRoot): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", tsxLoader, join(repoRoot, "src/cli.ts"), "lint", ...args],
+      ["--import", tsxLoader, join(repoRoot, "packages/latchkey-cli/src/cli.ts"), "lint", ...args],
       { cwd, env: { ...process.env, NO_COLOR: "1" } },
     );
     let stdout = "";

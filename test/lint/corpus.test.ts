@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { lintPaths } from "../../src/lint/lint.ts";
+import { lintPaths } from "../../packages/latchkey-cli/src/lint/lint.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const corpus = join(repoRoot, "test/fixtures/lint");

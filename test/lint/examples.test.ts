@@ -4,8 +4,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { lintPaths } from "../../src/lint/lint.ts";
-import { severityAtLeast } from "../../src/report/finding.ts";
+import { lintPaths } from "../../packages/latchkey-cli/src/lint/lint.ts";
+import { severityAtLeast } from "../../packages/latchkey-cli/src/report/finding.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const examples = join(repoRoot, "examples");

@@ -6,14 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { lintScript } from "../../src/lint/js/analyze.ts";
-import { lintPaths } from "../../src/lint/lint.ts";
-import { lintDjango } from "../../src/lint/python/django.ts";
-import { lintFlask } from "../../src/lint/python/flask.ts";
-import { readModule } from "../../src/lint/python/module.ts";
-import { environmentOf, isTestPath } from "../../src/lint/source.ts";
-import { collectSuppressions } from "../../src/lint/suppress.ts";
-import { parseDurationText, redactSecret } from "../../src/lint/value.ts";
+import { lintScript } from "../../packages/latchkey-cli/src/lint/js/analyze.ts";
+import { lintPaths } from "../../packages/latchkey-cli/src/lint/lint.ts";
+import { lintDjango } from "../../packages/latchkey-cli/src/lint/python/django.ts";
+import { lintFlask } from "../../packages/latchkey-cli/src/lint/python/flask.ts";
+import { readModule } from "../../packages/latchkey-cli/src/lint/python/module.ts";
+import { environmentOf, isTestPath } from "../../packages/latchkey-cli/src/lint/source.ts";
+import { collectSuppressions } from "../../packages/latchkey-cli/src/lint/suppress.ts";
+import { parseDurationText, redactSecret } from "../../packages/latchkey-cli/src/lint/value.ts";
 
 function pythonSetting(source: string, key = "X") {
   const module = readModule(source, "settings.py");

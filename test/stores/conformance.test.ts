@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster, Redis } from "ioredis";
-import { memoryStore } from "../../src/stores/memory.ts";
-import { postgresStore } from "../../src/stores/postgres.ts";
-import { redisStore } from "../../src/stores/redis.ts";
-import { sqliteStore } from "../../src/stores/sqlite.ts";
-import type { Store } from "../../src/stores/types.ts";
-import { describeStoreConformance } from "../../src/testing/index.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
+import { postgresStore } from "../../packages/latchkey/src/stores/postgres.ts";
+import { redisStore } from "../../packages/latchkey/src/stores/redis.ts";
+import { sqliteStore } from "../../packages/latchkey/src/stores/sqlite.ts";
+import type { Store } from "../../packages/latchkey/src/stores/types.ts";
+import { describeStoreConformance } from "../../packages/latchkey/src/testing/index.ts";
 import { redisServerMissing, startRedisCluster } from "./support/redis-server.ts";
 import {
   DATABASE_URL,

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { it } from "node:test";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { postgresStore } from "../../src/stores/postgres.ts";
-import { redisStore } from "../../src/stores/redis.ts";
-import { sqliteStore } from "../../src/stores/sqlite.ts";
-import type { StoredSession } from "../../src/stores/types.ts";
+import { postgresStore } from "../../packages/latchkey/src/stores/postgres.ts";
+import { redisStore } from "../../packages/latchkey/src/stores/redis.ts";
+import { sqliteStore } from "../../packages/latchkey/src/stores/sqlite.ts";
+import type { StoredSession } from "../../packages/latchkey/src/stores/types.ts";
 import { skipOrFail } from "../helpers/service.ts";
 import {
   DATABASE_URL,

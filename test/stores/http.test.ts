@@ -2,7 +2,11 @@
 // concurrent requests on one session, a periodic rotation under load, and what a request costs.
 import assert from "node:assert/strict";
 import { after, before, describe, it, type TestContext } from "node:test";
-import { createSessions, type SessionEvent, type Sessions } from "../../src/index.ts";
+import {
+  createSessions,
+  type SessionEvent,
+  type Sessions,
+} from "../../packages/latchkey/src/index.ts";
 import { fakeClock, MINUTE, SECOND } from "../helpers/clock.ts";
 import { countingStore } from "../helpers/counting-store.ts";
 import { CookieJar, type RunningServer, request } from "../helpers/http.ts";

@@ -2,10 +2,14 @@
 // as anonymous, nothing overwritten; when it comes back, the same sessions work.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createSessions, type SessionEvent, type Sessions } from "../../src/index.ts";
-import { postgresStore } from "../../src/stores/postgres.ts";
-import { redisStore } from "../../src/stores/redis.ts";
-import type { Store } from "../../src/stores/types.ts";
+import {
+  createSessions,
+  type SessionEvent,
+  type Sessions,
+} from "../../packages/latchkey/src/index.ts";
+import { postgresStore } from "../../packages/latchkey/src/stores/postgres.ts";
+import { redisStore } from "../../packages/latchkey/src/stores/redis.ts";
+import type { Store } from "../../packages/latchkey/src/stores/types.ts";
 import { CookieJar, type RunningServer, request } from "../helpers/http.ts";
 import { testSecret } from "../helpers/secrets.ts";
 import { skipOrFail } from "../helpers/service.ts";

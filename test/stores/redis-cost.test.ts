@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { createSessions, type Sessions } from "../../src/index.ts";
-import { cookieStore } from "../../src/stores/cookie.ts";
-import { redisStore } from "../../src/stores/redis.ts";
+import { createSessions, type Sessions } from "../../packages/latchkey/src/index.ts";
+import { cookieStore } from "../../packages/latchkey/src/stores/cookie.ts";
+import { redisStore } from "../../packages/latchkey/src/stores/redis.ts";
 import { fakeClock, MINUTE } from "../helpers/clock.ts";
 import { CookieJar, type RunningServer, request } from "../helpers/http.ts";
 import { testSecret } from "../helpers/secrets.ts";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it } from "node:test";
 import { Worker } from "node:worker_threads";
-import { sqliteStore } from "../../src/stores/sqlite.ts";
+import { sqliteStore } from "../../packages/latchkey/src/stores/sqlite.ts";
 
 const WRITER = new URL("./support/sqlite-writer.ts", import.meta.url);
 

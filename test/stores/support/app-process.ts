@@ -2,8 +2,8 @@
 // Prints {"url": …} on stdout once it listens; stops on SIGTERM.
 // Env: STORE=redis|postgres|cookie-redis, SESSION_SECRET, REDIS_URL + PREFIX, or DATABASE_URL + SCHEMA.
 // cookie-redis: sealed cookie sessions whose revocation marks live in Redis. sqlite: SQLITE_PATH.
-import { type CookieStore, createSessions } from "../../../src/index.ts";
-import type { Store } from "../../../src/stores/types.ts";
+import { type CookieStore, createSessions } from "../../../packages/latchkey/src/index.ts";
+import type { Store } from "../../../packages/latchkey/src/stores/types.ts";
 import { startApp, type Values } from "./app.ts";
 
 const env = (name: string): string => {
@@ -15,21 +15,21 @@ const env = (name: string): string => {
 // Only the driver in use is loaded: each process starts faster.
 async function makeStore(): Promise<Store | CookieStore> {
   if (env("STORE") === "cookie-redis") {
-    const { redisStore } = await import("../../../src/stores/redis.ts");
-    const { cookieStore } = await import("../../../src/stores/cookie.ts");
+    const { redisStore } = await import("../../../packages/latchkey/src/stores/redis.ts");
+    const { cookieStore } = await import("../../../packages/latchkey/src/stores/cookie.ts");
     return cookieStore({
       revocation: redisStore({ url: env("REDIS_URL"), prefix: env("PREFIX") }),
     });
   }
   if (env("STORE") === "sqlite") {
-    const { sqliteStore } = await import("../../../src/stores/sqlite.ts");
+    const { sqliteStore } = await import("../../../packages/latchkey/src/stores/sqlite.ts");
     return sqliteStore({ path: env("SQLITE_PATH") });
   }
   if (env("STORE") === "redis") {
-    const { redisStore } = await import("../../../src/stores/redis.ts");
+    const { redisStore } = await import("../../../packages/latchkey/src/stores/redis.ts");
     return redisStore({ url: env("REDIS_URL"), prefix: env("PREFIX") });
   }
-  const { postgresStore } = await import("../../../src/stores/postgres.ts");
+  const { postgresStore } = await import("../../../packages/latchkey/src/stores/postgres.ts");
   const store = postgresStore({ connectionString: env("DATABASE_URL"), schema: env("SCHEMA") });
   await store.migrate();
   return store;

@@ -1,8 +1,12 @@
 // The small Express app the store tests drive over HTTP (also run as a child process by the
 // two-process tests): it reads and writes named keys, logs in, and revokes a user's sessions.
 import express from "express";
-import { sessionMiddleware } from "../../../src/adapters/express.ts";
-import { isLatchkeyError, type Session, type Sessions } from "../../../src/index.ts";
+import { sessionMiddleware } from "../../../packages/latchkey/src/adapters/express.ts";
+import {
+  isLatchkeyError,
+  type Session,
+  type Sessions,
+} from "../../../packages/latchkey/src/index.ts";
 import { listen, type RunningServer } from "../../helpers/http.ts";
 
 export type Values = Record<string, unknown>;

@@ -1,8 +1,8 @@
 // Stores with the mistakes the conformance suite exists to catch, each run through the suite
 // (by conformance-catches.test.ts, in a child process) to prove the suite notices.
-import { memoryStore } from "../../../src/stores/memory.ts";
-import type { Store, StoredSession } from "../../../src/stores/types.ts";
-import { describeStoreConformance } from "../../../src/testing/index.ts";
+import { memoryStore } from "../../../packages/latchkey/src/stores/memory.ts";
+import type { Store, StoredSession } from "../../../packages/latchkey/src/stores/types.ts";
+import { describeStoreConformance } from "../../../packages/latchkey/src/testing/index.ts";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 

@@ -1,7 +1,7 @@
 // A worker of sqlite-shared.test.ts: opens the shared file with its own connection and applies
 // change sets to one session, as another process would.
 import { parentPort, workerData } from "node:worker_threads";
-import { sqliteStore } from "../../../src/stores/sqlite.ts";
+import { sqliteStore } from "../../../packages/latchkey/src/stores/sqlite.ts";
 
 const { path, ref, label, count } = workerData as {
   path: string;

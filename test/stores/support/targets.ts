@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster, Redis } from "ioredis";
-import { memoryStore } from "../../../src/stores/memory.ts";
-import { postgresStore } from "../../../src/stores/postgres.ts";
-import { redisStore } from "../../../src/stores/redis.ts";
-import { sqliteStore } from "../../../src/stores/sqlite.ts";
-import type { Store } from "../../../src/stores/types.ts";
+import { memoryStore } from "../../../packages/latchkey/src/stores/memory.ts";
+import { postgresStore } from "../../../packages/latchkey/src/stores/postgres.ts";
+import { redisStore } from "../../../packages/latchkey/src/stores/redis.ts";
+import { sqliteStore } from "../../../packages/latchkey/src/stores/sqlite.ts";
+import type { Store } from "../../../packages/latchkey/src/stores/types.ts";
 import { redisServerMissing, startRedisCluster } from "./redis-server.ts";
 import {
   DATABASE_URL,

@@ -1,5 +1,5 @@
 // The check for signing/encryption secrets, shared by every framework front end.
-import { isWellKnownSecret } from "../core/weak-secrets.ts";
+import { isWellKnownSecret } from "latchkey";
 import type { Finding } from "../report/finding.ts";
 import type { OptionSpec } from "./cookie-checks.ts";
 import { lintFinding, type RuleId } from "./rules.ts";

@@ -1,7 +1,7 @@
 // Client-side sessions: cookies whose value carries the session data itself, signed but not
 // encrypted. Anyone holding the cookie can read them; we decode them to show which keys.
 import { inflateSync } from "node:zlib";
-import { decodeFlaskSession } from "../flask/session-cookie.ts";
+import { decodeFlaskSession } from "latchkey/flask";
 
 export type ClientSessionFormat = "flask" | "django-signed" | "cookie-session" | "jwt";
 

@@ -14,7 +14,7 @@
 export type { FreshAuthRefusal, FreshAuthRefusalBody } from "./adapters/fresh-auth.ts";
 export type { PendingCommit } from "./core/commit.ts";
 export type { SessionHeaders } from "./core/cookies.ts";
-export type { Duration } from "./core/duration.ts";
+export { type Duration, parseDuration } from "./core/duration.ts";
 export { createSessions, type RequestInfo, type Sessions } from "./core/engine.ts";
 export { isLatchkeyError, LatchkeyError, type LatchkeyErrorCode } from "./core/errors.ts";
 export type { SessionEvent, SessionEventType, TamperReason } from "./core/events.ts";
@@ -22,6 +22,7 @@ export type { CookieOptions, CookieStore, SameSite, SessionsOptions } from "./co
 export { TIMEOUT_PRESETS, type TimeoutPreset } from "./core/presets.ts";
 export type { SessionInfo } from "./core/revocation.ts";
 export { type LoginOptions, Session, type SessionData } from "./core/session.ts";
+export { isWellKnownSecret, WEAK_SECRETS } from "./core/weak-secrets.ts";
 export type { CsrfOptions } from "./csrf/options.ts";
 export type { CsrfRefusal, CsrfRefusalBody } from "./csrf/reasons.ts";
 export type {

@@ -2,8 +2,8 @@
 // session (log in as any user); with Flask's pickle-free sessions that is still account takeover.
 // Every candidate is a couple of HMACs: the bundled list takes milliseconds per cookie.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { WEAK_SECRETS } from "../core/weak-secrets.ts";
-import { deriveKey } from "../flask/itsdangerous.ts";
+import { WEAK_SECRETS } from "latchkey";
+import { deriveFlaskKey as deriveKey } from "latchkey/flask";
 import { safeDecodeURIComponent } from "./client-session.ts";
 
 export type SignedFormat = "flask" | "django-signed" | "cookie-signature" | "keygrip" | "jwt";

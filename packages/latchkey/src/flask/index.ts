@@ -8,6 +8,8 @@
  * const result = verifyFlaskSession(cookie, { secretKey: process.env.SECRET_KEY! });
  * if (result.valid) result.data.user_id; // 42
  */
+
+export { deriveKey as deriveFlaskKey } from "./itsdangerous.ts";
 export type {
   DecodedFlaskSession,
   SecretKey,

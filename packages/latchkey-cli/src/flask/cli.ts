@@ -2,9 +2,14 @@
 // Session data is shown and accepted as Flask's tagged JSON ({" t": [...]} for a tuple, …), so
 // what `decode` prints, `sign` takes back unchanged.
 import { parseArgs } from "node:util";
-import { decodeFlaskSession, signFlaskSession, verifyFlaskSession } from "./session-cookie.ts";
-import { tag, untag } from "./tagged-json.ts";
-import type { FlaskSession } from "./values.ts";
+import {
+  decodeFlaskSession,
+  type FlaskSession,
+  signFlaskSession,
+  toTaggedJson as tag,
+  fromTaggedJson as untag,
+  verifyFlaskSession,
+} from "latchkey/flask";
 
 const USAGE = `Usage:
   latchkey flask decode <cookie> [--secret KEY]… [--salt SALT]

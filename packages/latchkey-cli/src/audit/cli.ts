@@ -3,7 +3,7 @@
 //                       [--insecure | --ca FILE] [--wordlist FILE] [--timeout MS]`
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parseDuration } from "../core/duration.ts";
+import { parseDuration } from "latchkey";
 import { exitCodeFor } from "../report/exit-code.ts";
 import { parseSeverity } from "../report/finding.ts";
 import { formatJson } from "../report/json.ts";
