@@ -19,6 +19,11 @@ export type LatchkeyErrorCode =
   | "timeout-order"
   | "lifetime-too-long"
   | "preset-unknown"
+  // programming mistakes (thrown where the call is made)
+  | "argument-invalid"
+  | "mount-order"
+  | "session-foreign"
+  | "session-not-saved"
   // runtime
   | "cookie-too-large"
   | "session-limit"
@@ -26,6 +31,7 @@ export type LatchkeyErrorCode =
   | "not-supported"
   | "session-ended"
   | "session-value-invalid"
+  | "flask-value-invalid"
   | "store-unavailable";
 
 export class LatchkeyError extends Error {
