@@ -5,11 +5,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import {
-  ActiveCheckError,
-  ActiveClient,
-} from "../../packages/latchkey-cli/src/audit/active-client.ts";
+import { ActiveClient } from "../../packages/latchkey-cli/src/audit/active-client.ts";
 import { CookieJar } from "../../packages/latchkey-cli/src/audit/cookie-jar.ts";
+import { isCliError } from "../../packages/latchkey-cli/src/errors.ts";
 
 const SECRET = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5";
 
@@ -47,7 +45,7 @@ describe("ActiveClient", () => {
     assert.equal(client.resolve(`${target.origin.replace("http:", "https:")}/`), undefined);
     await assert.rejects(
       client.send("t", { url: new URL("http://example.com/"), method: "GET" }, new CookieJar()),
-      ActiveCheckError,
+      (error: unknown) => isCliError(error, "active-check"),
     );
     const chain = await client.send(
       "t",

@@ -13,10 +13,10 @@ import { inventLike } from "../../packages/latchkey-cli/src/audit/fixation-check
 import {
   checkEnvironment,
   checkSameOrigin,
-  LoginDescriptionError,
   parseLoginDescription,
 } from "../../packages/latchkey-cli/src/audit/login-description.ts";
 import { inputValue } from "../../packages/latchkey-cli/src/audit/login-flow.ts";
+import { isCliError } from "../../packages/latchkey-cli/src/errors.ts";
 import { runCli } from "./harness.ts";
 
 const MINIMAL = {
@@ -95,7 +95,7 @@ describe("parseLoginDescription", () => {
       assert.throws(
         () => parseLoginDescription(text),
         (error: unknown) => {
-          assert.ok(error instanceof LoginDescriptionError);
+          assert.ok(isCliError(error, "input"), String(error));
           assert.match(error.message, message);
           return true;
         },
@@ -122,13 +122,13 @@ describe("parseLoginDescription", () => {
     );
   });
 
-  it("throws nothing but LoginDescriptionError on arbitrary JSON", () => {
+  it("throws nothing but an input CliError on arbitrary JSON", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         try {
           parseLoginDescription(JSON.stringify(value));
         } catch (error) {
-          assert.ok(error instanceof LoginDescriptionError, String(error));
+          assert.ok(isCliError(error, "input"), String(error));
         }
       }),
     );

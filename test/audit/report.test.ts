@@ -99,7 +99,7 @@ describe("exitCodeFor", () => {
 });
 
 describe("formatJson", () => {
-  it("prints the DESIGN.md shape, most severe first, with no value for absent keys", () => {
+  it("prints the documented shape, most severe first, with no value for absent keys", () => {
     const parsed = JSON.parse(
       formatJson({ target: "http://127.0.0.1:5000/", findings: auditFindings }),
     );

@@ -92,7 +92,7 @@ describe("latchkey lint (CLI)", () => {
     });
   });
 
-  it("--json prints the DESIGN.md shape with source locations", async () => {
+  it("--json prints the documented shape with source locations", async () => {
     const run = await lint(["test/fixtures/lint/express/docs_example.js", "--json"]);
     assert.equal(run.code, 1);
     const report = JSON.parse(run.stdout) as { target: string; findings: JsonFinding[] };

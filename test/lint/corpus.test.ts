@@ -24,7 +24,7 @@ const frameworks = readdirSync(corpus, { withFileTypes: true })
   .sort();
 
 describe("lint corpus", () => {
-  it("covers every framework the issue names", () => {
+  it("covers every framework lint reads", () => {
     assert.deepEqual(frameworks, ["django", "express", "fastify", "flask", "hono", "latchkey"]);
   });
 

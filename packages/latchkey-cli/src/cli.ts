@@ -11,9 +11,14 @@ Usage:
   latchkey lint [paths…] [--json | --sarif] [--fail-on SEVERITY]
   latchkey flask decode <cookie> [--secret KEY]
   latchkey flask sign <json> --secret KEY
+  latchkey --version                       print the version (also -v)
+  latchkey --help                          this text (also -h); <command> --help for one command
 
 Exit status: 0 nothing at or above --fail-on (default high), 1 findings at or above it,
 2 usage or network error.`;
+
+import { isCliError } from "./errors.ts";
+import { cliVersion } from "./version.ts";
 
 type Subcommand = (argv: string[]) => Promise<number>;
 
@@ -29,7 +34,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const load = subcommands[name];
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(`${cliVersion()}\n`);
+    return 0;
+  }
+  const load = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
   if (load === undefined) {
     process.stderr.write(`latchkey: unknown command '${name}'\n\n${USAGE}\n`);
     return 2;
@@ -43,8 +52,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    // An unexpected failure is a bug, never a finding: say so briefly and exit 2.
-    process.stderr.write(`latchkey: ${error instanceof Error ? error.message : String(error)}\n`);
+    // A failure no subcommand handled is never a finding: say so briefly and exit 2. A
+    // deliberate CliError already reads as a sentence; anything else is a bug, and says so.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      isCliError(error) ? `latchkey: ${message}\n` : `latchkey: unexpected error: ${message}\n`,
+    );
     process.exitCode = 2;
   },
 );

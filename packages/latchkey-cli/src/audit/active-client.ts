@@ -2,6 +2,8 @@
 // spaces requests to the configured rate, stops at a hard request budget, and records every
 // exchange for the report — redacted: cookie values and tokens cut to 4 characters and a
 // length, request bodies reduced to their field names.
+
+import { CliError } from "../errors.ts";
 import type { ReportStep } from "../report/finding.ts";
 import type { CookieJar } from "./cookie-jar.ts";
 import type { FetchedResponse, FetchOptions } from "./fetch.ts";
@@ -25,8 +27,6 @@ export interface ClientLimits {
   /** Called before each request (a progress line on a terminal). */
   onRequest?: (sent: number, check: string) => void;
 }
-
-export class ActiveCheckError extends Error {}
 
 export class ActiveClient {
   readonly steps: ReportStep[] = [];
@@ -95,11 +95,12 @@ export class ActiveClient {
     record: boolean,
   ): Promise<FetchedResponse> {
     if (request.url.origin !== this.#target.origin)
-      throw new ActiveCheckError(
+      throw new CliError(
+        "active-check",
         `refusing to send a request off the target: ${request.url.origin}`,
       );
     if (this.#sent >= this.#limits.budget)
-      throw new ActiveCheckError(`request budget of ${this.#limits.budget} exhausted`);
+      throw new CliError("active-check", `request budget of ${this.#limits.budget} exhausted`);
     const wait = this.#next - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     this.#next = Math.max(this.#next, Date.now()) + 1000 / this.#limits.rate;

@@ -2,11 +2,12 @@
 // Session fixation, logout invalidation, adopted ids, CSRF acceptance, token entropy and,
 // on request, the idle timeout. Every request goes through ActiveClient (target origin only,
 // rate-limited, a hard budget) and is recorded, redacted, for the report.
+
+import { CliError } from "../errors.ts";
 import type { ReportStep } from "../report/finding.ts";
 import type { ClientLimits } from "./active-client.ts";
-import { ActiveCheckError, ActiveClient } from "./active-client.ts";
+import { ActiveClient } from "./active-client.ts";
 import type { PendingFinding } from "./active-result.ts";
-import { AuditLoginError } from "./active-result.ts";
 import { decodeClientSession } from "./client-session.ts";
 import { CookieJar } from "./cookie-jar.ts";
 import { probeCsrf } from "./csrf-probe.ts";
@@ -61,12 +62,7 @@ export async function runActiveChecks(target: URL, options: ActiveOptions): Prom
     env: options.env ?? process.env,
     target,
   };
-  try {
-    return await run(flow, samples, options.idleProbeMs);
-  } catch (error) {
-    if (error instanceof ActiveCheckError) throw new AuditLoginError(error.message);
-    throw error;
-  }
+  return run(flow, samples, options.idleProbeMs);
 }
 
 async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<ActiveResult> {
@@ -74,7 +70,8 @@ async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<A
   const findings: PendingFinding[] = [];
 
   if (await isLoggedIn(flow, "login", new CookieJar()))
-    throw new AuditLoginError(
+    throw new CliError(
+      "active-check",
       `loggedIn: ${description.loggedIn.url} already looks logged in without any cookie; give a status or text that only a logged-in user sees`,
     );
   const jar = new CookieJar();
@@ -83,7 +80,8 @@ async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<A
   for (const r of page) preLogin.update(r.setCookies);
   if (!(await isLoggedIn(flow, "login", jar))) {
     const last = login.at(-1);
-    throw new AuditLoginError(
+    throw new CliError(
+      "active-check",
       `the login did not succeed: ${description.login.method} ${description.login.url} answered ${last?.status ?? "?"}, and ${description.loggedIn.url} does not look logged in afterwards (check the credentials and the loggedIn expectation)`,
     );
   }
@@ -146,7 +144,10 @@ async function findSessionCookie(flow: Flow, jar: CookieJar): Promise<string> {
   const named = flow.description.sessionCookie;
   if (named !== undefined) {
     if (jar.get(named) === undefined)
-      throw new AuditLoginError(`sessionCookie: no cookie "${named}" was set by the login`);
+      throw new CliError(
+        "active-check",
+        `sessionCookie: no cookie "${named}" was set by the login`,
+      );
     return named;
   }
   const names = jar.names();
@@ -169,7 +170,8 @@ async function findSessionCookie(flow: Flow, jar: CookieJar): Promise<string> {
       return candidate;
     }
   }
-  throw new AuditLoginError(
+  throw new CliError(
+    "active-check",
     `could not tell which cookie carries the session (${names.join(", ") || "no cookies"}); name it with "sessionCookie"`,
   );
 }

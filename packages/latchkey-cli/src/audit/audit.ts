@@ -1,11 +1,11 @@
 // `latchkey audit` without the command line: crawl the target, probe CORS and the http→https
 // redirect, analyze. Every request goes to the target's own host.
 import { randomBytes } from "node:crypto";
+import { CliError } from "../errors.ts";
 import type { Report } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
 import type { ActiveResult } from "./active.ts";
 import { runActiveChecks } from "./active.ts";
-import { AuditLoginError } from "./active-result.ts";
 import type { Observations } from "./analyze.ts";
 import { analyze } from "./analyze.ts";
 import { isLoopback, makeFinding } from "./context.ts";
@@ -13,7 +13,7 @@ import { crawl } from "./crawl.ts";
 import type { FetchedResponse, FetchOptions } from "./fetch.ts";
 import { fetchOnce } from "./fetch.ts";
 import type { LoginDescription } from "./login-description.ts";
-import { checkSameOrigin, LoginDescriptionError } from "./login-description.ts";
+import { checkSameOrigin } from "./login-description.ts";
 import { bundledCandidates } from "./weak-secret.ts";
 
 export interface AuditOptions {
@@ -49,8 +49,6 @@ export interface AuditResult {
   active?: { requests: number; sessionCookie: string };
 }
 
-export class AuditTargetError extends Error {}
-
 /**
  * Audits a site from outside.
  *
@@ -85,7 +83,7 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   });
   if (crawled.responses.length === 0) {
-    throw new AuditTargetError(crawled.errors[0]?.message ?? "no response");
+    throw new CliError("network", crawled.errors[0]?.message ?? "no response");
   }
   const responses = start === target ? crawled.responses : [upgrade!, ...crawled.responses];
   const obs: Observations = { target: start, responses, links: crawled.links };
@@ -95,12 +93,7 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
   if (http !== undefined) obs.httpProbe = http;
   let active: ActiveResult | undefined;
   if (options.login !== undefined) {
-    try {
-      checkSameOrigin(options.login.description, start);
-    } catch (error) {
-      if (error instanceof LoginDescriptionError) throw new AuditLoginError(error.message);
-      throw error;
-    }
+    checkSameOrigin(options.login.description, start);
     active = await runActiveChecks(start, {
       description: options.login.description,
       fetch: fetchOptions,

@@ -4,14 +4,14 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDuration } from "latchkey";
+import { isCliError } from "../errors.ts";
 import { exitCodeFor } from "../report/exit-code.ts";
 import { parseSeverity } from "../report/finding.ts";
 import { formatJson } from "../report/json.ts";
 import { formatPretty } from "../report/pretty.ts";
 import { formatSarif } from "../report/sarif.ts";
-import { AuditLoginError } from "./active-result.ts";
-import { AuditTargetError, auditSite } from "./audit.ts";
-import { FetchError } from "./fetch.ts";
+import { sarifTool } from "../version.ts";
+import { auditSite } from "./audit.ts";
 import type { LoginDescription } from "./login-description.ts";
 import { checkEnvironment, parseLoginDescription } from "./login-description.ts";
 import { parseWordlist } from "./weak-secret.ts";
@@ -38,12 +38,6 @@ Active checks (they log in, log out and send the CSRF probe request; see docs/au
   --idle-probe TIME  also leave a session idle for TIME (e.g. 15m) and check it has expired
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or network error.`;
-
-const TOOL = {
-  name: "latchkey",
-  version: "0.1.0",
-  informationUri: "https://www.npmjs.com/package/latchkey",
-};
 
 export async function runAuditCli(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parse>;
@@ -148,20 +142,19 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     });
   } catch (error) {
     if (progress) process.stderr.write("\r\u001b[2K");
-    if (error instanceof AuditLoginError) {
+    // Only a login description is read while the audit runs, so an input error is about it.
+    if (isCliError(error, "active-check", "input")) {
       process.stderr.write(`latchkey audit: --login: ${error.message}\n`);
       return 2;
     }
-    if (!(error instanceof AuditTargetError) && !(error instanceof FetchError)) throw error;
-    process.stderr.write(
-      `latchkey audit: cannot reach ${target.href}: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
+    if (!isCliError(error, "network")) throw error;
+    process.stderr.write(`latchkey audit: cannot reach ${target.href}: ${error.message}\n`);
     return 2;
   }
   if (progress) process.stderr.write("\r\u001b[2K");
   const { report } = result;
   if (values.json) process.stdout.write(formatJson(report));
-  else if (values.sarif) process.stdout.write(formatSarif(report, TOOL));
+  else if (values.sarif) process.stdout.write(formatSarif(report, sarifTool()));
   else {
     const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
     const active =

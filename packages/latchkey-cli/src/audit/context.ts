@@ -1,7 +1,8 @@
 // What every check needs to know about the audit, and one way to build a finding.
+import { CATALOGUE, type FindingIdOf } from "../findings/catalogue.ts";
 import type { Finding, Severity } from "../report/finding.ts";
 import type { FetchedResponse } from "./fetch.ts";
-import { fixFor, STANDARDS } from "./fixes.ts";
+import { fixFor } from "./fixes.ts";
 import type { Framework } from "./framework.ts";
 import type { SessionVerdict } from "./session-cookie.ts";
 import type { SetCookie } from "./set-cookie.ts";
@@ -21,15 +22,18 @@ export interface ObservedCookie {
   verdict: SessionVerdict;
 }
 
+/**
+ * A finding of the auditor: the standard comes from the catalogue, the fix from the framework
+ * detected; the title says what was seen in this case.
+ */
 export function makeFinding(
   ctx: AuditContext,
-  id: string,
+  id: FindingIdOf<"audit">,
   severity: Severity,
   title: string,
   evidence: string,
   where: { url?: string; cookie?: string } = {},
 ): Finding {
-  const standard = STANDARDS[id];
   return {
     id,
     severity,
@@ -37,7 +41,7 @@ export function makeFinding(
     ...(where.url !== undefined ? { url: where.url } : {}),
     ...(where.cookie !== undefined ? { cookie: where.cookie } : {}),
     evidence,
-    ...(standard !== undefined ? { standard } : {}),
+    standard: CATALOGUE[id].standard,
     fix: fixFor(id, ctx.framework),
   };
 }

@@ -1,5 +1,7 @@
 // Checks on one Set-Cookie header. Strict when judging (a repeated or misspelt SameSite is a
 // finding), lenient when reading (set-cookie.ts never throws).
+
+import type { FindingIdOf } from "../findings/catalogue.ts";
 import type { Finding } from "../report/finding.ts";
 import type { AuditContext, ObservedCookie } from "./context.ts";
 import { makeFinding, transport } from "./context.ts";
@@ -28,7 +30,12 @@ export function checkCookie(observed: ObservedCookie, ctx: AuditContext): Findin
   const session = verdict.session;
   const kind = session ? "Session cookie" : "Cookie";
   const out: Finding[] = [];
-  const add = (id: string, severity: Finding["severity"], title: string, detail?: string) =>
+  const add = (
+    id: FindingIdOf<"audit">,
+    severity: Finding["severity"],
+    title: string,
+    detail?: string,
+  ) =>
     out.push(
       makeFinding(
         ctx,

@@ -3,10 +3,11 @@
 // attacker's page could: from a foreign Origin without the token, from the site's own origin
 // without the token, and re-encoded as text/plain (no CORS preflight) from a foreign Origin.
 // The request is sent at most four times; pick one that is harmless to repeat.
+
+import { CliError } from "../errors.ts";
 import type { Severity } from "../report/finding.ts";
 import { severityAtLeast } from "../report/finding.ts";
 import type { PendingFinding } from "./active-result.ts";
-import { AuditLoginError } from "./active-result.ts";
 import type { CookieJar } from "./cookie-jar.ts";
 import type { Flow, Variation } from "./login-flow.ts";
 import { fetchToken, foreignOrigin, probeSucceeded, sendSpec } from "./login-flow.ts";
@@ -28,7 +29,8 @@ export async function probeCsrf(flow: Flow, jar: CookieJar): Promise<PendingFind
   const ok = baseline !== undefined && probeSucceeded(baseline, flow);
   markLast(flow, ok ? "accepted (baseline: as the site's own page sends it)" : "refused");
   if (!ok)
-    throw new AuditLoginError(
+    throw new CliError(
+      "active-check",
       `csrfProbe: the request as the site's own page would send it was refused (${baseline?.status ?? "?"}); fix csrfProbe (url, body, csrf, success) so the baseline succeeds`,
     );
 

@@ -1,8 +1,9 @@
 // session-id-low-entropy: collect fresh session ids from the live site (rate-limited, bounded),
 // then estimate their entropy and run the FIPS 140-2 bit tests (entropy.ts). ASVS 5.0 7.2.3
 // asks for 128 bits (below: medium); NIST SP 800-63B and OWASP for 64 (below: high).
+
+import { CliError } from "../errors.ts";
 import type { PendingFinding } from "./active-result.ts";
-import { AuditLoginError } from "./active-result.ts";
 import { CookieJar } from "./cookie-jar.ts";
 import type { EntropyEstimate } from "./entropy.ts";
 import { estimateEntropy, sessionIdPart } from "./entropy.ts";
@@ -58,7 +59,8 @@ export async function checkEntropy(
     `${values.length} fresh ${input.name} values in ${seconds} s`,
   );
   if (values.length < Math.min(input.samples, 20))
-    throw new AuditLoginError(
+    throw new CliError(
+      "active-check",
       `entropy: ${source} did not issue a fresh ${input.name} cookie (got ${values.length}); name a page that does with "freshSession"`,
     );
   const estimate = estimateEntropy(values);

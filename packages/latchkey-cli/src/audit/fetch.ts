@@ -4,6 +4,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { rootCertificates } from "node:tls";
+import { CliError, isCliError } from "../errors.ts";
 
 export interface FetchOptions {
   timeoutMs: number;
@@ -28,8 +29,6 @@ export interface FetchedResponse {
   setCookies: string[];
   body: string;
 }
-
-export class FetchError extends Error {}
 
 export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedResponse> {
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
@@ -65,7 +64,7 @@ export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedRespo
           chunks.push(chunk);
           size += chunk.length;
         });
-        response.on("error", (error) => reject(new FetchError(error.message)));
+        response.on("error", (error) => reject(new CliError("network", error.message)));
         response.on("end", () => {
           const headers: Record<string, string> = {};
           const raw = response.rawHeaders;
@@ -88,14 +87,14 @@ export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedRespo
     );
     // The whole exchange, not just idle time, is bounded.
     const timer = setTimeout(
-      () => request.destroy(new FetchError(`timed out after ${options.timeoutMs} ms`)),
+      () => request.destroy(new CliError("network", `timed out after ${options.timeoutMs} ms`)),
       options.timeoutMs,
     );
     request.on("timeout", () =>
-      request.destroy(new FetchError(`timed out after ${options.timeoutMs} ms`)),
+      request.destroy(new CliError("network", `timed out after ${options.timeoutMs} ms`)),
     );
     request.on("error", (error) =>
-      reject(error instanceof FetchError ? error : new FetchError(describe(error))),
+      reject(isCliError(error, "network") ? error : new CliError("network", describe(error))),
     );
     request.on("close", () => clearTimeout(timer));
     request.end(options.body);

@@ -2,6 +2,7 @@
 // tell logged-in from logged-out, log out, and (optionally) which state-changing request to
 // probe for CSRF. Read and checked here, with errors that name the field; credentials come from
 // environment variables named in the file and are never printed.
+import { CliError } from "../errors.ts";
 
 /** A literal, or `{ "env": "NAME" }`: the value of an environment variable (for credentials). */
 export type ValueSpec = string | number | boolean | null | { env: string };
@@ -56,13 +57,11 @@ export interface LoginDescription {
   freshSession?: { url: string };
 }
 
-export class LoginDescriptionError extends Error {}
-
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
- * Parses and checks a login description. Throws `LoginDescriptionError` naming the field.
+ * Parses and checks a login description. Throws a `CliError` with code "input" naming the field.
  *
  * @example parseLoginDescription(readFileSync("login.json", "utf8"))
  */
@@ -71,7 +70,8 @@ export function parseLoginDescription(text: string): LoginDescription {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new LoginDescriptionError(
+    throw new CliError(
+      "input",
       `not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
@@ -299,6 +299,6 @@ function status(raw: unknown, field: string): number {
   return raw;
 }
 
-function fail(message: string): LoginDescriptionError {
-  return new LoginDescriptionError(message);
+function fail(message: string): CliError {
+  return new CliError("input", message);
 }

@@ -2,8 +2,8 @@
 // log out, send the CSRF probe (with variations). Each call takes the cookie jar to use, so the
 // checks can replay old cookies, drop one, or plant an invented one.
 import { randomBytes } from "node:crypto";
+import { CliError } from "../errors.ts";
 import type { ActiveClient, ActiveRequest } from "./active-client.ts";
-import { ActiveCheckError } from "./active-client.ts";
 import type { CookieJar } from "./cookie-jar.ts";
 import type { FetchedResponse } from "./fetch.ts";
 import type { LoginDescription, RequestSpec, TokenSpec, ValueSpec } from "./login-description.ts";
@@ -33,7 +33,8 @@ export function foreignOrigin(): string {
 
 export function url(flow: Flow, href: string): URL {
   const resolved = flow.client.resolve(href);
-  if (resolved === undefined) throw new ActiveCheckError(`${href} is not on the target's origin`);
+  if (resolved === undefined)
+    throw new CliError("active-check", `${href} is not on the target's origin`);
   return resolved;
 }
 
@@ -155,7 +156,7 @@ function tokenFrom(
       spec.cookie !== undefined
         ? `no cookie "${spec.cookie}" in the jar`
         : `not found on ${page?.url ?? "the page"} (status ${page?.status ?? "?"})`;
-    throw new ActiveCheckError(`${name}.csrf: the token was ${where}`);
+    throw new CliError("active-check", `${name}.csrf: the token was ${where}`);
   }
   return token;
 }

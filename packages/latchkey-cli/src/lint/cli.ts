@@ -1,5 +1,4 @@
 // `latchkey lint [paths…] [--json | --sarif] [--fail-on SEVERITY]`
-import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { exitCodeFor } from "../report/exit-code.ts";
@@ -7,6 +6,7 @@ import { parseSeverity } from "../report/finding.ts";
 import { formatJson } from "../report/json.ts";
 import { formatPretty } from "../report/pretty.ts";
 import { formatSarif } from "../report/sarif.ts";
+import { sarifTool } from "../version.ts";
 import { lintPaths } from "./lint.ts";
 
 const USAGE = `Usage: latchkey lint [paths…] [--json | --sarif] [--fail-on SEVERITY]
@@ -26,17 +26,6 @@ Silence one finding with a comment on its line or the line above that names the 
 function usageError(message: string): number {
   process.stderr.write(`latchkey lint: ${message}\n\n${USAGE}\n`);
   return 2;
-}
-
-function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(
-      readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-    ) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
 }
 
 /** Runs `latchkey lint` and returns the exit status (0, 1 or 2). */
@@ -75,13 +64,7 @@ export async function runLintCli(argv: string[]): Promise<number> {
   const report = { target: paths.join(" "), findings: result.findings };
   if (values.json) process.stdout.write(formatJson(report));
   else if (values.sarif) {
-    process.stdout.write(
-      formatSarif(report, {
-        name: "latchkey",
-        version: toolVersion(),
-        informationUri: "https://www.npmjs.com/package/latchkey",
-      }),
-    );
+    process.stdout.write(formatSarif(report, sarifTool()));
   } else {
     process.stdout.write(
       formatPretty(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),

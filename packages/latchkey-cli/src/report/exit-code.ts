@@ -2,7 +2,7 @@ import type { Finding, Severity } from "./finding.ts";
 import { severityAtLeast } from "./finding.ts";
 
 /**
- * Exit status for `audit` and `lint` (DESIGN.md): 1 when any finding is at or above `failOn`,
+ * Exit status for `audit` and `lint` (docs/audit.md, docs/lint.md): 1 when any finding is at or above `failOn`,
  * otherwise 0. (2, usage or network error, is decided by the CLIs before any finding exists.)
  *
  * @example process.exitCode = exitCodeFor(report.findings, "high")

@@ -1,5 +1,6 @@
 // The one shape every check produces, whether it comes from `latchkey audit` (a live site) or
 // `latchkey lint` (source code). Formatters and the exit code only ever see these values.
+import type { FindingId } from "../findings/catalogue.ts";
 
 export type Severity = "info" | "low" | "medium" | "high" | "critical";
 
@@ -39,8 +40,8 @@ export interface SourceLocation {
 }
 
 export interface Finding {
-  /** Stable, says the problem: "cookie-missing-httponly" (DESIGN.md). */
-  id: string;
+  /** Stable, says the problem: "cookie-missing-httponly"; see src/findings/catalogue.ts. */
+  id: FindingId;
   severity: Severity;
   title: string;
   /** Audit: the page or response the finding was seen on. */

@@ -2,8 +2,9 @@ import type { Finding, Report } from "./finding.ts";
 import { sortFindings } from "./finding.ts";
 
 /**
- * The `--json` output (DESIGN.md): `{ target, findings: [{ id, severity, title, url, cookie?,
- * evidence, standard?, fix, location? }], steps? }`, most severe first, with a trailing newline.
+ * The `--json` output, as docs/audit.md and docs/lint.md describe it: `{ target, findings: [{
+ * id, severity, title, url, cookie?, evidence, standard?, fix, location? }], steps? }`, most
+ * severe first, with a trailing newline.
  * `steps` is there only when active checks ran (`latchkey audit --login`).
  *
  * @example process.stdout.write(formatJson({ target: "https://example.com", findings }))

@@ -1,7 +1,10 @@
 // SARIF 2.1.0 output, the format CI code-scanning dashboards read (GitHub, Azure DevOps, …).
-// One rule per finding id, one result per finding. Validated against the official schema in
-// test/audit/report.test.ts.
+// One rule per finding id, one result per finding. A rule describes the id, not this run: it
+// comes from the finding catalogue alone, so `audit --sarif` and `lint --sarif` agree on it and
+// code-scanning dashboards never see one rule change its meaning. Validated against the
+// official schema in test/audit/report.test.ts.
 import { createHash } from "node:crypto";
+import { CATALOGUE, type FindingId } from "../findings/catalogue.ts";
 import type { Finding, Report, Severity } from "./finding.ts";
 import { sortFindings } from "./finding.ts";
 
@@ -34,17 +37,12 @@ const securitySeverity: Record<Severity, string> = {
  * Renders a report as a SARIF 2.1.0 log (one run), with a trailing newline.
  *
  * @example
- * formatSarif(report, { name: "latchkey", version: "0.1.0", informationUri: "https://…" })
+ * formatSarif(report, sarifTool())
  */
 export function formatSarif(report: Report, tool: SarifTool): string {
   const findings = sortFindings(report.findings);
   const ruleIds = [...new Set(findings.map((f) => f.id))].sort();
-  const rules = ruleIds.map((id) =>
-    ruleFor(
-      id,
-      findings.filter((f) => f.id === id),
-    ),
-  );
+  const rules = ruleIds.map(ruleFor);
   const driver: Record<string, unknown> = { name: tool.name, version: tool.version, rules };
   if (tool.informationUri !== undefined) driver.informationUri = tool.informationUri;
   const log = {
@@ -61,26 +59,21 @@ export function formatSarif(report: Report, tool: SarifTool): string {
   return `${JSON.stringify(log, null, 2)}\n`;
 }
 
-function ruleFor(id: string, findings: readonly Finding[]): Record<string, unknown> {
-  const first = findings[0]!;
-  const worst = findings.reduce<Severity>(
-    (max, f) =>
-      Number(securitySeverity[f.severity]) > Number(securitySeverity[max]) ? f.severity : max,
-    first.severity,
-  );
-  const rule: Record<string, unknown> = {
+function ruleFor(id: FindingId): Record<string, unknown> {
+  const entry = CATALOGUE[id];
+  return {
     id,
     name: pascalCase(id),
-    shortDescription: { text: first.title },
-    help: { text: first.fix },
-    defaultConfiguration: { level: level[worst] },
+    shortDescription: { text: entry.title },
+    help: { text: `${entry.title}. Standard: ${entry.standard}. Documented in ${entry.docs}.` },
+    defaultConfiguration: { level: level[entry.defaultSeverity] },
     properties: {
       tags: ["security", "session"],
-      "security-severity": securitySeverity[worst],
-      ...(first.standard !== undefined ? { standard: first.standard } : {}),
+      "security-severity": securitySeverity[entry.defaultSeverity],
+      standard: entry.standard,
+      docs: entry.docs,
     },
   };
-  return rule;
 }
 
 function resultFor(f: Finding, ruleIndex: number): Record<string, unknown> {
