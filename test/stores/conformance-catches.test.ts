@@ -6,7 +6,7 @@ import { it } from "node:test";
 
 const BROKEN = new URL("./support/broken-stores.ts", import.meta.url).pathname;
 
-it("the conformance suite catches lost updates, resurrection, re-formatting, forgotten marks, listed rotations", () => {
+it("the conformance suite catches lost updates, resurrection, re-formatting, forgotten marks, listed rotations, racy claims, chain-blind revocation, check-then-act limits", () => {
   // Without NODE_TEST_CONTEXT the child reports in plain TAP, not to this runner.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const run = spawnSync(process.execPath, ["--import", "tsx", "--test-reporter=tap", BROKEN], {
@@ -38,6 +38,22 @@ it("the conformance suite catches lost updates, resurrection, re-formatting, for
     ],
     reformatting: ["create() then get() returns the entry exactly, value texts unchanged"],
     forgetful: ["deleteAll() removes every session but keeps revocation marks"],
-    "lists-rotated": ["listByUser() lists the user's sessions, without rotated-away tokens"],
+    "lists-rotated": [
+      "listByUser() lists the user's sessions, without rotated-away tokens",
+      "a claimed entry is no longer listed as the user's session",
+      "createWithinLimit() refuses past the limit, counting only live, unrotated sessions",
+    ],
+    "racy-claim": [
+      "concurrent claims of one ref: exactly one wins, every loser learns the winner",
+      "concurrent claims with pointerUntil 0: one wins, the others find the entry gone",
+    ],
+    "chain-blind": [
+      "delete() removes the entry and its whole successor chain",
+      "deleteByUser() follows successor chains, and counts every entry it removed",
+    ],
+    "check-then-act": [
+      "concurrent createWithinLimit() for one user (refuse): never more than the limit",
+      "concurrent createWithinLimit() for one user (evict-oldest): never more than the limit",
+    ],
   });
 });

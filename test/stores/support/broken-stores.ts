@@ -93,3 +93,77 @@ describeStoreConformance("resurrecting", resurrecting);
 describeStoreConformance("reformatting", reformatting);
 describeStoreConformance("forgetful", forgetful);
 describeStoreConformance("lists-rotated", listsRotated);
+
+/** Claims by reading, then writing: concurrent claims all see "no successor" and all win. */
+function racyClaim(): Store {
+  const inner = memoryStore();
+  return {
+    ...inner,
+    async claim(ref, successor, pointerUntil) {
+      const entry = await inner.get(ref);
+      if (entry === null) return { claimed: false, successor: null };
+      if (entry.meta.successor !== null) return { claimed: false, successor: entry.meta.successor };
+      await tick();
+      if (pointerUntil === 0) await inner.delete(ref);
+      else await inner.update(ref, { meta: { successor, expiresAt: pointerUntil } });
+      return { claimed: true };
+    },
+  };
+}
+
+/** Deletes only the entries named, not the successors rotations gave them. */
+function chainBlind(): Store {
+  const inner = memoryStore();
+  const known = new Set<string>();
+  const deleteOne = async (ref: string) => {
+    await inner.update(ref, { meta: { successor: null } }); // cut the link, then delete
+    await inner.delete(ref);
+  };
+  return {
+    ...inner,
+    async create(ref, s) {
+      known.add(ref);
+      await inner.create(ref, s);
+    },
+    delete: deleteOne,
+    async deleteByUser(userId) {
+      let removed = 0;
+      for (const ref of known) {
+        if ((await inner.get(ref))?.meta.userId !== userId) continue;
+        await deleteOne(ref);
+        removed++;
+      }
+      return removed;
+    },
+  };
+}
+
+/** Counts the user's sessions, then creates: concurrent logins all see room. */
+function checkThenAct(): Store {
+  const inner = memoryStore();
+  return {
+    ...inner,
+    async createWithinLimit(ref, session, limit) {
+      const userId = session.meta.userId as string;
+      const live = (await inner.listByUser(userId)).filter(
+        (s) => s.meta.expiresAt > limit.now && s.ref !== limit.exceptRef,
+      );
+      await tick();
+      if (live.length + 1 > limit.limit && limit.policy === "refuse") {
+        return { created: false, live: live.length };
+      }
+      const excess = Math.max(0, live.length + 1 - limit.limit);
+      const evicted = live
+        .sort((a, b) => a.meta.createdAt - b.meta.createdAt || (a.ref < b.ref ? -1 : 1))
+        .slice(0, excess)
+        .map((s) => s.ref);
+      for (const e of evicted) await inner.delete(e);
+      await inner.create(ref, session);
+      return { created: true, evicted };
+    },
+  };
+}
+
+describeStoreConformance("racy-claim", racyClaim);
+describeStoreConformance("chain-blind", chainBlind);
+describeStoreConformance("check-then-act", checkThenAct);

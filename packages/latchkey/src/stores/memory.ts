@@ -1,3 +1,6 @@
+import { LatchkeyError } from "../core/errors.ts";
+import { removeChainSync } from "./chain.ts";
+import { countsAgainstLimit, type LiveEntry, limitedUser, planLimitedCreate } from "./limit.ts";
 import type { SessionChange, SessionSummary, Store, StoredSession } from "./types.ts";
 
 export interface MemoryStoreOptions {
@@ -11,7 +14,8 @@ export interface MemoryStoreOptions {
  *
  * Single-process only: a restart logs everybody out and a second process sees none of these
  * sessions. Use it for development, tests and single-instance apps; use sqliteStore() for one
- * machine and redisStore() / postgresStore() for several.
+ * machine and redisStore() / postgresStore() for several. Every operation runs without awaiting
+ * anything, so claims, revocations and limited creates are atomic in this process.
  *
  * @example
  * ```ts
@@ -23,11 +27,36 @@ export interface MemoryStoreOptions {
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const max = options.maxSessions ?? 10_000;
   if (!Number.isSafeInteger(max) || max < 1) {
-    throw new RangeError("memoryStore: maxSessions must be a positive integer");
+    throw new LatchkeyError(
+      "config-invalid",
+      "memoryStore: maxSessions must be a positive integer",
+    );
   }
   // A Map iterates in insertion order; re-inserting on use keeps the least recently used first.
   const entries = new Map<string, StoredSession>();
   const marks = new Map<string, { at: number; until: number }>();
+
+  /** Removes an entry and its successor chain; returns the refs removed. */
+  function removeWithChain(ref: string): string[] {
+    return removeChainSync(ref, (link) => {
+      const entry = entries.get(link);
+      if (entry === undefined) return { removed: false, successor: null };
+      entries.delete(link);
+      return { removed: true, successor: entry.meta.successor };
+    });
+  }
+
+  function insert(ref: string, session: StoredSession): void {
+    sweep(Date.now());
+    entries.set(
+      ref,
+      snapshot(
+        session.secretHash,
+        { ...session.meta },
+        Object.assign(Object.create(null), session.data),
+      ),
+    );
+  }
 
   function sweep(now: number): void {
     // Expired entries gather at the front (least recently used); stop at the first live one.
@@ -53,15 +82,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return entry;
     },
     async create(ref, session) {
-      sweep(Date.now());
-      entries.set(
-        ref,
-        snapshot(
-          session.secretHash,
-          { ...session.meta },
-          Object.assign(Object.create(null), session.data),
-        ),
-      );
+      insert(ref, session);
+    },
+    async claim(ref, successorRef, pointerUntil) {
+      const entry = entries.get(ref);
+      if (entry === undefined) return { claimed: false, successor: null };
+      if (entry.meta.successor !== null) return { claimed: false, successor: entry.meta.successor };
+      if (pointerUntil === 0) entries.delete(ref);
+      else {
+        const meta = { ...entry.meta, successor: successorRef, expiresAt: pointerUntil };
+        entries.set(ref, snapshot(entry.secretHash, meta, entry.data));
+      }
+      return { claimed: true };
+    },
+    async createWithinLimit(ref, session, limit) {
+      const userId = limitedUser(session, limit);
+      const live: LiveEntry[] = [];
+      for (const [other, entry] of entries) {
+        if (entry.meta.userId === userId && countsAgainstLimit(other, entry.meta, limit)) {
+          live.push({ ref: other, createdAt: entry.meta.createdAt });
+        }
+      }
+      const plan = planLimitedCreate(live, limit);
+      if (!plan.create) return { created: false, live: plan.live };
+      for (const evicted of plan.evict) removeWithChain(evicted);
+      insert(ref, session);
+      return { created: true, evicted: plan.evict };
     },
     async update(ref, change: SessionChange) {
       const entry = entries.get(ref);
@@ -75,7 +121,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       entries.set(ref, snapshot(entry.secretHash, meta, data));
     },
     async delete(ref) {
-      entries.delete(ref);
+      removeWithChain(ref);
     },
     async listByUser(userId) {
       const found: SessionSummary[] = [];
@@ -87,13 +133,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return found;
     },
     async deleteByUser(userId) {
+      // Synchronous: no rotation can interleave, so the chains only matter for a successor that
+      // belongs to nobody (it is the user's by construction, but the contract follows links).
+      const mine: string[] = [];
+      for (const [ref, entry] of entries) if (entry.meta.userId === userId) mine.push(ref);
       let removed = 0;
-      for (const [ref, entry] of entries) {
-        if (entry.meta.userId === userId) {
-          entries.delete(ref);
-          removed++;
-        }
-      }
+      for (const ref of mine) removed += removeWithChain(ref).length;
       return removed;
     },
     async deleteAll() {

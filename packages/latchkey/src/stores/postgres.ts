@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
+import { LatchkeyError } from "../core/errors.ts";
+import { type Removed, removeChain } from "./chain.ts";
+import { limitedUser, planLimitedCreate } from "./limit.ts";
 import {
   checkIdentifier,
   dataText,
@@ -11,7 +14,7 @@ import {
   setOf,
   summaryOf,
 } from "./sql/rows.ts";
-import type { Store } from "./types.ts";
+import type { LimitedCreateResult, SessionLimit, Store, StoredSession } from "./types.ts";
 
 export interface PostgresStoreOptions {
   /** A pg Pool. You keep ownership: close() leaves it open, and its `error` events are yours to handle. */
@@ -44,7 +47,8 @@ export interface PostgresStore extends Store {
  * key → the value's JSON text *as a string*, so PostgreSQL never re-formats a value. A change set
  * is one `UPDATE … SET data = (data || $set) - $deleted`, so concurrent requests that change
  * different keys all persist. Expired rows are deleted as new sessions arrive (no cron job). A
- * read-only request costs one SELECT by primary key.
+ * read-only request costs one SELECT by primary key. A claim is one UPDATE; a limited create runs
+ * in a transaction holding a per-user advisory lock, so logins of one user take turns.
  *
  * Run `await store.migrate()` once at startup (or apply `store.schemaSql` with your own tool).
  *
@@ -66,10 +70,16 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const marks = qualify(`${name}_revocations`);
   const pruneEvery = options.pruneEvery ?? 100;
   if (!Number.isSafeInteger(pruneEvery) || pruneEvery < 1) {
-    throw new RangeError("postgresStore: pruneEvery must be a positive integer");
+    throw new LatchkeyError(
+      "config-invalid",
+      "postgresStore: pruneEvery must be a positive integer",
+    );
   }
   if ((options.pool === undefined) === (options.connectionString === undefined)) {
-    throw new TypeError("postgresStore: pass exactly one of `pool` or `connectionString`");
+    throw new LatchkeyError(
+      "config-invalid",
+      "postgresStore: pass exactly one of `pool` or `connectionString`",
+    );
   }
   const owned = options.pool === undefined;
   const pool =
@@ -93,9 +103,20 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     insert: `INSERT INTO ${table} (${SESSION_COLUMNS.join(", ")}) VALUES (${SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})`,
     // One statement: the row lock serialises concurrent change sets, each applied to the latest row.
     update: `UPDATE ${table} SET data = (data || $2::jsonb) - $3::text[],\n  ${metaAssignments}\nWHERE ref = $1`,
-    delete: `DELETE FROM ${table} WHERE ref = $1`,
+    // SET expressions read the row as it is now (a concurrent claim's change included: the row
+    // lock makes this one wait, then re-read it), and RETURNING shows the successor after this
+    // statement: ours when we won, the winner's otherwise.
+    claim: `UPDATE ${table} SET successor = coalesce(successor, $2),
+  expires_at = CASE WHEN successor IS NULL THEN $3::bigint ELSE expires_at END
+WHERE ref = $1 RETURNING successor`,
+    claimDelete: `DELETE FROM ${table} WHERE ref = $1 AND successor IS NULL`,
+    successorOf: `SELECT successor FROM ${table} WHERE ref = $1`,
+    deleteLink: `DELETE FROM ${table} WHERE ref = $1 RETURNING successor`,
+    lockUser: "SELECT pg_advisory_xact_lock(hashtext($1))",
+    liveOfUser: `SELECT ref, created_at FROM ${table}
+WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT FROM $3`,
     listByUser: `SELECT * FROM ${table} WHERE user_id = $1 AND successor IS NULL`,
-    deleteByUser: `DELETE FROM ${table} WHERE user_id = $1`,
+    deleteByUser: `DELETE FROM ${table} WHERE user_id = $1 RETURNING successor`,
     deleteAll: `DELETE FROM ${table}`,
     prune: `DELETE FROM ${table} WHERE ref IN (SELECT ref FROM ${table} WHERE expires_at < $1 LIMIT 1000)`,
     pruneMarks: `DELETE FROM ${marks} WHERE until < $1`,
@@ -105,9 +126,77 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   };
 
   /** Runs a statement prepared once per connection (named after a hash of its text). */
-  function query<R extends pg.QueryResultRow>(text: string, values: unknown[]) {
+  function query<R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[],
+    on: pg.Pool | pg.PoolClient = pool,
+  ) {
     const statement = `latchkey_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
-    return pool.query<R>({ name: statement, text, values });
+    return on.query<R>({ name: statement, text, values });
+  }
+
+  function insertValues(ref: string, session: StoredSession): unknown[] {
+    const m = session.meta;
+    return [
+      ref,
+      session.secretHash,
+      m.sid,
+      m.createdAt,
+      m.lastSeenAt,
+      m.issuedAt,
+      m.expiresAt,
+      m.userId,
+      m.authTime,
+      m.persistent,
+      m.userAgent,
+      m.successor,
+      dataText(session.data),
+    ];
+  }
+
+  /** Removes one link of a chain, reading its successor in the same statement. */
+  const removeLink =
+    (on: pg.Pool | pg.PoolClient) =>
+    async (ref: string): Promise<Removed> => {
+      const { rows } = await query<{ successor: string | null }>(sql.deleteLink, [ref], on);
+      return { removed: rows.length > 0, successor: rows[0]?.successor ?? null };
+    };
+
+  /**
+   * The limit check and the insert, in one transaction that holds the user's advisory lock: two
+   * logins of one user (from any process) take turns, and the second one counts the first.
+   */
+  async function createLimited(
+    ref: string,
+    session: StoredSession,
+    limit: SessionLimit,
+  ): Promise<LimitedCreateResult> {
+    const userId = limitedUser(session, limit);
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await query(sql.lockUser, [`latchkey:${table}:${userId}`], client);
+      const { rows } = await query<{ ref: string; created_at: string }>(
+        sql.liveOfUser,
+        [userId, limit.now, limit.exceptRef ?? null],
+        client,
+      );
+      const live = rows.map((row) => ({ ref: row.ref, createdAt: Number(row.created_at) }));
+      const plan = planLimitedCreate(live, limit);
+      if (!plan.create) {
+        await client.query("ROLLBACK");
+        return { created: false, live: plan.live };
+      }
+      for (const evicted of plan.evict) await removeChain(evicted, removeLink(client));
+      await query(sql.insert, insertValues(ref, session), client);
+      await client.query("COMMIT");
+      return { created: true, evicted: plan.evict };
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   const schemaSql = migrationSql(schema, name, table, marks);
@@ -140,22 +229,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async create(ref, session) {
-      const m = session.meta;
-      await query(sql.insert, [
-        ref,
-        session.secretHash,
-        m.sid,
-        m.createdAt,
-        m.lastSeenAt,
-        m.issuedAt,
-        m.expiresAt,
-        m.userId,
-        m.authTime,
-        m.persistent,
-        m.userAgent,
-        m.successor,
-        dataText(session.data),
-      ]);
+      await query(sql.insert, insertValues(ref, session));
       if (++created % pruneEvery === 0) {
         // In the background: a slow prune must not delay a login. A failure waits for the next turn.
         const now = Date.now();
@@ -174,8 +248,28 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       ]);
     },
 
+    async claim(ref, successorRef, pointerUntil) {
+      if (pointerUntil === 0) {
+        const deleted = await query(sql.claimDelete, [ref]);
+        if (deleted.rowCount === 1) return { claimed: true };
+        // A fresh statement sees what made the DELETE skip the row: a successor, or no row at all.
+        const { rows } = await query<{ successor: string | null }>(sql.successorOf, [ref]);
+        return { claimed: false, successor: rows[0]?.successor ?? null };
+      }
+      const { rows } = await query<{ successor: string }>(sql.claim, [
+        ref,
+        successorRef,
+        pointerUntil,
+      ]);
+      const now = rows[0]?.successor;
+      if (now === undefined) return { claimed: false, successor: null };
+      return now === successorRef ? { claimed: true } : { claimed: false, successor: now };
+    },
+
+    createWithinLimit: createLimited,
+
     async delete(ref) {
-      await query(sql.delete, [ref]);
+      await removeChain(ref, removeLink(pool));
     },
 
     async listByUser(userId) {
@@ -184,8 +278,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async deleteByUser(userId) {
-      const result = await query(sql.deleteByUser, [userId]);
-      return result.rowCount ?? 0;
+      // One statement removes the user's rows that exist when it runs. A successor made later
+      // belongs to a rotation whose claim either committed first — then the DELETE, which waits
+      // for the claim's row lock and re-reads the row, returns that successor, and its chain is
+      // removed below — or comes after, finds the row gone, fails, and the engine deletes the
+      // successor it made. Either way nothing of the user stays alive.
+      const { rows } = await query<{ successor: string | null }>(sql.deleteByUser, [userId]);
+      let removed = rows.length;
+      for (const row of rows) {
+        if (row.successor !== null) {
+          removed += (await removeChain(row.successor, removeLink(pool))).length;
+        }
+      }
+      return removed;
     },
 
     async deleteAll() {

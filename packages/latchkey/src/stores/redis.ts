@@ -1,6 +1,10 @@
 import { type Cluster, Command, Redis, type RedisOptions } from "ioredis";
-import { CREATE, DELETE_IF_USER, INDEX, MARK, run, UPDATE } from "./redis/scripts.ts";
-import type { SessionChange, SessionMeta, SessionSummary, Store, StoredSession } from "./types.ts";
+import { LatchkeyError } from "../core/errors.ts";
+import { type Removed, removeChain } from "./chain.ts";
+import { limitedUser } from "./limit.ts";
+import { CLAIM, CREATE, DELETE_LINK, MARK, run, UPDATE } from "./redis/scripts.ts";
+import { userIndex } from "./redis/user-index.ts";
+import type { SessionChange, SessionMeta, Store, StoredSession } from "./types.ts";
 
 export interface RedisStoreOptions {
   /** An ioredis client: `new Redis(…)` or `new Cluster(…)`. You keep ownership (close() leaves it open). */
@@ -25,9 +29,11 @@ export interface RedisStoreOptions {
  * that sets and deletes only the fields it names, and does nothing when the session is gone (no
  * resurrection). Keys expire with the session (`PEXPIREAT meta.expiresAt`), so Redis prunes them.
  *
- * Cluster: every script touches one key. A user's sessions are listed in a set
- * (`<prefix>u:<userId>`); revocation marks share one hash tag (`<prefix>{r}:<key>`) so checking
- * them is one `MGET`; `deleteAll()` scans every master.
+ * Cluster: every script touches one key. A user's sessions are listed in a hash
+ * (`<prefix>user:<userId>`) that records each one's creation, expiry and state, so the session
+ * limit is one script on that key; revocation marks share one hash tag (`<prefix>{r}:<key>`) so
+ * checking them is one `MGET`; `deleteAll()` scans every master. A claim is one script on the
+ * session's key; a revocation deletes key by key along the successor chain.
  *
  * With `url`, the store's own client gives up on a command after one reconnection attempt, so a
  * request fails (503) quickly while Redis is down instead of waiting in a queue. Configure a
@@ -46,10 +52,13 @@ export interface RedisStoreOptions {
 export function redisStore(options: RedisStoreOptions): Store {
   const prefix = options.prefix ?? "latchkey:";
   if (/[{}]/.test(prefix)) {
-    throw new RangeError("redisStore: prefix must not contain { or } (they choose Cluster slots)");
+    throw new LatchkeyError(
+      "config-invalid",
+      "redisStore: prefix must not contain { or } (they choose Cluster slots)",
+    );
   }
   if ((options.client === undefined) === (options.url === undefined)) {
-    throw new TypeError("redisStore: pass exactly one of `client` or `url`");
+    throw new LatchkeyError("config-invalid", "redisStore: pass exactly one of `client` or `url`");
   }
   const owned = options.client === undefined;
   const client =
@@ -69,15 +78,36 @@ export function redisStore(options: RedisStoreOptions): Store {
   }
 
   const sessionKey = (ref: string) => `${prefix}s:${ref}`;
-  const userKey = (userId: string) => `${prefix}u:${userId}`;
   const markKey = (key: string) => `${prefix}{r}:${key}`;
-
-  async function index(userId: string, expiresAt: number, ref: string): Promise<void> {
-    await run(client, INDEX, userKey(userId), [expiresAt - Date.now(), ref]);
-  }
+  const users = userIndex(client, prefix);
 
   async function read(ref: string): Promise<StoredSession | null> {
     return sessionOf(await client.hgetall(sessionKey(ref)));
+  }
+
+  async function createEntry(ref: string, session: StoredSession): Promise<void> {
+    const args: Array<string | number> = [session.meta.expiresAt, "h", session.secretHash];
+    for (const [field, value] of Object.entries(session.meta)) args.push(`m:${field}`, json(value));
+    for (const key of Object.keys(session.data)) args.push(`d:${key}`, session.data[key] as string);
+    await run(client, CREATE, sessionKey(ref), args);
+  }
+
+  /**
+   * Deletes `first` and its successor chain, one script per key; each removed link leaves its
+   * user's index as well. `userId`: delete `first` only if it is that user's.
+   */
+  async function removeWithChain(first: string, userId?: string): Promise<string[]> {
+    const unindexed: Array<Promise<void>> = [];
+    const removed = await removeChain(first, async (ref): Promise<Removed> => {
+      const only = ref === first && userId !== undefined ? json(userId) : "";
+      const reply = (await run(client, DELETE_LINK, sessionKey(ref), [only])) as string[];
+      if (reply.length === 0) return { removed: false, successor: null };
+      const owner = JSON.parse(reply[0] as string) as string | null;
+      if (owner !== null) unindexed.push(users.remove(owner, [ref]));
+      return { removed: true, successor: JSON.parse(reply[1] as string) as string | null };
+    });
+    await Promise.all(unindexed);
+    return removed;
   }
 
   return {
@@ -85,15 +115,51 @@ export function redisStore(options: RedisStoreOptions): Store {
     get: read,
 
     async create(ref, session) {
-      const args: Array<string | number> = [session.meta.expiresAt, "h", session.secretHash];
-      for (const [field, value] of Object.entries(session.meta))
-        args.push(`m:${field}`, json(value));
-      for (const key of Object.keys(session.data))
-        args.push(`d:${key}`, session.data[key] as string);
-      await run(client, CREATE, sessionKey(ref), args);
+      await createEntry(ref, session);
       // Indexed only once it exists: a listing never mistakes a session being created for a stale entry.
       const userId = session.meta.userId;
-      if (userId !== null) await index(userId, session.meta.expiresAt, ref);
+      if (userId !== null) await users.put(userId, ref, session.meta);
+    },
+
+    async claim(ref, successorRef, pointerUntil) {
+      const reply = (await run(client, CLAIM, sessionKey(ref), [
+        json(successorRef),
+        pointerUntil,
+      ])) as [number, string?, string?];
+      if (reply[0] !== 1) {
+        const successor = reply[1] === undefined ? null : (JSON.parse(reply[1]) as string | null);
+        return { claimed: false, successor };
+      }
+      const userId = JSON.parse(reply[1] as string) as string | null;
+      if (userId !== null) {
+        // Until this lands the index still counts the old token as live: the limit errs low.
+        if (pointerUntil === 0) await users.remove(userId, [ref]);
+        else await users.touch(userId, ref, pointerUntil, "1");
+      }
+      return { claimed: true };
+    },
+
+    async createWithinLimit(ref, session, limit) {
+      const userId = limitedUser(session, limit);
+      // The entry exists before the index admits it (a listing never drops a member whose entry
+      // is still to come); until then nobody holds its token, so a refusal simply deletes it.
+      const [, legacy] = await Promise.all([createEntry(ref, session), users.hasLegacy(userId)]);
+      if (legacy) await users.listed(userId, read);
+      let admitted = await users.admit(userId, ref, session.meta, limit);
+      if (!admitted.created) {
+        // The index may count a session whose deletion was cut short; a listing drops such
+        // members, and one more try then decides on the corrected count.
+        const { changed } = await users.listed(userId, read);
+        if (changed) admitted = await users.admit(userId, ref, session.meta, limit);
+      }
+      if (!admitted.created) {
+        await client.unlink(sessionKey(ref));
+        return admitted;
+      }
+      // Marked evicted in the index (so a revocation still finds them if this process stops
+      // here), the evicted entries are deleted now, with any successor a rotation gave them.
+      await Promise.all(admitted.evicted.map((evicted) => removeWithChain(evicted)));
+      return admitted;
     },
 
     async update(ref, change: SessionChange) {
@@ -113,41 +179,56 @@ export function redisStore(options: RedisStoreOptions): Store {
         ...pairs,
         ...[...deleted].map((key) => `d:${key}`),
       ];
-      const storedUser = await run(client, UPDATE, sessionKey(ref), args);
-      if (typeof storedUser !== "string") return; // no such session
-      const userId = JSON.parse(storedUser) as string | null;
-      const movedToUser = typeof change.meta?.userId === "string";
-      // The user's index must live as long as the session it lists.
-      if (userId !== null && (expiresAt !== undefined || movedToUser)) {
-        const until = expiresAt ?? (await read(ref))?.meta.expiresAt ?? Date.now();
-        await index(userId, until, movedToUser ? ref : "");
+      const stored = (await run(client, UPDATE, sessionKey(ref), args)) as Array<
+        string | null
+      > | null;
+      if (stored === null) return; // no such session
+      const [userId, createdAt, storedExpiry, successor] = stored.map((text) =>
+        text === null ? null : JSON.parse(text),
+      ) as [string | null, number, number, string | null];
+      if (userId === null) return;
+      // The user's index records what the limit needs, and lives as long as the sessions it lists.
+      if (typeof change.meta?.userId === "string") {
+        await users.put(userId, ref, { createdAt, expiresAt: storedExpiry, successor });
+      } else if (expiresAt !== undefined || change.meta?.successor !== undefined) {
+        const state = change.meta?.successor === undefined ? "" : successor === null ? "0" : "1";
+        await users.touch(userId, ref, storedExpiry, state);
       }
     },
 
     async delete(ref) {
-      // The user's index keeps the ref until a listing notices it is gone.
-      await client.unlink(sessionKey(ref));
+      await removeWithChain(ref);
     },
 
     async listByUser(userId) {
-      const { live } = await listed(userId);
+      const { live } = await users.listed(userId, read);
       return live.filter((s) => s.meta.successor === null);
     },
 
     async deleteByUser(userId) {
-      const refs = await client.smembers(userKey(userId));
-      const removed = await Promise.all(
-        refs.map((ref) => run(client, DELETE_IF_USER, sessionKey(ref), [json(userId)])),
-      );
-      if (refs.length > 0) await client.srem(userKey(userId), ...refs);
-      return removed.reduce<number>((sum, n) => sum + Number(n), 0);
+      // Every session of the user that is indexed when the listing runs is deleted with its
+      // successor chain. A successor indexed after the listing belongs to a rotation of a listed
+      // session (a login after the listing is simply later than the revocation): if its claim
+      // ran before that session's deletion, the deletion reads the successor and follows it; if
+      // after, the claim finds the session gone and fails, and the engine deletes the successor
+      // it made. The index updates that follow a claim change only members still there, so none
+      // comes back.
+      const { refs, legacy } = await users.refs(userId);
+      const chains = await Promise.all(refs.map((ref) => removeWithChain(ref, userId)));
+      await Promise.all([users.remove(userId, refs), users.forgetLegacy(userId, legacy)]);
+      return chains.reduce((sum, chain) => sum + chain.length, 0);
     },
 
     async deleteAll() {
       // A command first: a Cluster client learns its masters when it connects.
       await client.ping();
       const masters = client.isCluster ? (client as Cluster).nodes("master") : [client as Redis];
-      if (masters.length === 0) throw new Error("redisStore: no Redis Cluster master is connected");
+      if (masters.length === 0) {
+        throw new LatchkeyError(
+          "store-unavailable",
+          "redisStore: no Redis Cluster master is connected",
+        );
+      }
       // SCAN patterns are not prefixed by ioredis (keys are): add its keyPrefix ourselves.
       const full = globEscape(
         ((client.options as { keyPrefix?: string }).keyPrefix ?? "") + prefix,
@@ -156,6 +237,7 @@ export function redisStore(options: RedisStoreOptions): Store {
         masters.flatMap((node) => [
           unlinkMatching(node, `${full}s:*`),
           unlinkMatching(node, `${full}u:*`),
+          unlinkMatching(node, `${full}user:*`),
         ]),
       );
     },
@@ -174,21 +256,6 @@ export function redisStore(options: RedisStoreOptions): Store {
       if (owned) await (client as Redis).quit().catch(() => (client as Redis).disconnect());
     },
   };
-
-  /** The user's sessions, and the index entries whose session is gone (removed as a side effect). */
-  async function listed(userId: string): Promise<{ live: SessionSummary[] }> {
-    const refs = await client.smembers(userKey(userId));
-    const entries = await Promise.all(refs.map(read));
-    const live: SessionSummary[] = [];
-    const stale: string[] = [];
-    entries.forEach((entry, i) => {
-      const ref = refs[i] as string;
-      if (entry !== null && entry.meta.userId === userId) live.push({ ref, meta: entry.meta });
-      else if (entry === null) stale.push(ref);
-    });
-    if (stale.length > 0) await client.srem(userKey(userId), ...stale);
-    return { live };
-  }
 }
 
 /** The hash fields of one session, or null when it does not exist. */

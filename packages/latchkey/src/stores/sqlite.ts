@@ -1,4 +1,7 @@
 import Database from "better-sqlite3";
+import { LatchkeyError } from "../core/errors.ts";
+import { removeChainSync } from "./chain.ts";
+import { type LiveEntry, limitedUser, planLimitedCreate } from "./limit.ts";
 import {
   checkIdentifier,
   dataText,
@@ -10,7 +13,7 @@ import {
   setOf,
   summaryOf,
 } from "./sql/rows.ts";
-import type { SessionChange, Store } from "./types.ts";
+import type { SessionChange, Store, StoredSession } from "./types.ts";
 
 export interface SqliteStoreOptions {
   /** File to open (created when missing). `":memory:"` keeps everything in this process. */
@@ -34,7 +37,8 @@ export interface SqliteStore extends Store {
  *
  * The file runs in WAL mode (readers never wait for the writer); every statement is prepared
  * once. A change set is applied in a single UPDATE, so concurrent requests that change different
- * keys all persist, across processes too. Expired rows are deleted as new sessions arrive (no
+ * keys all persist, across processes too. Claims are one statement; revocations and limited
+ * creates run in `BEGIN IMMEDIATE` transactions, which SQLite runs one at a time across processes. Expired rows are deleted as new sessions arrive (no
  * cron job). A read-only request costs one indexed SELECT.
  *
  * @example
@@ -52,10 +56,13 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   const marks = `${table}_revocations`;
   const pruneEvery = options.pruneEvery ?? 100;
   if (!Number.isSafeInteger(pruneEvery) || pruneEvery < 1) {
-    throw new RangeError("sqliteStore: pruneEvery must be a positive integer");
+    throw new LatchkeyError("config-invalid", "sqliteStore: pruneEvery must be a positive integer");
   }
   if ((options.path === undefined) === (options.database === undefined)) {
-    throw new TypeError("sqliteStore: pass exactly one of `path` or `database`");
+    throw new LatchkeyError(
+      "config-invalid",
+      "sqliteStore: pass exactly one of `path` or `database`",
+    );
   }
   const owned = options.database === undefined;
   const db = options.database ?? new Database(options.path as string);
@@ -81,11 +88,33 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     update: db.prepare(
       `UPDATE ${table} SET data = json_patch(data, @data),\n  ${metaAssignments}\nWHERE ref = @ref`,
     ),
-    delete: db.prepare<[string]>(`DELETE FROM ${table} WHERE ref = ?`),
+    // SET expressions read the row as it was: the successor is written only where there was none,
+    // and RETURNING shows who holds the entry now (this claim's successor, or the winner's).
+    claim: db.prepare<{ ref: string; successor: string; until: number }, { successor: string }>(
+      `UPDATE ${table} SET successor = coalesce(successor, @successor),
+         expires_at = CASE WHEN successor IS NULL THEN @until ELSE expires_at END
+       WHERE ref = @ref RETURNING successor`,
+    ),
+    claimDelete: db.prepare<[string]>(`DELETE FROM ${table} WHERE ref = ? AND successor IS NULL`),
+    successorOf: db
+      .prepare<[string], string | null>(`SELECT successor FROM ${table} WHERE ref = ?`)
+      .pluck(),
+    deleteLink: db.prepare<[string], { successor: string | null }>(
+      `DELETE FROM ${table} WHERE ref = ? RETURNING successor`,
+    ),
+    liveOfUser: db.prepare<
+      { user: string; now: number; except: string | null },
+      { ref: string; created_at: number }
+    >(
+      `SELECT ref, created_at FROM ${table}
+       WHERE user_id = @user AND successor IS NULL AND expires_at > @now AND ref IS NOT @except`,
+    ),
     listByUser: db.prepare<[string], SessionRow>(
       `SELECT * FROM ${table} WHERE user_id = ? AND successor IS NULL`,
     ),
-    deleteByUser: db.prepare<[string]>(`DELETE FROM ${table} WHERE user_id = ?`),
+    deleteByUser: db.prepare<[string], { successor: string | null }>(
+      `DELETE FROM ${table} WHERE user_id = ? RETURNING successor`,
+    ),
     deleteAll: db.prepare(`DELETE FROM ${table}`),
     prune: db.prepare<[number]>(`DELETE FROM ${table} WHERE expires_at < ?`),
     pruneMarks: db.prepare<[number]>(`DELETE FROM ${marks} WHERE until < ?`),
@@ -108,6 +137,63 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   }
   prune();
 
+  function removeWithChain(ref: string): number {
+    return removeChainSync(ref, (link) => {
+      const row = sql.deleteLink.get(link);
+      return { removed: row !== undefined, successor: row?.successor ?? null };
+    }).length;
+  }
+
+  function insert(ref: string, session: StoredSession): void {
+    const m = session.meta;
+    sql.insert.run({
+      ref,
+      secret_hash: session.secretHash,
+      sid: m.sid,
+      created_at: m.createdAt,
+      last_seen_at: m.lastSeenAt,
+      issued_at: m.issuedAt,
+      expires_at: m.expiresAt,
+      user_id: m.userId,
+      auth_time: m.authTime,
+      persistent: m.persistent ? 1 : 0,
+      user_agent: m.userAgent,
+      successor: m.successor,
+      data: dataText(session.data),
+    });
+    if (++created % pruneEvery === 0) prune();
+  }
+
+  // IMMEDIATE: take the write lock at BEGIN, so two processes never both read, then both write.
+  const claimDelete = db.transaction((ref: string): string | null | true => {
+    if (sql.claimDelete.run(ref).changes === 1) return true;
+    return sql.successorOf.get(ref) ?? null;
+  });
+  const deleteWithChain = db.transaction(removeWithChain);
+  // One statement removes every row of the user that exists when it runs, rotated ones included.
+  // A successor created later belongs to a rotation whose claim either ran before (the old row
+  // then names it, and its chain is followed here) or runs after (it finds the row gone, fails,
+  // and the engine deletes the successor it made). Writers take turns, so nothing slips between.
+  const deleteByUser = db.transaction((userId: string): number => {
+    const rows = sql.deleteByUser.all(userId);
+    let removed = rows.length;
+    for (const row of rows) if (row.successor !== null) removed += removeWithChain(row.successor);
+    return removed;
+  });
+  const createWithinLimit = db.transaction(
+    (ref: string, session: StoredSession, limit: Parameters<Store["createWithinLimit"]>[2]) => {
+      const user = limitedUser(session, limit);
+      const live: LiveEntry[] = sql.liveOfUser
+        .all({ user, now: limit.now, except: limit.exceptRef ?? null })
+        .map((row) => ({ ref: row.ref, createdAt: Number(row.created_at) }));
+      const plan = planLimitedCreate(live, limit);
+      if (!plan.create) return { created: false as const, live: plan.live };
+      for (const evicted of plan.evict) removeWithChain(evicted);
+      insert(ref, session);
+      return { created: true as const, evicted: plan.evict };
+    },
+  );
+
   return {
     kind: "server",
     database: db,
@@ -116,23 +202,21 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       return row === undefined ? null : sessionOf(row);
     },
     async create(ref, session) {
-      const m = session.meta;
-      sql.insert.run({
-        ref,
-        secret_hash: session.secretHash,
-        sid: m.sid,
-        created_at: m.createdAt,
-        last_seen_at: m.lastSeenAt,
-        issued_at: m.issuedAt,
-        expires_at: m.expiresAt,
-        user_id: m.userId,
-        auth_time: m.authTime,
-        persistent: m.persistent ? 1 : 0,
-        user_agent: m.userAgent,
-        successor: m.successor,
-        data: dataText(session.data),
-      });
-      if (++created % pruneEvery === 0) prune();
+      insert(ref, session);
+    },
+    async claim(ref, successorRef, pointerUntil) {
+      if (pointerUntil === 0) {
+        const result = claimDelete.immediate(ref);
+        return result === true ? { claimed: true } : { claimed: false, successor: result };
+      }
+      const row = sql.claim.get({ ref, successor: successorRef, until: pointerUntil });
+      if (row === undefined) return { claimed: false, successor: null };
+      return row.successor === successorRef
+        ? { claimed: true }
+        : { claimed: false, successor: row.successor };
+    },
+    async createWithinLimit(ref, session, limit) {
+      return createWithinLimit.immediate(ref, session, limit);
     },
     async update(ref, change: SessionChange) {
       const patch: Record<string, string | null> = Object.assign(
@@ -143,13 +227,13 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       sql.update.run({ ref, data: JSON.stringify(patch), meta: metaPatchText(change) });
     },
     async delete(ref) {
-      sql.delete.run(ref);
+      deleteWithChain.immediate(ref);
     },
     async listByUser(userId) {
       return sql.listByUser.all(userId).map(summaryOf);
     },
     async deleteByUser(userId) {
-      return sql.deleteByUser.run(userId).changes;
+      return deleteByUser.immediate(userId);
     },
     async deleteAll() {
       sql.deleteAll.run();

@@ -49,6 +49,36 @@ export interface SessionChange {
   delete?: readonly string[];
 }
 
+/**
+ * What `claim()` answers. `claimed: false` leaves the entry as it was; `successor` is the ref
+ * that won the rotation (follow it), or null when the entry is gone (revoked, logged out, expired).
+ */
+export type ClaimResult = { claimed: true } | { claimed: false; successor: string | null };
+
+/** What `createWithinLimit()` does when a login would exceed the user's limit. */
+export type SessionLimitPolicy = "refuse" | "evict-oldest";
+
+/** The per-user limit `createWithinLimit()` enforces. */
+export interface SessionLimit {
+  /** Most live sessions the user may have, the new one included: a whole number of 1 or more. */
+  limit: number;
+  policy: SessionLimitPolicy;
+  /**
+   * A ref not counted and never evicted: the token the login replaces, which the engine claims
+   * (with `pointerUntil` 0) right after.
+   */
+  exceptRef?: string | null;
+  /** The clock of the caller: entries with `expiresAt <= now` are not live. */
+  now: number;
+}
+
+/** What `createWithinLimit()` did. */
+export type LimitedCreateResult =
+  /** The entry exists; `evicted` are the refs removed to make room (oldest first), with their successor chains. */
+  | { created: true; evicted: string[] }
+  /** Policy "refuse" and no room: nothing was created or removed; `live` is how many live sessions the user has. */
+  | { created: false; live: number };
+
 /** One entry of `listByUser`. */
 export interface SessionSummary {
   ref: string;
@@ -67,14 +97,50 @@ export interface Store {
   create(ref: string, session: StoredSession): Promise<void>;
   /** Applies a change set. A missing entry stays missing: an update never resurrects a session. */
   update(ref: string, change: SessionChange): Promise<void>;
-  /** Removes an entry; removing a missing one is not an error. */
+  /**
+   * Rotates `ref` away, atomically: succeeds only when the entry exists and has no successor. Then
+   * it sets `meta.successor = successorRef` and `meta.expiresAt = pointerUntil` (the store forgets
+   * the entry then), or, when `pointerUntil` is 0, deletes the entry (login and manual rotation:
+   * the old token dies at once). On failure nothing changes.
+   *
+   * Of any number of concurrent claims of one ref exactly one wins; every other one learns the
+   * winner's ref. The caller creates the successor entry with `create()` *before* claiming (so a
+   * token never points at nothing) and deletes it again when the claim fails (so each operation
+   * touches one entry: a Redis Cluster script may touch one key).
+   */
+  claim(ref: string, successorRef: string, pointerUntil: number): Promise<ClaimResult>;
+  /**
+   * Removes an entry and its successor chain (following `meta.successor` link by link, each link
+   * removed together with reading its successor, atomically); removing a missing one is not an
+   * error. A rotation that claimed the entry just before is removed with it; one that claims just
+   * after finds the entry gone. So a revocation racing requests in flight leaves nothing alive.
+   */
   delete(ref: string): Promise<void>;
+  /**
+   * Creates a login's new entry (`session.meta.userId` set) only if the user's live sessions stay
+   * within `limit.limit`, atomically across processes. Live: that user's, `expiresAt > now`, no
+   * successor, not `exceptRef`. Policy "refuse" creates nothing when there is no room; policy
+   * "evict-oldest" removes the oldest live sessions by `createdAt` (with their successor chains)
+   * so that, the new one included, the user has at most `limit`.
+   *
+   * A rotation in flight may be counted twice (its successor exists before the old token points at
+   * it): the count errs on the side of fewer sessions, never more.
+   */
+  createWithinLimit(
+    ref: string,
+    session: StoredSession,
+    limit: SessionLimit,
+  ): Promise<LimitedCreateResult>;
   /**
    * The user's sessions (entries whose `meta.userId` is `userId`), excluding rotated-away tokens
    * (`meta.successor` set). May include entries past `expiresAt`; the engine filters them.
    */
   listByUser(userId: string): Promise<SessionSummary[]>;
-  /** Removes every entry of the user, rotated-away tokens included. Returns how many were removed. */
+  /**
+   * Removes every entry of the user, rotated-away tokens included, and the successor chain of each
+   * (as `delete()` does), so a rotation in flight for the user leaves nothing alive. Returns how
+   * many entries were removed.
+   */
   deleteByUser(userId: string): Promise<number>;
   /**
    * Removes every session in this store (incident response: "log everybody out"). Revocation marks

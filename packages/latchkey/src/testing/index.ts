@@ -10,11 +10,24 @@
  *
  * describeStoreConformance("myStore", async () => myStore({ url: process.env.MY_URL! }));
  * ```
+ *
+ * Besides storing and changing entries faithfully, a store must make three things atomic,
+ * across every process that shares it (the suite races calls with `Promise.all` to check):
+ *
+ * - `claim(ref, successor, pointerUntil)`: of concurrent claims of one entry exactly one wins;
+ *   the others change nothing and learn the winner's ref (or null when the entry is gone).
+ * - `delete(ref)` and `deleteByUser(userId)` remove successor chains, each link together with
+ *   reading where it points: a rotation racing a revocation leaves no live session behind.
+ * - `createWithinLimit(ref, session, limit)`: concurrent logins of one user never leave more
+ *   live sessions than the limit, with either policy.
+ *
+ * On Redis Cluster each of these must touch one key per script; see `redisStore` for one way.
  * @module
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Store } from "../stores/types.ts";
+import { describeAtomicity } from "./atomicity.ts";
 import { assertData, baseMeta, fresh, session, sleep, TRICKY_DATA } from "./fixtures.ts";
 
 export interface ConformanceOptions {
@@ -293,6 +306,8 @@ export function describeStoreConformance(
         assert.equal(await store.deleteByUser(user), 0);
       },
     );
+
+    describeAtomicity(check, () => store);
 
     check("revocation marks: 0 when none, the latest among the keys, never lowered", async () => {
       const id = fresh();
