@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { isLatchkeyError } from "../../packages/latchkey/src/core/errors.ts";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import type { StoredSession } from "../../packages/latchkey/src/stores/types.ts";
 
@@ -60,6 +61,12 @@ describe("memoryStore", () => {
   });
 
   it("refuses a nonsensical bound", () => {
-    assert.throws(() => memoryStore({ maxSessions: 0 }), RangeError);
+    for (const maxSessions of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => memoryStore({ maxSessions }),
+        (error) => isLatchkeyError(error, "config-invalid"),
+        String(maxSessions),
+      );
+    }
   });
 });

@@ -21,7 +21,7 @@ export type { SessionEvent, SessionEventType, TamperReason } from "./core/events
 export type { CookieOptions, CookieStore, SameSite, SessionsOptions } from "./core/options.ts";
 export { TIMEOUT_PRESETS, type TimeoutPreset } from "./core/presets.ts";
 export type { SessionInfo } from "./core/revocation.ts";
-export { type LoginOptions, Session, type SessionData } from "./core/session.ts";
+export type { LoginOptions, Session, SessionData } from "./core/session.ts";
 export { isWellKnownSecret, WEAK_SECRETS } from "./core/weak-secrets.ts";
 export type { CsrfOptions } from "./csrf/options.ts";
 export type { CsrfRefusal, CsrfRefusalBody } from "./csrf/reasons.ts";

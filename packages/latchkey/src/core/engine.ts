@@ -1,16 +1,34 @@
 import { type CsrfTokens, csrfTokens } from "../csrf/tokens.ts";
 import type { PendingCommit } from "./commit.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
-import { cookieBackend } from "./cookie-sessions.ts";
+import { cookieSessions } from "./cookie-sessions.ts";
 import { readSessionCookie, type SessionHeaders } from "./cookies.ts";
+import { LatchkeyError } from "./errors.ts";
 import type { SessionEvent } from "./events.ts";
+import { failClosed } from "./fail-closed.ts";
+import type { SessionMode } from "./mode.ts";
 import type { SessionsOptions } from "./options.ts";
-import { cookieRevocation, type SessionInfo, serverRevocation } from "./revocation.ts";
-import { serverBackend } from "./server-sessions.ts";
+import {
+  cookieRevocation,
+  type Revocation,
+  type SessionInfo,
+  serverRevocation,
+} from "./revocation.ts";
+import { serverSessions } from "./server-sessions.ts";
 import { Session, type SessionData, stateOfSession } from "./session.ts";
-import { freshState, type RequestState } from "./state.ts";
+import type { RequestState } from "./state.ts";
 
-/** What an adapter reads from a request. latchkey's core never sees a request object. */
+/**
+ * What an adapter reads from a request. latchkey's core never sees a request object.
+ *
+ * @example
+ * ```ts
+ * const session = await sessions.load({
+ *   cookie: req.headers.cookie,
+ *   userAgent: req.headers["user-agent"],
+ * });
+ * ```
+ */
 export interface RequestInfo {
   /** The raw `Cookie` header. */
   cookie?: string | null | undefined;
@@ -18,7 +36,19 @@ export interface RequestInfo {
   userAgent?: string | null | undefined;
 }
 
-/** The session engine `createSessions()` returns. Adapters drive it; applications mostly use `req.session`. */
+/**
+ * The session engine `createSessions()` returns. Adapters drive it; applications mostly use
+ * `req.session`, and call the revocation methods here.
+ *
+ * @example
+ * ```ts
+ * app.post("/account/password", async (req, res) => {
+ *   await changePassword(req.session.userId!, req.body.password);
+ *   await sessions.revokeOthers(req.session); // every other device is logged out
+ *   res.redirect("/account");
+ * });
+ * ```
+ */
 export interface Sessions<T extends object = SessionData> {
   /** The session for a request. Never throws for hostile cookies (that is "no session" plus an event); throws `store-unavailable` when the store fails. */
   load(request: RequestInfo): Promise<Session<T>>;
@@ -74,30 +104,26 @@ export function createSessions<T extends object = SessionData>(
   options: SessionsOptions,
 ): Sessions<T> {
   const config: ResolvedConfig = resolveConfig(options);
-  const store = config.store;
-  const backend =
-    store.kind === "server"
-      ? serverBackend(config, store)
-      : cookieBackend(config, store.revocation);
-  const revocation =
-    store.kind === "server"
-      ? serverRevocation(config, store)
-      : cookieRevocation(config, store.revocation);
+  const { mode, revocation } = modeFor(config);
   const csrf = csrfTokens(config.keys);
 
   function stateOf(session: Session<T>): RequestState {
-    const state = stateOfSession(session, backend);
-    if (state === undefined)
-      throw new TypeError("latchkey: this session was not loaded by these sessions");
+    const state = stateOfSession(session, mode);
+    if (state === undefined) {
+      throw new LatchkeyError(
+        "session-foreign",
+        "This session was loaded by another createSessions() instance; pass each session back to the sessions that loaded it.",
+      );
+    }
     return state;
   }
 
   function open(request: RequestInfo): Session<T> | Promise<Session<T>> {
-    const state = freshState(request.userAgent ?? null);
+    const state = mode.begin(request.userAgent ?? null);
     const value = readSessionCookie(config, request.cookie);
-    const loading = value === undefined ? undefined : backend.load(state, value);
-    if (loading === undefined) return new Session<T>(state, backend, csrf);
-    return loading.then(() => new Session<T>(state, backend, csrf));
+    const loading = value === undefined ? undefined : mode.load(state, value);
+    if (loading === undefined) return new Session<T>(state, mode, csrf);
+    return loading.then(() => new Session<T>(state, mode, csrf));
   }
 
   return {
@@ -107,27 +133,54 @@ export function createSessions<T extends object = SessionData>(
     open,
 
     prepare(session) {
-      return backend.prepare(stateOf(session));
+      return mode.prepare(stateOf(session));
     },
 
     async commit(session) {
-      const pending = backend.prepare(stateOf(session));
+      const pending = mode.prepare(stateOf(session));
       await pending.persist();
       return pending.headers;
     },
 
-    listSessions: (userId, current) =>
+    // Async, so a foreign session rejects like every other failure of these methods.
+    listSessions: async (userId, current) =>
       revocation.listSessions(userId, current === undefined ? undefined : stateOf(current)),
     revoke: (ref) => revocation.revoke(ref),
     revokeUser: (userId) => revocation.revokeUser(userId),
-    revokeOthers: (session) => revocation.revokeOthers(stateOf(session)),
+    revokeOthers: async (session) => revocation.revokeOthers(stateOf(session)),
     revokeAll: () => revocation.revokeAll(),
     // Stamped with the configured clock, like every event the engine emits itself.
     emit: (event) => config.emit({ ...event, at: config.now() }),
     csrf,
 
     async close() {
+      const store = config.store;
       if (store.kind === "server") await store.close?.();
     },
+  };
+}
+
+/**
+ * The configured mode and its revocation, over stores wrapped once to fail closed. Typed with the
+ * base request state: a state only ever reaches the mode that began it (`stateOfSession` checks
+ * that the session's lifecycle is this mode), so each mode receives its own kind of state.
+ */
+function modeFor(config: ResolvedConfig): {
+  mode: SessionMode<RequestState>;
+  revocation: Revocation<RequestState>;
+} {
+  const store = config.store;
+  if (store.kind === "server") {
+    const guarded = failClosed(store, config);
+    return {
+      mode: serverSessions(config, guarded) as SessionMode<RequestState>,
+      revocation: serverRevocation(config, guarded),
+    };
+  }
+  const marks = store.revocation === undefined ? undefined : failClosed(store.revocation, config);
+  const mode = cookieSessions(config, marks);
+  return {
+    mode: mode as SessionMode<RequestState>,
+    revocation: cookieRevocation(config, marks, mode) as Revocation<RequestState>,
   };
 }

@@ -1,7 +1,8 @@
 import type { Store } from "../stores/types.ts";
 import type { ResolvedConfig } from "./config.ts";
+import type { CookieRequestState, CookieSessions } from "./cookie-sessions.ts";
 import { LatchkeyError } from "./errors.ts";
-import { expiryReason, storeCall, storeDeadline } from "./lifecycle.ts";
+import { expiryReason, storeDeadline } from "./policy.ts";
 import type { RequestState } from "./state.ts";
 
 /** One of a user's sessions, as a "your devices" page shows it. Never contains a token. */
@@ -18,21 +19,25 @@ export interface SessionInfo {
   current: boolean;
 }
 
-export interface Revocation {
-  listSessions(userId: string, current?: RequestState): Promise<SessionInfo[]>;
+/** Ending sessions before their timeouts; one implementation per mode. */
+export interface Revocation<S extends RequestState = RequestState> {
+  listSessions(userId: string, current?: S): Promise<SessionInfo[]>;
   revoke(ref: string): Promise<boolean>;
   revokeUser(userId: string): Promise<number>;
-  revokeOthers(current: RequestState): Promise<number>;
+  revokeOthers(current: S): Promise<number>;
   revokeAll(): Promise<void>;
 }
 
-/** Revocation for server stores: entries are deleted, so the next request with them finds nothing. */
+/**
+ * Revocation for server stores: entries are deleted, so the next request with them finds nothing.
+ * `store` must already fail closed (see `failClosed`).
+ */
 export function serverRevocation(config: ResolvedConfig, store: Store): Revocation {
   const { emit, now } = config;
   return {
     async listSessions(userId, current) {
       const at = now();
-      const listed = await storeCall(config, "listByUser", () => store.listByUser(userId));
+      const listed = await store.listByUser(userId);
       return listed
         .filter((s) => expiryReason(config, s.meta, at) === null)
         .sort((a, b) => b.meta.lastSeenAt - a.meta.lastSeenAt)
@@ -48,9 +53,9 @@ export function serverRevocation(config: ResolvedConfig, store: Store): Revocati
     },
     async revoke(ref) {
       if (typeof ref !== "string" || ref.length === 0) return false;
-      const entry = await storeCall(config, "get", () => store.get(ref));
+      const entry = await store.get(ref);
       if (entry === null) return false;
-      await storeCall(config, "delete", () => store.delete(ref));
+      await store.delete(ref);
       emit({
         type: "revoked",
         at: now(),
@@ -61,24 +66,24 @@ export function serverRevocation(config: ResolvedConfig, store: Store): Revocati
       return true;
     },
     async revokeUser(userId) {
-      const removed = await storeCall(config, "deleteByUser", () => store.deleteByUser(userId));
+      const removed = await store.deleteByUser(userId);
       emit({ type: "revoked", at: now(), userId, reason: "user" });
       return removed;
     },
     async revokeOthers(current) {
       const userId = loggedIn(current);
-      const listed = await storeCall(config, "listByUser", () => store.listByUser(userId));
+      const listed = await store.listByUser(userId);
       let removed = 0;
       for (const { ref } of listed) {
         if (ref === current.ref) continue;
-        await storeCall(config, "delete", () => store.delete(ref));
+        await store.delete(ref);
         removed++;
       }
       emit({ type: "revoked", at: now(), userId, reason: "others" });
       return removed;
     },
     async revokeAll() {
-      await storeCall(config, "deleteAll", () => store.deleteAll());
+      await store.deleteAll();
       emit({ type: "revoked", at: now(), reason: "all" });
     },
   };
@@ -87,9 +92,14 @@ export function serverRevocation(config: ResolvedConfig, store: Store): Revocati
 /**
  * Revocation for sealed cookie sessions: a mark in a server store says "everything issued before
  * this time under this key is dead"; every request checks its marks in one lookup. Without such a
- * store a sealed session cannot be ended before its timeouts, and these methods say so.
+ * store a sealed session cannot be ended before its timeouts, and these methods say so. `marks`
+ * must already fail closed (see `failClosed`).
  */
-export function cookieRevocation(config: ResolvedConfig, marks: Store | undefined): Revocation {
+export function cookieRevocation(
+  config: ResolvedConfig,
+  marks: Store | undefined,
+  sessions: Pick<CookieSessions, "outliveMark">,
+): Revocation<CookieRequestState> {
   const { emit, now } = config;
   const requireMarks = (what: string): Store => {
     if (marks === undefined) {
@@ -104,9 +114,7 @@ export function cookieRevocation(config: ResolvedConfig, marks: Store | undefine
   const mark = async (key: string) => {
     const store = requireMarks("Revoking sealed cookie sessions");
     const at = now();
-    await storeCall(config, "markRevoked", () =>
-      store.markRevoked(key, at, at + config.absoluteMs),
-    );
+    await store.markRevoked(key, at, at + config.absoluteMs);
     return at;
   };
   return {
@@ -130,9 +138,7 @@ export function cookieRevocation(config: ResolvedConfig, marks: Store | undefine
       const userId = loggedIn(current);
       const at = await mark(`u:${userId}`);
       // The current session survives: it is re-sealed as issued after the mark.
-      const meta = current.meta as NonNullable<RequestState["meta"]>;
-      current.meta = { ...meta, issuedAt: at + 1 };
-      current.newToken = "sealed at commit";
+      sessions.outliveMark(current, at);
       emit({ type: "revoked", at, userId, reason: "others" });
       return 0;
     },

@@ -2,7 +2,7 @@ import { sessionCsrfToken } from "../csrf/pre-session.ts";
 import type { CsrfTokens } from "../csrf/tokens.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { LatchkeyError } from "./errors.ts";
-import { decodedValue, type RequestState } from "./state.ts";
+import type { RequestState } from "./state.ts";
 
 /**
  * The shape of session data. Augment it to type `req.session` everywhere:
@@ -19,24 +19,35 @@ export interface SessionData {}
 
 /**
  * @internal The engine's way back from a Session to its request state: the state, if `session`
- * is a Session driven by `lifecycle` (that engine's backend), else undefined.
+ * is a Session driven by `lifecycle` (that engine's mode), else undefined.
  */
-export let stateOfSession: (
+export let stateOfSession: <S extends RequestState>(
   session: object,
-  lifecycle: SessionLifecycle,
-) => RequestState | undefined;
+  lifecycle: SessionLifecycle<S>,
+) => S | undefined;
 
-/** What a Session asks of the engine; implemented once per mode (server store, sealed cookie). */
-export interface SessionLifecycle {
-  login(state: RequestState, userId: string, options: LoginOptions): Promise<void>;
-  logout(state: RequestState): Promise<void>;
-  rotate(state: RequestState): Promise<void>;
+/**
+ * @internal What a Session asks of the engine; implemented once per mode (server store, sealed
+ * cookie), each with its own kind of request state.
+ */
+export interface SessionLifecycle<S extends RequestState = RequestState> {
+  login(state: S, userId: string, options: LoginOptions): Promise<void>;
+  logout(state: S): Promise<void>;
+  rotate(state: S): Promise<void>;
   /** Login again as the same user: new token, fresh auth time, both timeouts restart. */
-  reauthenticate(state: RequestState): Promise<void>;
-  timeouts(state: RequestState): { idle: number; absolute: number } | null;
+  reauthenticate(state: S): Promise<void>;
+  timeouts(state: S): { idle: number; absolute: number } | null;
   now(): number;
 }
 
+/**
+ * Options for `session.login()`.
+ *
+ * @example
+ * ```ts
+ * await req.session.login(user.id, { persistent: form.rememberMe === "on" });
+ * ```
+ */
 export interface LoginOptions {
   /** "Remember me": the cookie outlives the browser session, up to the absolute timeout. */
   persistent?: boolean;
@@ -47,6 +58,16 @@ export interface LoginOptions {
  *
  * Values are JSON: `set` stores a copy of what JSON can represent; objects changed in place after
  * `get` are noticed and saved too. A request that changes nothing writes nothing and sends no cookie.
+ *
+ * @example
+ * ```ts
+ * app.post("/login", async (req, res) => {
+ *   const user = await checkPassword(req.body.email, req.body.password);
+ *   await req.session.login(user.id);
+ *   req.session.set("cart", []);
+ *   res.redirect("/");
+ * });
+ * ```
  */
 export class Session<T extends object = SessionData> {
   readonly #state: RequestState;
@@ -61,25 +82,15 @@ export class Session<T extends object = SessionData> {
   }
 
   static {
-    stateOfSession = (session, lifecycle) =>
-      #state in session && session.#lifecycle === lifecycle ? session.#state : undefined;
+    // A state only ever reaches the lifecycle that created it (checked here by identity), so it
+    // is of that lifecycle's own kind.
+    stateOfSession = <S extends RequestState>(session: object, lifecycle: SessionLifecycle<S>) =>
+      #state in session && session.#lifecycle === lifecycle ? (session.#state as S) : undefined;
   }
 
   /** The value stored under `key`, or `undefined`. */
   get<K extends keyof T & string>(key: K): T[K] | undefined {
-    const state = this.#state;
-    const value = decodedValue(state, key);
-    // Remember how an object looked when handed out, so in-place changes (push, assignment) are saved.
-    if (
-      value !== null &&
-      typeof value === "object" &&
-      !state.changed.has(key) &&
-      !state.snapshots?.has(key)
-    ) {
-      state.snapshots ??= new Map();
-      state.snapshots.set(key, JSON.stringify(value));
-    }
-    return value as T[K] | undefined;
+    return this.#state.read(key) as T[K] | undefined;
   }
 
   /** Stores `value` (anything JSON can represent) under `key`. */
@@ -92,24 +103,17 @@ export class Session<T extends object = SessionData> {
         `session.set(${JSON.stringify(key)}, …): the value must be JSON (got ${kind}); use session.delete() to remove a key.`,
       );
     }
-    const state = this.#state;
-    state.values[key] = value;
-    state.changed.add(key);
-    state.deleted.delete(key);
+    this.#state.write(key, value);
   }
 
   /** Removes `key`. */
   delete<K extends keyof T & string>(key: K): void {
     this.#assertOpen();
-    const state = this.#state;
-    delete state.values[key];
-    state.changed.delete(key);
-    state.snapshots?.delete(key);
-    state.deleted.add(key);
+    this.#state.remove(key);
   }
 
   has<K extends keyof T & string>(key: K): boolean {
-    return decodedValue(this.#state, key) !== undefined;
+    return this.#state.has(key);
   }
 
   /** True when the request came without a valid session. */
@@ -153,15 +157,11 @@ export class Session<T extends object = SessionData> {
     const meta = this.#state.meta;
     if (meta === null) {
       throw new LatchkeyError(
-        "session-ended",
+        "session-not-saved",
         "session.persistent can only be set on a saved session; pass { persistent: true } to login() instead.",
       );
     }
-    if (meta.persistent !== value) {
-      // Copy, never change in place: stores may hand out shared, frozen snapshots.
-      this.#state.meta = { ...meta, persistent: value };
-      this.#state.persistentChanged = true;
-    }
+    this.#state.setPersistent(meta, value);
   }
 
   /** A reference to this session (a hash, never the token), as listed by `sessions.listSessions()`. */
@@ -178,7 +178,7 @@ export class Session<T extends object = SessionData> {
     this.#assertOpen();
     if (typeof userId !== "string" || userId.length === 0) {
       return Promise.reject(
-        new LatchkeyError("config-invalid", "session.login(userId) needs a non-empty string."),
+        new LatchkeyError("argument-invalid", "session.login(userId) needs a non-empty string."),
       );
     }
     return this.#lifecycle.login(this.#state, userId, options);
@@ -225,7 +225,7 @@ export class Session<T extends object = SessionData> {
     return this.#state.meta?.sid ?? null;
   }
 
-  // --- CSRF (issue 4; token logic in src/csrf/) ---
+  // --- CSRF (token logic in src/csrf/) ---
 
   /**
    * A CSRF token for a form field named `_csrf` or an `x-csrf-token` header; checked by

@@ -1,80 +1,114 @@
 import type { SessionMeta } from "../stores/types.ts";
 
 /**
- * Everything the engine knows about one request's session. The public `Session` is a view onto
- * it; the backends (server store or sealed cookie) read and update it.
+ * One request's session, as both modes share it. Two owners, kept apart:
+ * - the change set (`read`, `write`, `remove`, `setPersistent`): what `Session` does;
+ * - the lifecycle (`ref`, `meta`, `raw`, `ended`, `staleCookie`): what the mode writes when it
+ *   loads, logs in, rotates or logs out.
+ * Each mode extends it with what only that mode knows (the presented token; the key a seal opened
+ * with), so one object per request holds everything.
  */
-export interface RequestState {
+export class RequestState {
   /** Store ref (server mode) or session id inside the seal (cookie mode); null until saved. */
-  ref: string | null;
+  ref: string | null = null;
   /** Null for a session that has not been saved yet. */
-  meta: SessionMeta | null;
-  /** Values as the store returned them (JSON text per key); decoded lazily into `values`. */
-  raw: Record<string, string> | null;
-  /** Decoded values, and every value set in this request. */
-  values: Record<string, unknown>;
-  changed: Set<string>;
-  deleted: Set<string>;
-  /** JSON text of object values handed out by get(), to notice changes made in place. */
-  snapshots: Map<string, string> | null;
-  /** Server mode: the token this request presented, to re-send it with a fresh Max-Age. */
-  presentedToken: string | null;
-  /** A token issued during this request: the response must carry it. */
-  newToken: string | null;
-  /** logout() ran: the response expires the cookie. */
-  ended: boolean;
-  /** The request presented a cookie that is dead (expired or tampered): expire it. */
-  clearStaleCookie: boolean;
-  /** Cookie mode: the seal was opened with an older secret, so re-seal with the newest. */
-  reseal: boolean;
+  meta: SessionMeta | null = null;
+  /** Values as loaded (JSON text per key); decoded lazily into `values`. */
+  raw: Readonly<Record<string, string>> | null = null;
+  /** `logout()` ran: the response expires the cookie. */
+  ended = false;
+  /** The request presented a cookie that is dead (expired, tampered, ended): expire it. */
+  staleCookie = false;
   /** The persistent flag changed: the cookie's Max-Age must be re-sent. */
-  persistentChanged: boolean;
-  /** Server mode: the session was reached through a rotated-away token inside its grace window. */
-  viaGrace: boolean;
-  userAgent: string | null;
-}
+  persistentChanged = false;
+  readonly userAgent: string | null;
 
-export function freshState(userAgent: string | null): RequestState {
-  return {
-    ref: null,
-    meta: null,
-    raw: null,
-    values: Object.create(null),
-    changed: new Set(),
-    deleted: new Set(),
-    snapshots: null,
-    presentedToken: null,
-    newToken: null,
-    ended: false,
-    clearStaleCookie: false,
-    reseal: false,
-    persistentChanged: false,
-    viaGrace: false,
-    userAgent,
-  };
-}
+  /** Decoded values, and every value set in this request. */
+  values: Record<string, unknown> = Object.create(null);
+  readonly changed = new Set<string>();
+  readonly deleted = new Set<string>();
+  /** JSON text of object values handed out by read(), to notice changes made in place. */
+  snapshots: Map<string, string> | null = null;
 
-/** Back to an empty, unsaved session (after logout, expiry or a failed load). Keeps request facts. */
-export function resetState(state: RequestState): void {
-  state.ref = null;
-  state.meta = null;
-  state.raw = null;
-  state.values = Object.create(null);
-  state.changed.clear();
-  state.deleted.clear();
-  state.snapshots = null;
-  state.viaGrace = false;
-  state.reseal = false;
-  state.persistentChanged = false;
-}
-
-export function hasDataChanges(state: RequestState): boolean {
-  if (state.changed.size > 0 || state.deleted.size > 0) return true;
-  if (state.snapshots === null) return false;
-  for (const [key, before] of state.snapshots) {
-    if (JSON.stringify(state.values[key]) !== before) return true;
+  constructor(userAgent: string | null) {
+    this.userAgent = userAgent;
   }
-  return false;
+
+  /** The value under `key`; objects are remembered as handed out, so in-place changes are saved. */
+  read(key: string): unknown {
+    const value = this.#decoded(key);
+    if (
+      value !== null &&
+      typeof value === "object" &&
+      !this.changed.has(key) &&
+      !this.snapshots?.has(key)
+    ) {
+      this.snapshots ??= new Map();
+      this.snapshots.set(key, JSON.stringify(value));
+    }
+    return value;
+  }
+
+  has(key: string): boolean {
+    return this.#decoded(key) !== undefined;
+  }
+
+  write(key: string, value: unknown): void {
+    this.values[key] = value;
+    this.changed.add(key);
+    this.deleted.delete(key);
+  }
+
+  remove(key: string): void {
+    delete this.values[key];
+    this.changed.delete(key);
+    this.snapshots?.delete(key);
+    this.deleted.add(key);
+  }
+
+  /** Changes "remember me" on a saved session. */
+  setPersistent(meta: SessionMeta, value: boolean): void {
+    if (meta.persistent === value) return;
+    // Copy, never change in place: stores may hand out shared, frozen snapshots.
+    this.meta = { ...meta, persistent: value };
+    this.persistentChanged = true;
+  }
+
+  get dataChanged(): boolean {
+    if (this.changed.size > 0 || this.deleted.size > 0) return true;
+    if (this.snapshots === null) return false;
+    for (const [key, before] of this.snapshots) {
+      if (JSON.stringify(this.values[key]) !== before) return true;
+    }
+    return false;
+  }
+
+  /** Back to an empty, unsaved session (after logout). Keeps what the request presented. */
+  reset(): void {
+    this.ref = null;
+    this.meta = null;
+    this.raw = null;
+    this.values = Object.create(null);
+    this.changed.clear();
+    this.deleted.clear();
+    this.snapshots = null;
+    this.persistentChanged = false;
+  }
+
+  #decoded(key: string): unknown {
+    if (key in this.values) return this.values[key];
+    if (this.deleted.has(key)) return undefined;
+    const raw = this.raw;
+    if (raw === null || !Object.hasOwn(raw, key)) return undefined;
+    const text = raw[key] as string;
+    const value: unknown = JSON.parse(text);
+    this.values[key] = value;
+    if (value !== null && typeof value === "object") {
+      this.snapshots ??= new Map();
+      this.snapshots.set(key, text);
+    }
+    return value;
+  }
 }
 
 /** This request's changes as JSON text per key, including objects changed in place. */
@@ -104,7 +138,7 @@ export function mergedData(state: RequestState): Record<string, string> {
   for (const key of Object.keys(values)) {
     if (deleted.has(key)) continue;
     // A value only read keeps its stored text; one set, new, or possibly changed in place (an
-    // object handed out by get()) is encoded again.
+    // object handed out by read()) is encoded again.
     if (changed.has(key) || raw === null || !Object.hasOwn(raw, key) || snapshots?.has(key)) {
       data[key] = encodeValue(values[key]);
     }
@@ -113,26 +147,11 @@ export function mergedData(state: RequestState): Record<string, string> {
 }
 
 /** Marks the data as saved: the current values become the baseline for the next change. */
-export function markSaved(state: RequestState, data: Record<string, string> | null): void {
-  if (data !== null) state.raw = data;
+export function markSaved(state: RequestState, data: Record<string, string>): void {
+  state.raw = data;
   state.changed.clear();
   state.deleted.clear();
   state.snapshots = null;
-}
-
-export function decodedValue(state: RequestState, key: string): unknown {
-  if (key in state.values) return state.values[key];
-  if (state.deleted.has(key)) return undefined;
-  const raw = state.raw;
-  if (raw === null || !Object.hasOwn(raw, key)) return undefined;
-  const text = raw[key] as string;
-  const value: unknown = JSON.parse(text);
-  state.values[key] = value;
-  if (value !== null && typeof value === "object") {
-    state.snapshots ??= new Map();
-    state.snapshots.set(key, text);
-  }
-  return value;
 }
 
 function encodeValue(value: unknown): string {

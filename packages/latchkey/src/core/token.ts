@@ -110,3 +110,8 @@ export function secretMatches(secret: string, storedHash: string): boolean {
   const presented = hash("sha256", secret, "buffer");
   return equalBytes(presented, Buffer.from(storedHash, "base64url"));
 }
+
+/** A random, stable session id (not a credential): see `SessionMeta.sid`. */
+export function newSessionId(): string {
+  return randomBytesPooled(16).toString("base64url");
+}

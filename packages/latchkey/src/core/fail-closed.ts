@@ -1,0 +1,100 @@
+import type { Store } from "../stores/types.ts";
+import type { ResolvedConfig } from "./config.ts";
+import { LatchkeyError } from "./errors.ts";
+
+/**
+ * The store as the engine uses it: a failure of any operation (a rejection or a throw) becomes
+ * `store-unavailable` plus an event naming the operation. A store that is down fails closed: the
+ * request errors, and nothing is mistaken for "no session" or silently dropped. Wrapped once, at
+ * startup, so no call site can forget it.
+ */
+export function failClosed(store: Store, config: Pick<ResolvedConfig, "emit" | "now">): Store {
+  const unavailable = (operation: string, cause: unknown): LatchkeyError => {
+    config.emit({ type: "store-unavailable", at: config.now(), reason: operation });
+    return new LatchkeyError("store-unavailable", `The session store failed during ${operation}.`, {
+      cause,
+    });
+  };
+  return {
+    kind: "server",
+    async get(ref) {
+      try {
+        return await store.get(ref);
+      } catch (error) {
+        throw unavailable("get", error);
+      }
+    },
+    async create(ref, session) {
+      try {
+        await store.create(ref, session);
+      } catch (error) {
+        throw unavailable("create", error);
+      }
+    },
+    async update(ref, change) {
+      try {
+        await store.update(ref, change);
+      } catch (error) {
+        throw unavailable("update", error);
+      }
+    },
+    async claim(ref, successorRef, pointerUntil) {
+      try {
+        return await store.claim(ref, successorRef, pointerUntil);
+      } catch (error) {
+        throw unavailable("claim", error);
+      }
+    },
+    async delete(ref) {
+      try {
+        await store.delete(ref);
+      } catch (error) {
+        throw unavailable("delete", error);
+      }
+    },
+    async createWithinLimit(ref, session, limit) {
+      try {
+        return await store.createWithinLimit(ref, session, limit);
+      } catch (error) {
+        throw unavailable("createWithinLimit", error);
+      }
+    },
+    async listByUser(userId) {
+      try {
+        return await store.listByUser(userId);
+      } catch (error) {
+        throw unavailable("listByUser", error);
+      }
+    },
+    async deleteByUser(userId) {
+      try {
+        return await store.deleteByUser(userId);
+      } catch (error) {
+        throw unavailable("deleteByUser", error);
+      }
+    },
+    async deleteAll() {
+      try {
+        await store.deleteAll();
+      } catch (error) {
+        throw unavailable("deleteAll", error);
+      }
+    },
+    async markRevoked(key, at, until) {
+      try {
+        await store.markRevoked(key, at, until);
+      } catch (error) {
+        throw unavailable("markRevoked", error);
+      }
+    },
+    async revokedSince(keys) {
+      try {
+        return await store.revokedSince(keys);
+      } catch (error) {
+        throw unavailable("revokedSince", error);
+      }
+    },
+    // close() is left out on purpose: the engine closes the store it was given, and a failure to
+    // release connections at shutdown is not a request to fail closed.
+  };
+}
