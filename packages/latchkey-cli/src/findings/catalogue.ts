@@ -308,15 +308,6 @@ export type FindingIdOf<C extends Command> = {
 export const FINDING_IDS = Object.keys(CATALOGUE) as FindingId[];
 
 /**
- * What the catalogue says about `id`.
- *
- * @example catalogueEntry("cookie-missing-secure").standard // "ASVS 5.0 3.3.1"
- */
-export function catalogueEntry(id: FindingId): CatalogueEntry {
-  return CATALOGUE[id];
-}
-
-/**
  * The ids `command` can report.
  *
  * @example findingIdsOf("lint").includes("csrf-exempt-view") // true
