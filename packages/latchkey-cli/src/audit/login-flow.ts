@@ -6,6 +6,7 @@ import { CliError } from "../errors.ts";
 import type { ActiveClient, ActiveRequest } from "./active-client.ts";
 import type { CookieJar } from "./cookie-jar.ts";
 import type { FetchedResponse } from "./fetch.ts";
+import { decodeAttribute, startTags } from "./html-tags.ts";
 import type { LoginDescription, RequestSpec, TokenSpec, ValueSpec } from "./login-description.ts";
 import { resolveValue } from "./login-description.ts";
 
@@ -163,31 +164,16 @@ function tokenFrom(
 
 /** `value` of `<input name="…">`, or `content` of `<meta name="…">`, in an HTML page. */
 export function inputValue(html: string, name: string): string | undefined {
-  for (const tag of html.matchAll(/<(input|meta)\b[^>]*>/gi)) {
-    const attrs = new Map<string, string>();
-    for (const m of tag[0].matchAll(/([^\s=/<>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))/g))
-      attrs.set(m[1]!.toLowerCase(), m[2] ?? m[3] ?? m[4] ?? "");
-    if (attrs.get("name") !== name) continue;
-    const value = attrs.get(tag[1]!.toLowerCase() === "meta" ? "content" : "value");
-    if (value !== undefined) return decodeEntities(value);
+  // The tag scanner, not a regular expression: the page is the audited site's and may be hostile.
+  for (const tag of startTags(html, { names: FIELD_TAGS })) {
+    if (tag.attributes.get("name") !== name) continue;
+    const value = tag.attributes.get(tag.name === "meta" ? "content" : "value");
+    if (value !== undefined) return decodeAttribute(value);
   }
   return undefined;
 }
 
-function decodeEntities(text: string): string {
-  return text.replace(/&(amp|quot|lt|gt|#39|#x27|#x2F);/gi, (entity) => {
-    const map: Record<string, string> = {
-      "&amp;": "&",
-      "&quot;": '"',
-      "&lt;": "<",
-      "&gt;": ">",
-      "&#39;": "'",
-      "&#x27;": "'",
-      "&#x2f;": "/",
-    };
-    return map[entity.toLowerCase()] ?? entity;
-  });
-}
+const FIELD_TAGS: ReadonlySet<string> = new Set(["input", "meta"]);
 
 function build(
   flow: Flow,
