@@ -12,16 +12,15 @@
  */
 
 export type { FreshAuthRefusal, FreshAuthRefusalBody } from "./adapters/fresh-auth.ts";
-export type { PendingCommit } from "./core/commit.ts";
-export type { SessionHeaders } from "./core/cookies.ts";
+export type { PendingCommit, SessionHeaders } from "./core/commit.ts";
 export { type Duration, parseDuration } from "./core/duration.ts";
 export { createSessions, type RequestInfo, type Sessions } from "./core/engine.ts";
 export { isLatchkeyError, LatchkeyError, type LatchkeyErrorCode } from "./core/errors.ts";
 export type { SessionEvent, SessionEventType, TamperReason } from "./core/events.ts";
 export type { CookieOptions, CookieStore, SameSite, SessionsOptions } from "./core/options.ts";
 export { TIMEOUT_PRESETS, type TimeoutPreset } from "./core/presets.ts";
-export type { SessionInfo } from "./core/revocation.ts";
 export type { LoginOptions, Session, SessionData } from "./core/session.ts";
+export type { SessionInfo } from "./core/session-info.ts";
 export { isWellKnownSecret, WEAK_SECRETS } from "./core/weak-secrets.ts";
 export type { CsrfOptions } from "./csrf/options.ts";
 export type { CsrfRefusal, CsrfRefusalBody } from "./csrf/reasons.ts";

@@ -1,9 +1,36 @@
-import type { SessionHeaders } from "./cookies.ts";
+/**
+ * Headers a response needs because of the session. `null` fields: leave that header alone.
+ *
+ * @example
+ * ```ts
+ * const headers = await sessions.commit(session);
+ * if (headers !== null) {
+ *   res.setHeader("set-cookie", headers.setCookie);
+ *   res.setHeader("cache-control", headers.cacheControl);
+ *   if (headers.clearSiteData !== null) res.setHeader("clear-site-data", headers.clearSiteData);
+ * }
+ * ```
+ */
+export interface SessionHeaders {
+  /** One Set-Cookie line for the session cookie. */
+  readonly setCookie: string;
+  /** Always `no-store` when a session cookie is set (ASVS 5.0 14.3.2): a cache must never replay it. */
+  readonly cacheControl: "no-store";
+  /** `Clear-Site-Data` on logout. */
+  readonly clearSiteData: string | null;
+}
 
 /**
  * The end of a request, in two steps so that every adapter can order them as its framework
  * needs: `headers` is known synchronously; `persist()` does the store work. Adapters await
  * `persist()` before sending the response, so a failed write never goes out as a success.
+ *
+ * @example
+ * ```ts
+ * const pending = sessions.prepare(session);
+ * await pending.persist(); // throws store-unavailable rather than answer as if it had worked
+ * if (pending.headers !== null) res.setHeader("set-cookie", pending.headers.setCookie);
+ * ```
  */
 export interface PendingCommit {
   readonly headers: SessionHeaders | null;

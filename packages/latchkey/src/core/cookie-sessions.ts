@@ -2,7 +2,7 @@ import type { SessionMeta, Store } from "../stores/types.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
-import { previousOf, reportEnded, reportUserAgentChanged, userOf } from "./events.ts";
+import { previousOf, reportEnded, reportUserAgentChanged, userOf } from "./emit.ts";
 import type { SessionMode } from "./mode.ts";
 import {
   type CommitFacts,

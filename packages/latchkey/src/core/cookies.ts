@@ -1,15 +1,10 @@
 import { parse, serialize } from "cookie";
+import type { SessionHeaders } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 
-/** Headers a response needs because of the session. `null` fields: leave that header alone. */
-export interface SessionHeaders {
-  /** One Set-Cookie line for the session cookie. */
-  readonly setCookie: string;
-  /** Always `no-store` when a session cookie is set (ASVS 5.0 14.3.2): a cache must never replay it. */
-  readonly cacheControl: "no-store";
-  /** `Clear-Site-Data` on logout. */
-  readonly clearSiteData: string | null;
-}
+// Declared with PendingCommit (a public type that must not pull in the configuration); still
+// importable from here, where the code that builds it lives.
+export type { SessionHeaders };
 
 /** RFC 6265bis §4.1.1: name + value may not exceed 4096 bytes, or browsers ignore the cookie. */
 export const MAX_COOKIE_BYTES = 4096;

@@ -1,21 +1,17 @@
 import { type CsrfTokens, csrfTokens } from "../csrf/tokens.ts";
-import type { PendingCommit } from "./commit.ts";
+import type { PendingCommit, SessionHeaders } from "./commit.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
 import { cookieSessions } from "./cookie-sessions.ts";
-import { readSessionCookie, type SessionHeaders } from "./cookies.ts";
+import { readSessionCookie } from "./cookies.ts";
 import { LatchkeyError } from "./errors.ts";
 import type { SessionEvent } from "./events.ts";
 import { failClosed } from "./fail-closed.ts";
 import type { SessionMode } from "./mode.ts";
 import type { SessionsOptions } from "./options.ts";
-import {
-  cookieRevocation,
-  type Revocation,
-  type SessionInfo,
-  serverRevocation,
-} from "./revocation.ts";
+import { cookieRevocation, type Revocation, serverRevocation } from "./revocation.ts";
 import { serverSessions } from "./server-sessions.ts";
 import { Session, type SessionData, stateOfSession } from "./session.ts";
+import type { SessionInfo } from "./session-info.ts";
 import type { RequestState } from "./state.ts";
 
 /**

@@ -1,5 +1,3 @@
-import type { LoadVerdict } from "./policy.ts";
-
 /**
  * What latchkey reports through `onEvent`. A `ref` is a hash of the session's token id: it lets
  * logs follow one session without ever containing a token (OWASP session cheat sheet, "Logging
@@ -40,57 +38,4 @@ export interface SessionEvent {
    * csrf-refused: why; store-unavailable: the operation.
    */
   reason?: string;
-}
-
-export type EventSink = (event: SessionEvent) => void;
-
-/** Wraps the user's handler: a throwing logger must not turn a request into an error. */
-export function eventSink(onEvent: ((event: SessionEvent) => void) | undefined): EventSink {
-  if (onEvent === undefined) return () => {};
-  return (event) => {
-    try {
-      onEvent(event);
-    } catch (error) {
-      process.emitWarning(
-        `latchkey: onEvent threw while handling a "${event.type}" event: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      );
-    }
-  };
-}
-
-/** The optional `userId` field of an event: present only for a logged-in session. */
-export function userOf(userId: string | null | undefined): { userId?: string } {
-  return userId == null ? {} : { userId };
-}
-
-/** The optional `previousRef` field of an event: present only when there was a session before. */
-export function previousOf(previous: string | null): { previousRef?: string } {
-  return previous === null ? {} : { previousRef: previous };
-}
-
-/** Reports a User-Agent change on a loaded session (before the mode acts on the verdict). */
-export function reportUserAgentChanged(
-  emit: EventSink,
-  ref: string,
-  userId: string | null,
-  now: number,
-): void {
-  emit({ type: "user-agent-changed", at: now, ref, ...userOf(userId) });
-}
-
-/** Reports a session the load verdict ended, once the mode has ended it. */
-export function reportEnded(
-  emit: EventSink,
-  verdict: LoadVerdict,
-  ref: string,
-  userId: string | null,
-  now: number,
-): void {
-  if (verdict.kind === "expired") {
-    emit({ type: "expired", at: now, ref, reason: verdict.reason, ...userOf(userId) });
-  } else {
-    emit({ type: "destroyed", at: now, ref, reason: "user-agent-changed", ...userOf(userId) });
-  }
 }

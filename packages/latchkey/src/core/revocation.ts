@@ -3,21 +3,8 @@ import type { ResolvedConfig } from "./config.ts";
 import type { CookieRequestState, CookieSessions } from "./cookie-sessions.ts";
 import { LatchkeyError } from "./errors.ts";
 import { expiryReason, storeDeadline } from "./policy.ts";
+import type { SessionInfo } from "./session-info.ts";
 import type { RequestState } from "./state.ts";
-
-/** One of a user's sessions, as a "your devices" page shows it. Never contains a token. */
-export interface SessionInfo {
-  /** Pass to `sessions.revoke(ref)`. A hash, not a credential. */
-  ref: string;
-  createdAt: number;
-  lastSeenAt: number;
-  /** When it ends without further activity: the earlier of the idle and absolute deadlines. */
-  expiresAt: number;
-  authTime: number | null;
-  userAgent: string | null;
-  /** True for the session of the request that asked. */
-  current: boolean;
-}
 
 /** Ending sessions before their timeouts; one implementation per mode. */
 export interface Revocation<S extends RequestState = RequestState> {
