@@ -4,7 +4,13 @@
 import { createServer, type Server } from "node:http";
 import express from "express";
 import Fastify from "fastify";
-import { createSessions, type Session, type Sessions, type Store } from "latchkey";
+import {
+  createSessions,
+  type Session,
+  type SessionData,
+  type Sessions,
+  type Store,
+} from "latchkey";
 import { sessionMiddleware as latchkeyExpress } from "latchkey/express";
 import { sessionMiddleware as latchkeyFastify } from "latchkey/fastify";
 import { sessionMiddleware as latchkeyNode } from "latchkey/node";
@@ -29,7 +35,8 @@ export interface Setup {
   start(): Promise<Server>;
 }
 
-type Counter = { count: number };
+// Includes SessionData: the adapters type their sessions by it (an app may augment it).
+type Counter = SessionData & { count: number };
 type Loose = { session: Record<string, unknown> };
 const answer = (count: number) => `{"count":${count}}`;
 const loose = (req: unknown) => (req as Loose).session;

@@ -1,8 +1,9 @@
 // One tiny application, written once against the Session API, mounted on every adapter. The
 // shared scenarios drive it over real HTTP.
-import type { Session } from "../../packages/latchkey/src/index.ts";
+import type { Session, SessionData } from "../../packages/latchkey/src/index.ts";
 
-export interface AppSession {
+// Extends SessionData as an application's data must: the adapters type sessions by it.
+export interface AppSession extends SessionData {
   count: number;
   items: string[];
   blob: string;

@@ -8,12 +8,12 @@ import * as expressAdapter from "../../packages/latchkey/src/adapters/express.ts
 import * as fastifyAdapter from "../../packages/latchkey/src/adapters/fastify.ts";
 import * as fetchAdapter from "../../packages/latchkey/src/adapters/fetch.ts";
 import * as honoAdapter from "../../packages/latchkey/src/adapters/hono.ts";
-import { createSessions } from "../../packages/latchkey/src/index.ts";
+import { createSessions, type SessionData } from "../../packages/latchkey/src/index.ts";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { listen, type RunningServer, request } from "../helpers/http.ts";
 import { testSecret } from "../helpers/secrets.ts";
 
-type Data = { n: number };
+type Data = SessionData & { n: number };
 const newSessions = () => createSessions<Data>({ secrets: [testSecret()], store: memoryStore() });
 const servers: RunningServer[] = [];
 after(async () => {

@@ -5,11 +5,13 @@ import { sessionMiddleware } from "../../../packages/latchkey/src/adapters/expre
 import {
   isLatchkeyError,
   type Session,
+  type SessionData,
   type Sessions,
 } from "../../../packages/latchkey/src/index.ts";
 import { listen, type RunningServer } from "../../helpers/http.ts";
 
-export type Values = Record<string, unknown>;
+// Includes SessionData: the adapters type their sessions by it (the demo augments it).
+export type Values = SessionData & Record<string, unknown>;
 
 export function startApp(sessions: Sessions<Values>): Promise<RunningServer> {
   const app = express();

@@ -2,20 +2,23 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
+  onSendHookHandler,
   preHandlerAsyncHookHandler,
 } from "fastify";
 import fp from "fastify-plugin";
-import { NOTHING_TO_COMMIT } from "../core/commit.ts";
 import type { SessionHeaders } from "../core/cookies.ts";
 import type { Duration } from "../core/duration.ts";
 import type { Sessions } from "../core/engine.ts";
 import { isLatchkeyError } from "../core/errors.ts";
-import type { Session as LatchkeySession, Session, SessionData } from "../core/session.ts";
-import { csrfGuard, refusalResponse } from "../csrf/guard.ts";
+import type { Session as LatchkeySession, SessionData } from "../core/session.ts";
+import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { freshAuthCheck } from "./fresh-auth.ts";
-import { nodeCsrfRequest } from "./node-body.ts";
-import { openSession } from "./open-session.ts";
+import { type Answer, csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
+import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
+import { openSession } from "./kit/open-session.ts";
+import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
+import { sessionMissing } from "./kit/session-missing.ts";
 
 // Inside this block `Session` would name fastify's own `Session` interface if another plugin
 // (e.g. @fastify/session) declared one: hence the alias.
@@ -26,13 +29,19 @@ declare module "fastify" {
   }
 }
 
-type JsonRefusal = { status: number; headers: Record<string, string>; body: string };
+/** The request's session, or null: before `onRequest` ran, or without `sessionMiddleware`. */
+function sessionOf(request: FastifyRequest): LatchkeySession<SessionData> | null {
+  return (request as { session?: LatchkeySession<SessionData> | null }).session ?? null;
+}
 
 /**
  * A Fastify 5 plugin: `request.session` is loaded in `onRequest` and saved in `onSend`, before
  * the response goes out (a failed store write becomes a 503, never a success that lost data). A
  * request that changes nothing writes nothing and sends no cookie. Replies taken over with
  * `reply.hijack()` skip `onSend`: save those with `sessions.commit(request.session)` yourself.
+ *
+ * `request.session` is typed by the `SessionData` interface (augment it); `sessions` may hold any
+ * data type that includes it.
  *
  * @example
  * ```ts
@@ -50,67 +59,43 @@ type JsonRefusal = { status: number; headers: Record<string, string>; body: stri
  * });
  * ```
  */
-export function sessionMiddleware<T extends object = SessionData>(
+export function sessionMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
 ): FastifyPluginAsync {
+  // Every route sees `request.session` as `SessionData`, whatever `T` adds to it.
+  const engine: Sessions<SessionData> = sessions;
   // Fastify runs onSend again for the error reply if a hook fails: save each session once.
   const saved = new WeakSet<object>();
 
+  const onSend: onSendHookHandler = (request, reply, payload, done) => {
+    const session = sessionOf(request);
+    if (session === null || saved.has(session)) return done(null, payload);
+    saved.add(session);
+    endRequest(engine, session, FASTIFY_END, { reply, payload, done });
+  };
+
   return fp(
     async (app) => {
-      app.decorateRequest("session", null as unknown as Session<SessionData>);
+      app.decorateRequest("session", null, []);
 
       // Callback-style hooks: a sealed cookie opens without waiting, and a request that changes
       // nothing saves nothing, so most requests pass both hooks without a promise.
       app.addHook("onRequest", (request, reply, done) => {
         const loadFailed = (error: unknown) => {
-          if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(reply);
+          if (isLatchkeyError(error, "store-unavailable")) sendAnswer(reply, STORE_UNAVAILABLE);
           else done(error as Error);
         };
         openSession(
-          sessions,
+          engine,
           { cookie: request.headers.cookie, userAgent: request.headers["user-agent"] },
           (session) => {
-            request.session = session as unknown as Session<SessionData>;
+            request.session = session;
             done();
           },
           loadFailed,
         );
       });
-
-      app.addHook("onSend", (request, reply, payload, done) => {
-        const session = request.session as unknown as Session<T> | null;
-        if (session === null || saved.has(session)) return done(null, payload);
-        let pending: ReturnType<Sessions<T>["prepare"]>;
-        try {
-          pending = sessions.prepare(session);
-        } catch (error) {
-          // cookie-too-large goes to the error handler, whose reply passes here once more.
-          saved.add(session);
-          return done(error as Error);
-        }
-        // Nothing to save (the common read-only request); preparing again would find the same.
-        if (pending === NOTHING_TO_COMMIT) return done(null, payload);
-        saved.add(session);
-        if (!pending.writes) {
-          if (pending.headers !== null) applySessionHeaders(reply, pending.headers);
-          return done(null, payload);
-        }
-        pending.persist().then(
-          () => {
-            if (pending.headers !== null) applySessionHeaders(reply, pending.headers);
-            done(null, payload);
-          },
-          (error: unknown) => {
-            if (!isLatchkeyError(error, "store-unavailable")) return done(error as Error);
-            destroyStream(payload);
-            for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
-            reply.code(503);
-            setStoreUnavailableHeaders(reply);
-            done(null, STORE_UNAVAILABLE_BODY);
-          },
-        );
-      });
+      app.addHook("onSend", onSend);
     },
     { fastify: "5.x", name: "latchkey-sessions" },
   );
@@ -130,7 +115,7 @@ export function sessionMiddleware<T extends object = SessionData>(
  * app.get("/form", async (request) => ({ csrfToken: request.session.csrfToken() }));
  * ```
  */
-export function csrfMiddleware<T extends object>(
+export function csrfMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
   options?: CsrfOptions,
 ): FastifyPluginAsync {
@@ -138,11 +123,9 @@ export function csrfMiddleware<T extends object>(
   return fp(
     async (app) => {
       app.addHook("preParsing", async (request, reply, payload) => {
-        const session = request.session as Session<object> | null;
+        const session = sessionOf(request);
         if (session === null) {
-          throw new TypeError(
-            "latchkey: register sessionMiddleware(sessions) before csrfMiddleware",
-          );
+          throw sessionMissing("csrfMiddleware", "app.register(sessionMiddleware(sessions))");
         }
         guard.attach(session, request.headers.cookie, (line) => {
           reply.header("set-cookie", line);
@@ -151,7 +134,7 @@ export function csrfMiddleware<T extends object>(
         // Only the untouched request stream can be read and handed back.
         if (payload !== request.raw) csrfRequest.scanBody = async () => null;
         const reason = await guard.check(session, csrfRequest);
-        if (reason !== null) return sendRefusal(reply, refusalResponse(reason));
+        if (reason !== null) return sendAnswer(reply, csrfRefusal(reason));
         return payload;
       });
     },
@@ -172,37 +155,43 @@ export function csrfMiddleware<T extends object>(
 export function requireFreshAuth(maxAge: Duration): preHandlerAsyncHookHandler {
   const check = freshAuthCheck(maxAge);
   return async function requireFreshAuth(request: FastifyRequest, reply: FastifyReply) {
-    const refusal = check(request.session);
-    if (refusal !== null) return sendRefusal(reply, refusal);
+    const session = sessionOf(request);
+    if (session === null) {
+      throw sessionMissing("requireFreshAuth", "app.register(sessionMiddleware(sessions))");
+    }
+    const refusal = check(session);
+    if (refusal !== null) return sendAnswer(reply, refusal);
   };
 }
 
-const STORE_UNAVAILABLE_BODY = "Service Unavailable: the session store is not reachable.\n";
-
-function setStoreUnavailableHeaders(reply: FastifyReply): void {
-  reply.header("content-type", "text/plain; charset=utf-8");
-  reply.header("cache-control", "no-store");
-  reply.header("retry-after", "5");
+function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
-function sendStoreUnavailable(reply: FastifyReply): FastifyReply {
-  reply.code(503);
-  setStoreUnavailableHeaders(reply);
-  return reply.send(STORE_UNAVAILABLE_BODY);
+/** One `onSend` call: the reply, what it is about to send, and how to continue. */
+interface OnSend {
+  readonly reply: FastifyReply;
+  readonly payload: unknown;
+  readonly done: Parameters<onSendHookHandler>[3];
 }
 
-function sendRefusal(reply: FastifyReply, refusal: JsonRefusal): FastifyReply {
-  return reply.code(refusal.status).headers(refusal.headers).send(refusal.body);
-}
-
-function applySessionHeaders(reply: FastifyReply, headers: SessionHeaders): void {
-  reply.header("set-cookie", headers.setCookie); // appended to any Set-Cookie already there
-  reply.header("cache-control", headers.cacheControl);
-  if (headers.clearSiteData !== null) reply.header("clear-site-data", headers.clearSiteData);
-}
-
-function destroyStream(payload: unknown): void {
-  if (payload !== null && typeof payload === "object" && "destroy" in payload) {
-    (payload as { destroy(): void }).destroy();
-  }
-}
+const FASTIFY_END: ResponseEnd<OnSend> = {
+  addHeaders: ({ reply }, headers: SessionHeaders) => {
+    reply.header("set-cookie", headers.setCookie); // appended to any Set-Cookie already there
+    reply.header("cache-control", headers.cacheControl);
+    if (headers.clearSiteData !== null) reply.header("clear-site-data", headers.clearSiteData);
+  },
+  send: ({ payload, done }) => done(null, payload),
+  storeUnavailable: ({ reply, payload, done }) => {
+    // The reply is already being sent: swap its payload and headers for the 503 answer.
+    if (payload !== null && typeof payload === "object" && "destroy" in payload) {
+      (payload as { destroy(): void }).destroy();
+    }
+    for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+    reply.code(STORE_UNAVAILABLE.status).headers(STORE_UNAVAILABLE.headers);
+    done(null, STORE_UNAVAILABLE.body);
+  },
+  // cookie-too-large goes to the error handler, whose reply passes onSend once more (and is sent
+  // without a session cookie: this session is marked as saved).
+  fail: ({ done }, error) => done(error as Error),
+};

@@ -1,25 +1,21 @@
-import { NOTHING_TO_COMMIT } from "../core/commit.ts";
 import type { Duration } from "../core/duration.ts";
 import type { Sessions } from "../core/engine.ts";
 import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
-import { csrfGuard, refusalResponse } from "../csrf/guard.ts";
+import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { preSessionSetCookie } from "../csrf/pre-session.ts";
 import { freshAuthCheck } from "./fresh-auth.ts";
-import {
-  addSessionHeaders,
-  jsonRefusalResponse,
-  storeUnavailableResponse,
-  webCsrfRequest,
-  withHeaders,
-} from "./web-body.ts";
+import { csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
+import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
+import { webCsrfRequest } from "./kit/read-web-form-body.ts";
+import { addSessionHeaders, answerResponse, withHeaders } from "./kit/web-response.ts";
 
 /**
  * A handler that receives the session next to the request. Extra arguments the runtime passes
  * (Next.js `{ params }`, Bun's `server`, Deno's `info`) follow unchanged.
  */
-export type SessionFetchHandler<T extends object = SessionData, A extends unknown[] = []> = (
+export type SessionFetchHandler<T extends SessionData = SessionData, A extends unknown[] = []> = (
   request: Request,
   session: Session<T>,
   ...args: A
@@ -52,7 +48,7 @@ export type FetchHandler<A extends unknown[] = []> = (
  * });
  * ```
  */
-export function sessionMiddleware<T extends object = SessionData, A extends unknown[] = []>(
+export function sessionMiddleware<T extends SessionData = SessionData, A extends unknown[] = []>(
   sessions: Sessions<T>,
   handler: SessionFetchHandler<T, A>,
 ): FetchHandler<A> {
@@ -64,23 +60,13 @@ export function sessionMiddleware<T extends object = SessionData, A extends unkn
         userAgent: request.headers.get("user-agent"),
       });
     } catch (error) {
-      if (isLatchkeyError(error, "store-unavailable")) return storeUnavailableResponse();
+      if (isLatchkeyError(error, "store-unavailable")) return answerResponse(STORE_UNAVAILABLE);
       throw error;
     }
-    const response = await handler(request, session, ...args);
-    const pending = sessions.prepare(session);
-    if (pending === NOTHING_TO_COMMIT) return response;
-    try {
-      await pending.persist();
-    } catch (error) {
-      if (!isLatchkeyError(error, "store-unavailable")) throw error;
-      await response.body?.cancel().catch(() => {});
-      return storeUnavailableResponse();
-    }
-    const headers = pending.headers;
-    return headers === null
-      ? response
-      : withHeaders(response, (h) => addSessionHeaders(h, headers));
+    const outcome: Outcome = { response: await handler(request, session, ...args) };
+    const ending = endRequest(sessions, session, FETCH_END, outcome);
+    if (ending !== undefined) await ending;
+    return outcome.response;
   };
 }
 
@@ -97,7 +83,7 @@ export function sessionMiddleware<T extends object = SessionData, A extends unkn
  * }));
  * ```
  */
-export function csrfMiddleware<T extends object = SessionData, A extends unknown[] = []>(
+export function csrfMiddleware<T extends SessionData = SessionData, A extends unknown[] = []>(
   sessions: Sessions<T>,
   handler: SessionFetchHandler<T, A>,
   options?: CsrfOptions,
@@ -106,7 +92,7 @@ export function csrfMiddleware<T extends object = SessionData, A extends unknown
   return async (request, session, ...args) => {
     const context = guard.attach(session, request.headers.get("cookie"));
     const reason = await guard.check(session, webCsrfRequest(request));
-    if (reason !== null) return jsonRefusalResponse(refusalResponse(reason));
+    if (reason !== null) return answerResponse(csrfRefusal(reason));
     const response = await handler(request, session, ...args);
     const setCookie = preSessionSetCookie(context);
     return setCookie === null
@@ -125,13 +111,33 @@ export function csrfMiddleware<T extends object = SessionData, A extends unknown
  * export const POST = sessionMiddleware(sessions, requireFreshAuth("5m", changeEmail));
  * ```
  */
-export function requireFreshAuth<T extends object = SessionData, A extends unknown[] = []>(
+export function requireFreshAuth<T extends SessionData = SessionData, A extends unknown[] = []>(
   maxAge: Duration,
   handler: SessionFetchHandler<T, A>,
 ): SessionFetchHandler<T, A> {
   const check = freshAuthCheck(maxAge);
   return async (request, session, ...args) => {
     const refusal = check(session);
-    return refusal === null ? handler(request, session, ...args) : jsonRefusalResponse(refusal);
+    return refusal === null ? handler(request, session, ...args) : answerResponse(refusal);
   };
 }
+
+/** The response the handler returned, replaced as the end of the request requires. */
+interface Outcome {
+  response: Response;
+}
+
+const FETCH_END: ResponseEnd<Outcome> = {
+  addHeaders: (outcome, headers) => {
+    outcome.response = withHeaders(outcome.response, (h) => addSessionHeaders(h, headers));
+  },
+  send: () => {},
+  storeUnavailable: (outcome) => {
+    outcome.response.body?.cancel().catch(() => {});
+    outcome.response = answerResponse(STORE_UNAVAILABLE);
+  },
+  // The handler's response is dropped; the runtime answers the error (e.g. cookie-too-large).
+  fail: (_outcome, error) => {
+    throw error;
+  },
+};

@@ -1,4 +1,5 @@
 import { type Duration, parseDuration } from "../core/duration.ts";
+import { type Answer, refusal } from "./kit/answers.ts";
 
 // Step-up before sensitive changes (ASVS 5.0 7.5.1/7.5.3; NIST SP 800-63B §4.2.3): every adapter's
 // `requireFreshAuth(maxAge)` answers 403 with one of these reasons, in JSON, when the user has not
@@ -16,22 +17,19 @@ export interface FreshAuthRefusalBody {
 export type FreshAuthCheck = (session: {
   readonly userId: string | null;
   isFresh(maxAge: Duration): boolean;
-}) => { status: 403; headers: Record<string, string>; body: string } | null;
+}) => Answer | null;
 
 /** Resolves `maxAge` once (a bad duration throws at startup) and returns the per-request check. */
 export function freshAuthCheck(maxAge: Duration): FreshAuthCheck {
   const maxAgeMs = parseDuration(maxAge, "requireFreshAuth(maxAge)");
+  const maxAgeSeconds = Math.floor(maxAgeMs / 1000);
   return (session) => {
     if (session.userId !== null && session.isFresh(maxAgeMs)) return null;
     const body: FreshAuthRefusalBody = {
       error: "fresh-auth-required",
       reason: session.userId === null ? "not-authenticated" : "reauthentication-required",
-      maxAge: Math.floor(maxAgeMs / 1000),
+      maxAge: maxAgeSeconds,
     };
-    return {
-      status: 403,
-      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-      body: JSON.stringify(body),
-    };
+    return refusal(403, body);
   };
 }

@@ -1,23 +1,20 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { NOTHING_TO_COMMIT } from "../core/commit.ts";
 import type { Duration } from "../core/duration.ts";
 import type { Sessions } from "../core/engine.ts";
 import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
-import { csrfGuard, refusalResponse } from "../csrf/guard.ts";
+import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { preSessionSetCookie } from "../csrf/pre-session.ts";
 import { freshAuthCheck } from "./fresh-auth.ts";
-import {
-  addSessionHeaders,
-  jsonRefusalResponse,
-  storeUnavailableResponse,
-  webCsrfRequest,
-  withHeaders,
-} from "./web-body.ts";
+import { csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
+import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
+import { webCsrfRequest } from "./kit/read-web-form-body.ts";
+import { sessionMissing } from "./kit/session-missing.ts";
+import { addSessionHeaders, answerResponse, withHeaders } from "./kit/web-response.ts";
 
 /** The Hono environment the middleware provides: `c.get("session")` is typed. */
-export interface SessionEnv<T extends object = SessionData> {
+export interface SessionEnv<T extends SessionData = SessionData> {
   Variables: { session: Session<T> };
 }
 
@@ -42,7 +39,7 @@ export interface SessionEnv<T extends object = SessionData> {
  * });
  * ```
  */
-export function sessionMiddleware<T extends object = SessionData>(
+export function sessionMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
 ): MiddlewareHandler<SessionEnv<T>> {
   return async (c, next): Promise<Response | undefined> => {
@@ -53,27 +50,13 @@ export function sessionMiddleware<T extends object = SessionData>(
         userAgent: c.req.header("user-agent"),
       });
     } catch (error) {
-      if (isLatchkeyError(error, "store-unavailable")) return storeUnavailableResponse();
+      if (isLatchkeyError(error, "store-unavailable")) return answerResponse(STORE_UNAVAILABLE);
       throw error;
     }
     c.set("session", session);
     await next();
-    const pending = sessions.prepare(session); // cookie-too-large goes to app.onError
-    if (pending === NOTHING_TO_COMMIT) return undefined;
-    try {
-      await pending.persist();
-    } catch (error) {
-      if (!isLatchkeyError(error, "store-unavailable")) throw error;
-      replaceResponse(c, storeUnavailableResponse());
-      return undefined;
-    }
-    const headers = pending.headers;
-    if (headers !== null) {
-      replaceResponse(
-        c,
-        withHeaders(c.res, (h) => addSessionHeaders(h, headers)),
-      );
-    }
+    const ending = endRequest(sessions, session, HONO_END, c);
+    if (ending !== undefined) await ending;
     return undefined;
   };
 }
@@ -90,15 +73,15 @@ export function sessionMiddleware<T extends object = SessionData>(
  * app.get("/form", (c) => c.html(`<input type="hidden" name="_csrf" value="${c.get("session").csrfToken()}">`));
  * ```
  */
-export function csrfMiddleware<T extends object = SessionData>(
+export function csrfMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
   options?: CsrfOptions,
 ): MiddlewareHandler<SessionEnv<T>> {
   const guard = csrfGuard(sessions, options);
   return async (c, next): Promise<Response | undefined> => {
-    const session = c.get("session") as Session<object> | undefined;
+    const session: Session<T> | undefined = c.get("session");
     if (session === undefined) {
-      throw new TypeError("latchkey: use sessionMiddleware(sessions) before csrfMiddleware");
+      throw sessionMissing("csrfMiddleware", "app.use(sessionMiddleware(sessions))");
     }
     const context = guard.attach(session, c.req.header("cookie"));
     const csrfRequest = webCsrfRequest(c.req.raw);
@@ -110,7 +93,7 @@ export function csrfMiddleware<T extends object = SessionData>(
       };
     }
     const reason = await guard.check(session, csrfRequest);
-    if (reason !== null) return jsonRefusalResponse(refusalResponse(reason));
+    if (reason !== null) return answerResponse(csrfRefusal(reason));
     await next();
     const setCookie = preSessionSetCookie(context);
     if (setCookie !== null) {
@@ -132,21 +115,41 @@ export function csrfMiddleware<T extends object = SessionData>(
  * app.post("/account/email", requireFreshAuth("5m"), changeEmail);
  * ```
  */
-export function requireFreshAuth<T extends object = SessionData>(
+export function requireFreshAuth<T extends SessionData = SessionData>(
   maxAge: Duration,
 ): MiddlewareHandler<SessionEnv<T>> {
   const check = freshAuthCheck(maxAge);
   return async (c, next): Promise<Response | undefined> => {
-    const refusal = check(c.get("session"));
-    if (refusal !== null) return jsonRefusalResponse(refusal);
+    const session: Session<T> | undefined = c.get("session");
+    if (session === undefined) {
+      throw sessionMissing("requireFreshAuth", "app.use(sessionMiddleware(sessions))");
+    }
+    const refusal = check(session);
+    if (refusal !== null) return answerResponse(refusal);
     await next();
     return undefined;
   };
 }
 
+// Hono sends `c.res` once every middleware has returned: the end of the request only replaces it.
+const HONO_END: ResponseEnd<Context> = {
+  addHeaders: (c, headers) =>
+    replaceResponse(
+      c,
+      withHeaders(c.res, (h) => addSessionHeaders(h, headers)),
+    ),
+  send: () => {},
+  storeUnavailable: (c) => replaceResponse(c, answerResponse(STORE_UNAVAILABLE)),
+  // Thrown errors (e.g. cookie-too-large) reach app.onError.
+  fail: (_c, error) => {
+    throw error;
+  },
+};
+
 /** Sets `c.res` as given: Hono's setter would otherwise merge the old response's headers into it. */
 function replaceResponse(c: Context, response: Response): void {
   if (response === c.res) return;
-  c.res = undefined as unknown as Response;
+  // With no current response the setter takes the new one as it is.
+  c.res = undefined;
   c.res = response;
 }

@@ -1,16 +1,29 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { Duration } from "../core/duration.ts";
 import type { Sessions } from "../core/engine.ts";
 import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
-import { commitOnResponse, requestInfo, sendStoreUnavailable } from "./node-response.ts";
-import { openSession } from "./open-session.ts";
+import { csrfGuard } from "../csrf/guard.ts";
+import type { CsrfOptions } from "../csrf/options.ts";
+import { freshAuthCheck } from "./fresh-auth.ts";
+import { csrfRefusal } from "./kit/answers.ts";
+import {
+  appendSetCookie,
+  commitOnResponse,
+  requestInfo,
+  sendAnswer,
+  sendStoreUnavailable,
+} from "./kit/node-response.ts";
+import { openSession } from "./kit/open-session.ts";
+import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 
 /** A node:http request with its session. */
-export type SessionRequest<T extends object = SessionData> = IncomingMessage & {
+export type SessionRequest<T extends SessionData = SessionData> = IncomingMessage & {
   session: Session<T>;
 };
 
-export type SessionHandler<T extends object = SessionData> = (
+/** A node:http handler that receives `req.session`. */
+export type SessionHandler<T extends SessionData = SessionData> = (
   req: SessionRequest<T>,
   res: ServerResponse,
 ) => void | Promise<void>;
@@ -34,38 +47,27 @@ export type SessionHandler<T extends object = SessionData> = (
  * })).listen(3000);
  * ```
  */
-export function sessionMiddleware<T extends object = SessionData>(
+export function sessionMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
   handler: SessionHandler<T>,
 ): RequestListener {
-  const internalError = (res: ServerResponse) => {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    for (const name of res.getHeaderNames()) res.removeHeader(name);
-    res.statusCode = 500;
-    res.setHeader("content-type", "text/plain; charset=utf-8");
-    res.end("Internal Server Error\n");
-  };
-
   const run = (req: IncomingMessage, res: ServerResponse, session: Session<T>) => {
     const request = req as SessionRequest<T>;
     request.session = session;
-    commitOnResponse(sessions, session, res, () => internalError(res));
+    commitOnResponse(sessions, session, res, () => sendInternalError(res));
     let result: void | Promise<void>;
     try {
       result = handler(request, res);
     } catch {
-      internalError(res);
+      sendInternalError(res);
       return;
     }
     // Any thenable the handler returns, not only a native Promise, has its failure answered.
-    if (result !== undefined) Promise.resolve(result).catch(() => internalError(res));
+    if (result !== undefined) Promise.resolve(result).catch(() => sendInternalError(res));
   };
   const loadFailed = (res: ServerResponse, error: unknown) => {
     if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);
-    else internalError(res);
+    else sendInternalError(res);
   };
 
   return (req, res) =>
@@ -77,5 +79,65 @@ export function sessionMiddleware<T extends object = SessionData>(
     );
 }
 
-// CSRF protection and step-up (issue 4) live in their own file.
-export { csrfMiddleware, requireFreshAuth } from "./node-csrf.ts";
+/**
+ * CSRF protection for a plain `node:http` handler: wrap the handler, then wrap the result with
+ * `sessionMiddleware`. Same rules and 403 answers as every adapter (see `CsrfOptions`). A
+ * urlencoded or multipart body is read looking for `_csrf` and then handed to the handler unread.
+ *
+ * @example
+ * ```ts
+ * createServer(sessionMiddleware(sessions, csrfMiddleware(sessions, async (req, res) => {
+ *   res.end(`<input type="hidden" name="_csrf" value="${req.session.csrfToken()}">`);
+ * })));
+ * ```
+ */
+export function csrfMiddleware<T extends SessionData = SessionData>(
+  sessions: Sessions<T>,
+  handler: SessionHandler<T>,
+  options?: CsrfOptions,
+): SessionHandler<T> {
+  const guard = csrfGuard(sessions, options);
+  return async (req, res) => {
+    guard.attach(req.session, req.headers.cookie, (line) => appendSetCookie(res, line));
+    const reason = await guard.check(req.session, nodeCsrfRequest(req));
+    if (reason === null) await handler(req, res);
+    else sendAnswer(res, csrfRefusal(reason));
+  };
+}
+
+/**
+ * Step-up guard for a `node:http` handler: runs it only if the user authenticated within
+ * `maxAge`, else answers 403 `{ "error": "fresh-auth-required", "reason": … }`.
+ *
+ * @example
+ * ```ts
+ * const changeEmail = requireFreshAuth("5m", async (req, res) => { … });
+ * ```
+ */
+export function requireFreshAuth<T extends SessionData = SessionData>(
+  maxAge: Duration,
+  handler: SessionHandler<T>,
+): SessionHandler<T> {
+  const check = freshAuthCheck(maxAge);
+  return async (req, res) => {
+    const refusal = check(req.session);
+    if (refusal === null) await handler(req, res);
+    else sendAnswer(res, refusal);
+  };
+}
+
+// A failed handler's answer carries no details: they could reveal the application's internals.
+function sendInternalError(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  sendAnswer(res, INTERNAL_ERROR);
+}
+
+const INTERNAL_ERROR = Object.freeze({
+  status: 500,
+  headers: Object.freeze({ "content-type": "text/plain; charset=utf-8" }),
+  body: "Internal Server Error\n",
+});

@@ -1,4 +1,5 @@
 import type { Sessions } from "../core/engine.ts";
+import { LatchkeyError } from "../core/errors.ts";
 import type { Session } from "../core/session.ts";
 import { bodyKindOf, isFormLike } from "./content-type.ts";
 import { type FormTokenScanner, formTokenScanner } from "./form-token.ts";
@@ -15,12 +16,12 @@ import {
   csrfContextOf,
   requestTokenMatches,
 } from "./pre-session.ts";
-import { type CsrfRefusal, refusalBody } from "./reasons.ts";
+import type { CsrfRefusal } from "./reasons.ts";
 import type { CsrfTokens } from "./tokens.ts";
 
 // The CSRF decision, written once for every adapter. Adapters translate their request into a
-// `CsrfRequest` and a refusal into a 403; the rules live here (OWASP CSRF cheat sheet; ASVS 5.0
-// 3.5.1–3.5.3).
+// `CsrfRequest` and a refusal into an answer (adapters/kit/answers.ts); the rules live here
+// (OWASP CSRF cheat sheet; ASVS 5.0 3.5.1–3.5.3).
 
 /** What the guard needs from a request. Header names are lower-case. */
 export interface CsrfRequest {
@@ -52,24 +53,14 @@ export interface CsrfGuard {
 /** Header carrying the token for fetch/XHR requests. */
 export const TOKEN_HEADER = "x-csrf-token";
 
-/** The HTTP answer to a refusal: 403, a JSON reason, never the token. */
-export function refusalResponse(reason: CsrfRefusal): {
-  status: 403;
-  headers: Record<string, string>;
-  body: string;
-} {
-  return {
-    status: 403,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-    body: refusalBody(reason),
-  };
-}
-
 /** The engine's token issuer; see `Sessions.csrf`. */
 export function csrfTokensOf<T extends object>(sessions: Sessions<T>): CsrfTokens {
   const tokens = (sessions as { csrf?: CsrfTokens }).csrf;
   if (tokens === undefined) {
-    throw new TypeError("latchkey: csrfMiddleware needs the sessions object from createSessions()");
+    throw new LatchkeyError(
+      "argument-invalid",
+      "csrfMiddleware(sessions) needs the sessions object that createSessions() returned.",
+    );
   }
   return tokens;
 }

@@ -31,7 +31,3 @@ export interface CsrfRefusalBody {
   error: "csrf-refused";
   reason: CsrfRefusal;
 }
-
-export function refusalBody(reason: CsrfRefusal): string {
-  return JSON.stringify({ error: "csrf-refused", reason } satisfies CsrfRefusalBody);
-}

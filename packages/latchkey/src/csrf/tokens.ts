@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { LatchkeyError } from "../core/errors.ts";
 import { equalBytes } from "../crypto/constant-time.ts";
 import { decodeBase64urlStrict, encodeBase64url } from "../crypto/encoding.ts";
 import { randomBytesPooled } from "../crypto/random.ts";
@@ -84,7 +85,9 @@ export function csrfTokens(keys: {
 }): CsrfTokens {
   const all = keys.all.map((key) => key.csrfKey);
   const primary = all[0];
-  if (primary === undefined) throw new Error("csrfTokens needs at least one key");
+  if (primary === undefined) {
+    throw new LatchkeyError("config-invalid", "CSRF tokens need at least one secret.");
+  }
   return {
     issue: (binding) => issueCsrfToken(primary, binding),
     verify: (binding, token) => verifyCsrfToken(all, binding, token),

@@ -1,5 +1,5 @@
-import type { RequestInfo, Sessions } from "../core/engine.ts";
-import type { Session } from "../core/session.ts";
+import type { RequestInfo, Sessions } from "../../core/engine.ts";
+import type { Session } from "../../core/session.ts";
 
 /**
  * Loads a request's session for a callback-style adapter (Express, node:http, Fastify). When it

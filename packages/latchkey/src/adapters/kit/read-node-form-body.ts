@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { FormTokenScanner } from "../csrf/form-token.ts";
-import type { CsrfRequest } from "../csrf/guard.ts";
+import type { FormTokenScanner } from "../../csrf/form-token.ts";
+import type { CsrfRequest } from "../../csrf/guard.ts";
 
 // The CSRF middleware of the Express and node:http adapters reads a form body looking for the
 // `_csrf` field, then gives every byte back to the stream (`unshift`) so the application's body
@@ -67,24 +67,4 @@ export function scanNodeBody(
     req.on("error", onFailure);
     req.on("close", onFailure);
   });
-}
-
-/** Adds one Set-Cookie line, keeping those already set. */
-export function appendSetCookie(res: ServerResponse, line: string): void {
-  if (res.headersSent) {
-    throw new TypeError(
-      "latchkey: session.csrfToken() needs to set the pre-session cookie, but the response headers were already sent; ask for the token before writing the response.",
-    );
-  }
-  res.appendHeader("set-cookie", line);
-}
-
-/** Writes a JSON refusal (CSRF or step-up). */
-export function sendJsonRefusal(
-  res: ServerResponse,
-  refusal: { status: number; headers: Record<string, string>; body: string },
-): void {
-  res.statusCode = refusal.status;
-  for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
-  res.end(refusal.body);
 }

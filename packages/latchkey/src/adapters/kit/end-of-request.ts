@@ -1,0 +1,57 @@
+import type { PendingCommit } from "../../core/commit.ts";
+import type { SessionHeaders } from "../../core/cookies.ts";
+import type { Sessions } from "../../core/engine.ts";
+import { isLatchkeyError } from "../../core/errors.ts";
+import type { Session } from "../../core/session.ts";
+
+// The end of a request, written once for every adapter: prepare the commit, write to the store,
+// and only then add the session's headers and let the response go out. A failed write is never
+// sent as a success: an unreachable store becomes the 503 answer, anything else (e.g.
+// `cookie-too-large`) goes to the framework's error handling.
+
+/** How one framework carries out the end of a request on its response `R`. Created once per adapter. */
+export interface ResponseEnd<R> {
+  /** Adds the session's Set-Cookie, Cache-Control and Clear-Site-Data. */
+  addHeaders(response: R, headers: SessionHeaders): void;
+  /** Lets the response go out. */
+  send(response: R): void;
+  /** Replaces the response with the 503 answer (`STORE_UNAVAILABLE`). */
+  storeUnavailable(response: R): void;
+  /** Hands any other failure to the framework. May throw, for frameworks that catch. */
+  fail(response: R, error: unknown): void;
+}
+
+/**
+ * Saves `session` and finishes `response` through `end`. Returns nothing when no store write was
+ * needed (a read-only request, a sealed cookie): the response went out in this tick, without a
+ * promise. Otherwise the promise settles once the response was sent or failed.
+ */
+export function endRequest<T extends object, R>(
+  sessions: Sessions<T>,
+  session: Session<T>,
+  end: ResponseEnd<R>,
+  response: R,
+): Promise<void> | undefined {
+  let pending: PendingCommit;
+  try {
+    pending = sessions.prepare(session);
+  } catch (error) {
+    end.fail(response, error);
+    return undefined;
+  }
+  if (!pending.writes) {
+    if (pending.headers !== null) end.addHeaders(response, pending.headers);
+    end.send(response);
+    return undefined;
+  }
+  return pending.persist().then(
+    () => {
+      if (pending.headers !== null) end.addHeaders(response, pending.headers);
+      end.send(response);
+    },
+    (error: unknown) => {
+      if (isLatchkeyError(error, "store-unavailable")) end.storeUnavailable(response);
+      else end.fail(response, error);
+    },
+  );
+}

@@ -1,0 +1,167 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { SessionHeaders } from "../../core/cookies.ts";
+import type { RequestInfo, Sessions } from "../../core/engine.ts";
+import { isLatchkeyError, LatchkeyError } from "../../core/errors.ts";
+import type { Session } from "../../core/session.ts";
+import { type Answer, STORE_UNAVAILABLE } from "./answers.ts";
+import { endRequest, type ResponseEnd } from "./end-of-request.ts";
+
+// Shared by the node:http and Express adapters: both hand the application a ServerResponse that
+// it ends itself, so the session must be saved at that moment.
+//
+// `end()` is held back until the store write has finished, then the session headers are added
+// and the response goes out (see end-of-request.ts). A response that streams (writeHead/write
+// before end) gets its headers when they are flushed and the write is awaited before end; if
+// that write fails the connection is cut (fail closed).
+
+export function requestInfo(req: IncomingMessage): RequestInfo {
+  return { cookie: req.headers.cookie, userAgent: req.headers["user-agent"] };
+}
+
+/** Writes `answer` as the whole response. */
+export function sendAnswer(res: ServerResponse, answer: Answer): void {
+  res.statusCode = answer.status;
+  for (const name in answer.headers) res.setHeader(name, answer.headers[name] as string);
+  res.end(answer.body);
+}
+
+/** Answers 503 for a store that is down, dropping every header set so far (cookies included). */
+export function sendStoreUnavailable(res: ServerResponse): void {
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  sendAnswer(res, STORE_UNAVAILABLE);
+}
+
+/** Adds one Set-Cookie line, keeping those already set. */
+export function appendSetCookie(res: ServerResponse, line: string): void {
+  if (res.headersSent) {
+    throw new LatchkeyError(
+      "mount-order",
+      "session.csrfToken() needs to set the pre-session cookie, but the response headers were already sent; ask for the token before writing the response.",
+    );
+  }
+  res.appendHeader("set-cookie", line);
+}
+
+function applySessionHeaders(res: ServerResponse, headers: SessionHeaders): void {
+  res.appendHeader("set-cookie", headers.setCookie);
+  res.setHeader("cache-control", headers.cacheControl);
+  if (headers.clearSiteData !== null) res.setHeader("clear-site-data", headers.clearSiteData);
+}
+
+// The hooks are shared functions, and what they need travels on the response under a symbol:
+// no closures are made per request, and every hooked response has the same shape.
+const HOOK = Symbol("latchkey.commit");
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+interface Hook {
+  readonly sessions: Sessions<object>;
+  readonly session: Session<object>;
+  readonly end: ServerResponse["end"];
+  readonly writeHead: ServerResponse["writeHead"];
+  readonly onError: (error: unknown) => void;
+  /** Session headers were applied (at writeHead), or the end of the request has begun. */
+  started: boolean;
+  /** The store write begun at writeHead, for a response that streams. */
+  streamed: Promise<void> | null;
+  /** What the application passed to `end()`, replayed once the session is saved. */
+  endArgs: readonly unknown[];
+}
+
+type HookedResponse = ServerResponse & { [HOOK]: Hook };
+
+/**
+ * Saves the session when the response ends. `onError` receives failures other than an unavailable
+ * store (e.g. `cookie-too-large`), after the hooks are removed, so the framework's error handling
+ * can answer normally.
+ */
+export function commitOnResponse<T extends object>(
+  sessions: Sessions<T>,
+  session: Session<T>,
+  res: ServerResponse,
+  onError: (error: unknown) => void,
+): void {
+  const hooked = res as HookedResponse;
+  hooked[HOOK] = {
+    sessions,
+    session,
+    end: res.end,
+    writeHead: res.writeHead,
+    onError,
+    started: false,
+    streamed: null,
+    endArgs: NO_ARGS,
+  };
+  res.writeHead = hookedWriteHead as ServerResponse["writeHead"];
+  res.end = hookedEnd as ServerResponse["end"];
+}
+
+function restore(res: ServerResponse, hook: Hook): void {
+  res.end = hook.end;
+  res.writeHead = hook.writeHead;
+}
+
+const NODE_END: ResponseEnd<HookedResponse> = {
+  addHeaders(res, headers) {
+    if (!res.headersSent) applySessionHeaders(res, headers);
+  },
+  send(res) {
+    const hook = res[HOOK];
+    restore(res, hook);
+    (hook.end as (...a: unknown[]) => ServerResponse).apply(res, hook.endArgs as unknown[]);
+  },
+  storeUnavailable(res) {
+    restore(res, res[HOOK]);
+    if (res.headersSent) res.destroy();
+    else sendStoreUnavailable(res);
+  },
+  fail(res, error) {
+    const hook = res[HOOK];
+    restore(res, hook);
+    if (res.headersSent) res.destroy(error instanceof Error ? error : undefined);
+    else hook.onError(error);
+  },
+};
+
+// Headers are about to be flushed before end(): a streaming response. They cannot wait for the
+// store, so they go out now and end() waits for the write instead.
+function hookedWriteHead(this: HookedResponse, ...args: unknown[]): ServerResponse {
+  const hook = this[HOOK];
+  if (!hook.started) {
+    hook.started = true;
+    try {
+      const pending = hook.sessions.prepare(hook.session);
+      if (pending.headers !== null) applySessionHeaders(this, pending.headers);
+      if (pending.writes) {
+        hook.streamed = pending.persist();
+        hook.streamed.catch(() => {}); // observed again in end()
+      }
+    } catch (error) {
+      restore(this, hook);
+      this.destroy(error instanceof Error ? error : undefined);
+      return this;
+    }
+  }
+  return (hook.writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+}
+
+function hookedEnd(this: HookedResponse, ...args: unknown[]): ServerResponse {
+  const hook = this[HOOK];
+  hook.endArgs = args;
+  if (!hook.started) {
+    hook.started = true;
+    endRequest(hook.sessions, hook.session, NODE_END, this);
+    return this;
+  }
+  const streamed = hook.streamed;
+  if (streamed === null) NODE_END.send(this);
+  else {
+    streamed.then(
+      () => NODE_END.send(this),
+      (error: unknown) =>
+        isLatchkeyError(error, "store-unavailable")
+          ? NODE_END.storeUnavailable(this)
+          : NODE_END.fail(this, error),
+    );
+  }
+  return this;
+}
