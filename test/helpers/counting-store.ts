@@ -33,6 +33,8 @@ export function countingStore(inner: Store): {
       calls.delete++;
       return inner.delete(ref);
     },
+    claim: (ref, successor, pointerUntil) => inner.claim(ref, successor, pointerUntil),
+    createWithinLimit: (ref, session, limit) => inner.createWithinLimit(ref, session, limit),
     listByUser: (userId) => inner.listByUser(userId),
     deleteByUser: (userId) => inner.deleteByUser(userId),
     deleteAll: () => inner.deleteAll(),
@@ -59,6 +61,8 @@ export function brokenStore(): Store {
     create: down,
     update: down,
     delete: down,
+    claim: down,
+    createWithinLimit: down,
     listByUser: down,
     deleteByUser: down,
     deleteAll: down,

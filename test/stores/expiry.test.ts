@@ -96,7 +96,7 @@ it("redis: a session key expires at meta.expiresAt, and follows it when an updat
     await store.create("r", entry(deadline, "u1"));
     const expiresAt = Date.now() + (await client.pttl(`${prefix}s:r`));
     assert.ok(Math.abs(expiresAt - deadline) < 1_000, `expires at ${expiresAt}, not ${deadline}`);
-    assert.ok((await client.pttl(`${prefix}u:u1`)) > 59_000, "the user's index lives as long");
+    assert.ok((await client.pttl(`${prefix}user:u1`)) > 59_000, "the user's index lives as long");
     await store.update("r", { meta: { expiresAt: Date.now() + 150 } });
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(await client.exists(`${prefix}s:r`), 0, "Redis removed it");

@@ -1,6 +1,7 @@
 // Shared by the SQL stores: one row per session, meta in columns (so user and expiry can be
 // indexed), values in one JSON object mapping each key to its JSON text *as a string* — so the
 // database never re-formats a value, and a change set can be applied in one UPDATE.
+import { LatchkeyError } from "../../core/errors.ts";
 import type { SessionChange, SessionMeta, SessionSummary, StoredSession } from "../types.ts";
 
 /** A session row as SQLite or pg returns it (pg returns BIGINT as a string). */
@@ -106,7 +107,8 @@ export function setOf(change: SessionChange): Record<string, string> {
 /** Checks a table or schema name before it is written into SQL (identifiers cannot be bound). */
 export function checkIdentifier(kind: string, name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) {
-    throw new RangeError(
+    throw new LatchkeyError(
+      "config-invalid",
       `latchkey: ${kind} ${JSON.stringify(name)} must be letters, digits and underscores, starting with a letter or underscore`,
     );
   }
