@@ -1,4 +1,5 @@
 import { hkdfSync } from "node:crypto";
+import { LatchkeyError } from "../core/errors.ts";
 import { encodeBase64url } from "./encoding.ts";
 
 /**
@@ -43,6 +44,7 @@ export function deriveKey(secret: string): SessionKey {
 export function deriveKeyRing(secrets: readonly string[]): KeyRing {
   const all = secrets.map(deriveKey);
   const primary = all[0];
-  if (primary === undefined) throw new Error("deriveKeyRing needs at least one secret");
+  if (primary === undefined)
+    throw new LatchkeyError("secret-missing", "latchkey: deriveKeyRing needs at least one secret");
   return { primary, all, byId: new Map(all.map((key) => [key.id, key])) };
 }

@@ -60,7 +60,8 @@ export type VerifyResult =
 /**
  * Signs a session the way Flask does. The output is byte-identical to Flask's cookie for the
  * same data and timestamp when it is not compressed; compressed cookies are accepted by Flask
- * (zlib builds may pick different but equivalent encodings).
+ * (zlib builds may pick different but equivalent encodings). A value Flask cannot hold (a
+ * function, an invalid Date, …) throws a `flask-value-invalid` LatchkeyError.
  *
  * @example
  * const cookie = signFlaskSession({ user_id: 42 }, { secretKey: process.env.SECRET_KEY! });

@@ -1,6 +1,7 @@
 // Flask's TaggedJSONSerializer (flask/json/tag.py): Python types JSON lacks travel as a
 // one-key object whose key is a tag — {" t": [...]} for a tuple, {" b": "base64"} for bytes,
 // and so on. Tags are tried in Flask's order; untagging mirrors `_untag_scan`.
+import { LatchkeyError } from "../core/errors.ts";
 import type { JsonValue } from "./python-json.ts";
 import type { FlaskValue } from "./values.ts";
 import { FlaskTuple, FlaskUuid, Markup } from "./values.ts";
@@ -16,11 +17,11 @@ export function tag(value: FlaskValue): JsonValue {
   if (value instanceof Markup) return { " m": value.html };
   if (value instanceof FlaskUuid) return { " u": value.hex };
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new TypeError("invalid Date in Flask session");
+    if (Number.isNaN(value.getTime())) throw invalid("invalid Date in Flask session");
     return { " d": value.toUTCString() };
   }
   if (typeof value !== "object")
-    throw new TypeError(`${typeof value} cannot be stored in a Flask session`);
+    throw invalid(`${typeof value} cannot be stored in a Flask session`);
   const keys = Object.keys(value);
   // A dict whose only key looks like a tag is itself tagged, so it is not mistaken for one.
   if (keys.length === 1 && TAGS.has(keys[0]!)) {
@@ -30,14 +31,17 @@ export function tag(value: FlaskValue): JsonValue {
   return Object.fromEntries(keys.map((k) => [k, tag(value[k]!)]));
 }
 
-/** Undoes `tag`. Throws on a malformed tag payload; the codec turns that into "malformed". */
+/**
+ * Undoes `tag`. Throws a `flask-value-invalid` LatchkeyError on a malformed tag payload; the
+ * cookie codec turns that into "malformed".
+ */
 export function untag(value: unknown): FlaskValue {
   if (Array.isArray(value)) return value.map(untag);
   if (value === null || typeof value !== "object") {
     if (value === null || ["boolean", "number", "string"].includes(typeof value)) {
       return value as FlaskValue;
     }
-    throw new TypeError("not a JSON value");
+    throw invalid("not a JSON value");
   }
   const scanned: { [key: string]: FlaskValue } = Object.fromEntries(
     Object.entries(value).map(([k, v]) => [k, untag(v)]),
@@ -52,12 +56,12 @@ function fromTag(key: string, inner: FlaskValue): FlaskValue {
   switch (key) {
     case " di": {
       const entries = Object.entries(asObject(inner));
-      if (entries.length === 0) throw new TypeError("empty tagged dict");
+      if (entries.length === 0) throw invalid("empty tagged dict");
       const [k, v] = entries[0]!;
       return { [k.slice(0, -2)]: v };
     }
     case " t":
-      if (!Array.isArray(inner)) throw new TypeError("tuple tag without a list");
+      if (!Array.isArray(inner)) throw invalid("tuple tag without a list");
       return new FlaskTuple(inner);
     case " b":
       return new Uint8Array(Buffer.from(asString(inner), "base64"));
@@ -74,7 +78,7 @@ function fromTag(key: string, inner: FlaskValue): FlaskValue {
 }
 
 function asString(v: FlaskValue): string {
-  if (typeof v !== "string") throw new TypeError("tag payload is not a string");
+  if (typeof v !== "string") throw invalid("tag payload is not a string");
   return v;
 }
 
@@ -85,7 +89,11 @@ function asObject(v: FlaskValue): { [key: string]: FlaskValue } {
     Array.isArray(v) ||
     Object.getPrototypeOf(v) !== Object.prototype
   ) {
-    throw new TypeError("tag payload is not an object");
+    throw invalid("tag payload is not an object");
   }
   return v as { [key: string]: FlaskValue };
+}
+
+function invalid(message: string): LatchkeyError {
+  return new LatchkeyError("flask-value-invalid", `latchkey/flask: ${message}`);
 }

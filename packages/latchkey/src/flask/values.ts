@@ -1,6 +1,7 @@
 // The values a Flask session can hold once Flask's tagged JSON is undone. Plain JSON values map
 // to themselves; the Python types JSON cannot express get a small class each, so a value read
 // from a Flask cookie can be written back byte for byte.
+import { LatchkeyError } from "../core/errors.ts";
 
 /** A Python `tuple` (tagged `" t"`); a plain array is a Python `list`. */
 export class FlaskTuple {
@@ -18,7 +19,10 @@ export class Markup {
   }
 }
 
-/** A Python `uuid.UUID` (tagged `" u"`, serialized as 32 lowercase hex digits). */
+/**
+ * A Python `uuid.UUID` (tagged `" u"`, serialized as 32 lowercase hex digits). Text that is not a
+ * UUID throws a `flask-value-invalid` LatchkeyError.
+ */
 export class FlaskUuid {
   /** 32 lowercase hex digits. */
   readonly hex: string;
@@ -28,7 +32,9 @@ export class FlaskUuid {
       .replace(/^urn:uuid:/i, "")
       .replace(/[{}-]/g, "")
       .toLowerCase();
-    if (!/^[0-9a-f]{32}$/.test(hex)) throw new TypeError("not a UUID");
+    if (!/^[0-9a-f]{32}$/.test(hex)) {
+      throw new LatchkeyError("flask-value-invalid", "latchkey/flask: FlaskUuid needs a UUID");
+    }
     this.hex = hex;
   }
   toString(): string {
