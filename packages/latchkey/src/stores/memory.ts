@@ -133,8 +133,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return found;
     },
     async deleteByUser(userId) {
-      // Synchronous: no rotation can interleave, so the chains only matter for a successor that
-      // belongs to nobody (it is the user's by construction, but the contract follows links).
+      // One synchronous pass: no rotation interleaves. Chains are followed as the contract says,
+      // which also reaches a successor that does not carry the user's id.
       const mine: string[] = [];
       for (const [ref, entry] of entries) if (entry.meta.userId === userId) mine.push(ref);
       let removed = 0;
