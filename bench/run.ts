@@ -224,7 +224,7 @@ for (const setup of chosen) {
     );
   }
 }
-// The targets of issue #7. A target is judged only when every setup it names ran, and not at all
+// The performance targets latchkey is held to. A target is judged only when every setup it names ran, and not at all
 // when one of them answered with errors: it did not do the same work.
 const has = (name: string) => chosen.some((s) => s.name === name);
 const targets: Array<[string, () => string | null]> = [];

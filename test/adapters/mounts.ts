@@ -1,4 +1,4 @@
-// Each adapter mounts the shared test app. Issue #4 adds Fastify, Hono and fetch here.
+// Each adapter (Express 5 and 4, node:http, Fastify, Hono, fetch) mounts the shared test app.
 import express from "express";
 import express4 from "express4";
 import Fastify from "fastify";

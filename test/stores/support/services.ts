@@ -1,4 +1,4 @@
-// The shared services the store tests use: REDIS_URL and DATABASE_URL (see issue #3), each with a
+// The shared services the store tests use: REDIS_URL and DATABASE_URL (defaults in the README), each with a
 // key prefix / schema of this test run's own, removed afterwards.
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";

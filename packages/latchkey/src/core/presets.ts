@@ -1,5 +1,5 @@
 /**
- * Timeout presets from the standards latchkey is tested against (shared/reference):
+ * Timeout presets from the standards latchkey is tested against:
  * NIST SP 800-63B rev 4 §2.x (AAL reauthentication), rev 3 §4.x, OWASP Session Management
  * Cheat Sheet "Session Expiration", and ASVS 4.0.3 V3.3.2.
  */
