@@ -33,14 +33,14 @@ describe("report steps", () => {
     ]);
   });
 
-  it("terminal: grouped under their check, one line each, control characters stripped", () => {
+  it("terminal: grouped under their check, one line each, control characters shown escaped", () => {
     const text = formatPretty(report, { color: false });
     assert.match(text, /STEPS of the active checks/);
     assert.match(
       text,
       / {2}login\n {4}→ GET \/account · no cookies\n {4}← 302 → \/login\n {6}not logged in\n {4}→ POST/,
     );
-    assert.match(text, / {2}logout\n {4}→ POST \/logout\n {4}← 200 · evil \[2Jtext/);
+    assert.match(text, / {2}logout\n {4}→ POST \/logout\n {4}← 200 · evil\\x1b\[2Jtext/);
     assert.ok(!text.includes("\u001b"));
   });
 });

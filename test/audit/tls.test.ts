@@ -98,7 +98,7 @@ describe("audit over https with a private CA", () => {
           "set-cookie":
             "__Host-sid=Xk3v9QpL2mZr8TnB4wYc7HdF6sJa1GeU0oRiKqWx5EyV; Path=/; Secure; HttpOnly; SameSite=Lax",
           "cache-control": "no-store",
-          "content-security-policy": "default-src 'self'",
+          "content-security-policy": "default-src 'self'; object-src 'none'; base-uri 'none'",
         });
         res.end("<html><body>staging</body></html>");
       },
@@ -134,7 +134,7 @@ describe("audit over https with a private CA", () => {
     assert.deepEqual(summary(JSON.parse(run.stdout).findings), ["medium hsts-missing"]);
   });
 
-  it("an http URL that redirects to https on the same host is audited as the https site", async (t) => {
+  it("an http URL that redirects to https on the same host and the expected port is audited as the https site", async (t) => {
     if (problem !== undefined) return skipOrFail(t, `openssl not usable: ${problem}`);
     const redirector = createHttpServer((_req, res) => {
       res.writeHead(301, { location: url });
@@ -144,11 +144,22 @@ describe("audit over https with a private CA", () => {
     await new Promise((r) => redirector.once("listening", r));
     try {
       const httpUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/`;
-      const run = await runCli(["audit", httpUrl, "--ca", join(dir, "ca.pem"), "--json"]);
+      const httpsPort = new URL(url).port;
+      const ca = ["--ca", join(dir, "ca.pem"), "--json"];
+      const run = await runCli(["audit", httpUrl, "--https-port", httpsPort, ...ca]);
       assert.equal(run.status, 0, run.stderr);
       const report = JSON.parse(run.stdout);
       assert.equal(report.target, httpUrl);
       assert.deepEqual(summary(report.findings), ["medium hsts-missing"]);
+      // Without --https-port the expected port is 443: a redirect to any other port of the
+      // host is someone else's service, so the http site itself is judged and found wanting.
+      const elsewhere = await runCli(["audit", httpUrl, ...ca]);
+      assert.equal(elsewhere.status, 0, elsewhere.stderr);
+      const judged = JSON.parse(elsewhere.stdout);
+      assert.ok(
+        judged.findings.some((f: { id: string }) => f.id === "https-redirect-missing"),
+        elsewhere.stdout,
+      );
     } finally {
       redirector.closeAllConnections();
       redirector.close();

@@ -14,7 +14,9 @@ import {
   checkHsts,
   checkHttpTarget,
   checkSessionIdInUrl,
+  isExpectedHttpsRedirect,
 } from "./response-checks.ts";
+import { checkScriptIntegrity } from "./script-integrity.ts";
 import { judgeSessionCookie } from "./session-cookie.ts";
 import type { SetCookie } from "./set-cookie.ts";
 import { lifetimeSeconds, parseSetCookie, redact } from "./set-cookie.ts";
@@ -29,6 +31,8 @@ export interface Observations {
   corsProbe?: { origin: string; response: FetchedResponse };
   /** The response of http://host/ when the target is https (http→https probe), if it answered. */
   httpProbe?: FetchedResponse;
+  /** The port an http→https redirect must lead to (443 unless the site says otherwise). */
+  httpsPort?: number;
 }
 
 export interface AnalyzeOptions {
@@ -90,6 +94,7 @@ export function analyze(obs: Observations, options: AnalyzeOptions): Analysis {
   for (const response of obs.responses) {
     collected.push(...duplicateNames(response, observed, ctx));
     collected.push(...checkHsts(response, ctx), ...checkCsp(response, ctx));
+    collected.push(...checkScriptIntegrity(response, ctx));
     const setsSession = observed.filter(
       (o) => o.response === response && o.verdict.session && !isDeletion(o.cookie, now),
     );
@@ -106,8 +111,9 @@ export function analyze(obs: Observations, options: AnalyzeOptions): Analysis {
   for (const link of obs.links)
     collected.push(...checkSessionIdInUrl(link.href, link.page, sessionValues, ctx));
   const first = obs.responses[0];
-  if (first !== undefined) collected.push(...checkHttpTarget(first, ctx));
-  if (obs.httpProbe !== undefined) collected.push(...checkHttpProbe(obs.httpProbe, ctx));
+  const httpsPort = obs.httpsPort ?? 443;
+  if (first !== undefined) collected.push(...checkHttpTarget(first, httpsPort, ctx));
+  if (obs.httpProbe !== undefined) collected.push(...checkHttpProbe(obs.httpProbe, httpsPort, ctx));
   if (obs.corsProbe !== undefined) collected.push(...checkCors(obs.corsProbe, ctx));
   collected.push(...clientSessionFindings(observed, clientSessions, jar, options.candidates, ctx));
   return {
@@ -144,9 +150,9 @@ function duplicateNames(
     );
 }
 
-function checkHttpProbe(probe: FetchedResponse, ctx: AuditContext): Finding[] {
+function checkHttpProbe(probe: FetchedResponse, httpsPort: number, ctx: AuditContext): Finding[] {
   const location = probe.headers.location ?? "";
-  if (probe.status >= 300 && probe.status < 400 && /^https:/i.test(location)) return [];
+  if (isExpectedHttpsRedirect(probe, httpsPort)) return [];
   return [
     makeFinding(
       ctx,

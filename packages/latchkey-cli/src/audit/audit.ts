@@ -14,6 +14,8 @@ import type { FetchedResponse, FetchOptions } from "./fetch.ts";
 import { fetchOnce } from "./fetch.ts";
 import type { LoginDescription } from "./login-description.ts";
 import { checkSameOrigin } from "./login-description.ts";
+import { isExpectedHttpsRedirect } from "./response-checks.ts";
+import { environmentSecrets, scrubReport, scrubSecrets } from "./secret-values.ts";
 import { bundledCandidates } from "./weak-secret.ts";
 
 export interface AuditOptions {
@@ -27,6 +29,8 @@ export interface AuditOptions {
   /** Extra secrets to try (--wordlist), besides the bundled list. */
   wordlist?: readonly Buffer[];
   onProgress?: (done: number, queued: number, url: string) => void;
+  /** Where an http:// target's HTTPS is expected (default 443): a redirect elsewhere is not it. */
+  httpsPort?: number;
   /** Active checks (`--login`): how to log in and out, and their limits. */
   login?: {
     description: LoginDescription;
@@ -62,18 +66,12 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     ca: options.ca,
   };
   // http://host that redirects to https://host: audit the https site, keeping the redirect
-  // (same host, so still no other host is contacted).
+  // (same host and the expected port, so still no other service is contacted).
+  const httpsPort = options.httpsPort ?? 443;
   let start = target;
   const upgrade = target.protocol === "http:" ? await tryFetch(target, fetchOptions) : undefined;
-  const location = upgrade?.headers.location;
-  if (
-    upgrade !== undefined &&
-    upgrade.status >= 300 &&
-    upgrade.status < 400 &&
-    location !== undefined
-  ) {
-    const next = safeUrl(location, target);
-    if (next?.protocol === "https:" && next.hostname === target.hostname) start = next;
+  if (upgrade !== undefined && isExpectedHttpsRedirect(upgrade, httpsPort)) {
+    start = new URL(upgrade.headers.location!, target);
   }
   const crawled = await crawl(start, {
     ...fetchOptions,
@@ -86,12 +84,16 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     throw new CliError("network", crawled.errors[0]?.message ?? "no response");
   }
   const responses = start === target ? crawled.responses : [upgrade!, ...crawled.responses];
-  const obs: Observations = { target: start, responses, links: crawled.links };
+  const obs: Observations = { target: start, responses, links: crawled.links, httpsPort };
   const cors = await corsProbe(start, fetchOptions);
   if (cors !== undefined) obs.corsProbe = cors;
   const http = start === target ? await httpProbe(target, fetchOptions) : undefined;
   if (http !== undefined) obs.httpProbe = http;
   let active: ActiveResult | undefined;
+  const secrets =
+    options.login !== undefined
+      ? environmentSecrets(options.login.description, options.login.env ?? process.env)
+      : [];
   if (options.login !== undefined) {
     checkSameOrigin(options.login.description, start);
     active = await runActiveChecks(start, {
@@ -104,6 +106,11 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
         : {}),
       ...(options.login.env !== undefined ? { env: options.login.env } : {}),
       ...(options.login.onRequest !== undefined ? { onRequest: options.login.onRequest } : {}),
+    }).catch((error: unknown) => {
+      // A failing step's message can quote what the site sent back, credentials included.
+      if (error instanceof CliError)
+        throw new CliError(error.code, scrubSecrets(error.message, secrets));
+      throw error;
     });
     // The login exchange is where the session cookie is set: judge it like any other page.
     obs.responses = [...obs.responses, ...active.responses];
@@ -128,7 +135,7 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     report.steps = active.steps;
   }
   return {
-    report,
+    report: scrubReport(report, secrets),
     framework: analysis.frameworkName,
     pages: new Set(responses.map((r) => r.url)).size,
     errors: crawled.errors,
@@ -155,14 +162,6 @@ async function httpProbe(target: URL, options: FetchOptions): Promise<FetchedRes
 async function tryFetch(url: URL, options: FetchOptions): Promise<FetchedResponse | undefined> {
   try {
     return await fetchOnce(url, options);
-  } catch {
-    return undefined;
-  }
-}
-
-function safeUrl(href: string, base: URL): URL | undefined {
-  try {
-    return new URL(href, base);
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 // `latchkey audit <url> [--login FILE [--samples N] [--rate N] [--idle-probe DURATION]]
 //                       [--max-pages N] [--json | --sarif] [--fail-on SEVERITY]
-//                       [--insecure | --ca FILE] [--wordlist FILE] [--timeout MS]`
+//                       [--insecure | --ca FILE] [--wordlist FILE] [--timeout MS] [--https-port N]`
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDuration } from "latchkey";
@@ -10,6 +10,7 @@ import { parseSeverity } from "../report/finding.ts";
 import { formatJson } from "../report/json.ts";
 import { formatPretty } from "../report/pretty.ts";
 import { formatSarif } from "../report/sarif.ts";
+import { escapeForTerminal as safe } from "../report/terminal-text.ts";
 import { sarifTool } from "../version.ts";
 import { auditSite } from "./audit.ts";
 import type { LoginDescription } from "./login-description.ts";
@@ -28,7 +29,9 @@ Options:
   --insecure         accept any TLS certificate (self-signed staging sites)
   --ca FILE          trust the CA certificates in FILE (PEM) in addition to the system ones
   --wordlist FILE    more secrets to try against signed session cookies, one per line
-  --timeout MS       per-request timeout (default 10000)
+  --timeout MS       time allowed per page: its requests, redirects and analysis (default 10000)
+  --https-port N     where an http:// target's HTTPS lives, when not 443; a redirect to any
+                     other port does not count as redirecting to HTTPS
 
 Active checks (they log in, log out and send the CSRF probe request; see docs/audit.md):
   --login FILE       login description (JSON): enables session-fixation, logout, adopted-id,
@@ -67,6 +70,9 @@ export async function runAuditCli(argv: string[]): Promise<number> {
   const maxPages = positiveInt(values["max-pages"], 20);
   const timeoutMs = positiveInt(values.timeout, 10_000);
   if (maxPages === undefined) return usage("--max-pages takes a positive whole number");
+  const httpsPort = positiveInt(values["https-port"], 443);
+  if (httpsPort === undefined || httpsPort > 65_535)
+    return usage("--https-port takes a port number from 1 to 65535");
   if (timeoutMs === undefined)
     return usage("--timeout takes a positive whole number of milliseconds");
   const samples = positiveInt(values.samples, 200);
@@ -114,6 +120,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     result = await auditSite(target, {
       maxPages,
       timeoutMs,
+      httpsPort,
       insecure: values.insecure ?? false,
       ...(ca !== undefined ? { ca } : {}),
       wordlist,
@@ -127,7 +134,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
               ...(progress
                 ? {
                     onRequest: (sent: number, check: string) =>
-                      process.stderr.write(`\r\u001b[2K[active ${sent}] ${check}`),
+                      process.stderr.write(`\r\u001b[2K[active ${sent}] ${safe(check)}`),
                   }
                 : {}),
             },
@@ -136,7 +143,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
       ...(progress
         ? {
             onProgress: (done: number, queued: number, url: string) =>
-              process.stderr.write(`\r\u001b[2K[${done + 1}/${queued}] ${url.slice(0, 100)}`),
+              process.stderr.write(`\r\u001b[2K[${done + 1}/${queued}] ${safe(url.slice(0, 100))}`),
           }
         : {}),
     });
@@ -144,11 +151,13 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     if (progress) process.stderr.write("\r\u001b[2K");
     // Only a login description is read while the audit runs, so an input error is about it.
     if (isCliError(error, "active-check", "input")) {
-      process.stderr.write(`latchkey audit: --login: ${error.message}\n`);
+      process.stderr.write(`latchkey audit: --login: ${safe(error.message)}\n`);
       return 2;
     }
     if (!isCliError(error, "network")) throw error;
-    process.stderr.write(`latchkey audit: cannot reach ${target.href}: ${error.message}\n`);
+    process.stderr.write(
+      `latchkey audit: cannot reach ${safe(target.href)}: ${safe(error.message)}\n`,
+    );
     return 2;
   }
   if (progress) process.stderr.write("\r\u001b[2K");
@@ -159,7 +168,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
     const active =
       result.active !== undefined
-        ? ` · active checks: ${result.active.requests} requests, session cookie ${result.active.sessionCookie}`
+        ? ` · active checks: ${result.active.requests} requests, session cookie ${safe(result.active.sessionCookie)}`
         : "";
     process.stdout.write(
       `Framework: ${result.framework} · ${result.pages} page${result.pages === 1 ? "" : "s"} fetched${active}\n`,
@@ -167,7 +176,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     process.stdout.write(formatPretty(report, { color }));
   }
   for (const e of result.errors.slice(0, 5))
-    process.stderr.write(`latchkey audit: skipped ${e.url}: ${e.message}\n`);
+    process.stderr.write(`latchkey audit: skipped ${safe(e.url)}: ${safe(e.message)}\n`);
   return exitCodeFor(report.findings, failOn);
 }
 
@@ -184,6 +193,7 @@ function parse(argv: string[]) {
       ca: { type: "string" },
       wordlist: { type: "string" },
       timeout: { type: "string" },
+      "https-port": { type: "string" },
       login: { type: "string" },
       samples: { type: "string" },
       rate: { type: "string" },

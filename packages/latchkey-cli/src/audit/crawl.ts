@@ -1,6 +1,7 @@
 // Fetches the target and the same-origin pages it links to, breadth first, a few at a time.
 // Redirects are followed by hand (bounded) so every hop's headers are audited, and only while
 // they stay on the target's origin: the auditor never sends a request to another host.
+import { CliError } from "../errors.ts";
 import { CookieJar } from "./cookie-jar.ts";
 import type { FetchedResponse, FetchOptions } from "./fetch.ts";
 import { fetchOnce } from "./fetch.ts";
@@ -36,11 +37,16 @@ export async function crawl(start: URL, options: CrawlOptions): Promise<CrawlRes
   let done = 0;
 
   const visit = async (url: URL) => {
+    // --timeout bounds a page as a whole: its redirect hops, its body and reading its links.
+    const deadline = performance.now() + options.timeoutMs;
     let current = url;
     for (let hop = 0; hop <= options.maxRedirects; hop++) {
+      const remaining = Math.floor(deadline - performance.now());
+      if (remaining <= 0) throw new CliError("network", `timed out after ${options.timeoutMs} ms`);
       const cookieHeader = jar.header();
       const response = await fetchOnce(current, {
         ...options,
+        timeoutMs: remaining,
         headers: {
           ...options.headers,
           ...(cookieHeader !== undefined ? { cookie: cookieHeader } : {}),
@@ -56,7 +62,7 @@ export async function crawl(start: URL, options: CrawlOptions): Promise<CrawlRes
         continue;
       }
       if (/html/i.test(response.headers["content-type"] ?? "")) {
-        for (const href of extractLinks(response.body)) {
+        for (const href of extractLinks(response.body, deadline)) {
           result.links.push({ page: response.url, href });
           const link = safeUrl(href, current);
           if (link === undefined || link.origin !== origin) continue;

@@ -5,6 +5,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { rootCertificates } from "node:tls";
 import { CliError, isCliError } from "../errors.ts";
+import { ANALYSED_HTML_CHARS } from "./html-tags.ts";
 
 export interface FetchOptions {
   timeoutMs: number;
@@ -17,7 +18,7 @@ export interface FetchOptions {
   method?: string;
   /** Request body (active checks only); Content-Length is set from it. */
   body?: string;
-  /** Body bytes kept (HTML only); the rest is discarded. */
+  /** Body bytes kept (HTML only; default what the checks read); the rest is discarded. */
   maxBodyBytes?: number;
 }
 
@@ -32,7 +33,7 @@ export interface FetchedResponse {
 
 export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedResponse> {
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-  const maxBody = options.maxBodyBytes ?? 2 * 1024 * 1024;
+  const maxBody = options.maxBodyBytes ?? ANALYSED_HTML_CHARS;
   return new Promise((resolve, reject) => {
     const request = send(
       url,
@@ -59,13 +60,7 @@ export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedRespo
         let size = 0;
         const type = String(response.headers["content-type"] ?? "");
         const keep = /html|xml|json|text\/plain/i.test(type) || type === "";
-        response.on("data", (chunk: Buffer) => {
-          if (!keep || size >= maxBody) return;
-          chunks.push(chunk);
-          size += chunk.length;
-        });
-        response.on("error", (error) => reject(new CliError("network", error.message)));
-        response.on("end", () => {
+        const finish = () => {
           const headers: Record<string, string> = {};
           const raw = response.rawHeaders;
           const setCookies: string[] = [];
@@ -82,7 +77,24 @@ export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedRespo
             setCookies,
             body: Buffer.concat(chunks).subarray(0, maxBody).toString("utf8"),
           });
+        };
+        if (!keep) {
+          // Headers are all the checks read of an image or a download.
+          finish();
+          response.destroy();
+          return;
+        }
+        response.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          // Nothing past the cap is read: stop the download instead of draining an endless body.
+          if (size >= maxBody) {
+            finish();
+            response.destroy();
+          }
         });
+        response.on("error", (error) => reject(new CliError("network", error.message)));
+        response.on("end", finish);
       },
     );
     // The whole exchange, not just idle time, is bounded.

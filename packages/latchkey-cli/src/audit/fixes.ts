@@ -164,6 +164,59 @@ const FIXES: Record<FindingIdOf<"audit">, FixTable> = {
     generic:
       "Remove 'unsafe-inline' from script-src (use nonces or hashes); XSS can then read session data.",
   },
+  "csp-unsafe-eval": {
+    flask:
+      "Drop 'unsafe-eval' from script-src in your Content-Security-Policy (flask-talisman content_security_policy); move code out of eval()/new Function().",
+    django:
+      "Drop 'unsafe-eval' from script-src (SECURE_CSP in Django 6, or CSP_SCRIPT_SRC with django-csp).",
+    express:
+      "Drop 'unsafe-eval' from helmet({ contentSecurityPolicy: { directives: { scriptSrc } } }).",
+    latchkey:
+      "Drop 'unsafe-eval' from helmet({ contentSecurityPolicy: { directives: { scriptSrc } } }).",
+    generic:
+      "Remove 'unsafe-eval' from script-src and replace eval()/new Function() in your scripts.",
+  },
+  "csp-script-src-broad": {
+    flask:
+      "List only your own origins in script-src (flask-talisman content_security_policy), or use nonces (content_security_policy_nonce_in) with 'strict-dynamic'.",
+    django:
+      "List only your own origins in script-src (SECURE_CSP in Django 6, or CSP_SCRIPT_SRC with django-csp), or use nonces with 'strict-dynamic'.",
+    express:
+      "Set helmet's directives.scriptSrc to your origins or per-request nonces; never '*', 'https:' or 'data:'.",
+    latchkey:
+      "Set helmet's directives.scriptSrc to your origins or per-request nonces; never '*', 'https:' or 'data:'.",
+    generic:
+      "Replace '*' and bare schemes (https:, data:, blob:) in script-src with your origins, nonces or hashes.",
+  },
+  "csp-object-src-missing": {
+    flask: "Add 'object-src': \"'none'\" to the flask-talisman content_security_policy.",
+    django:
+      "Add object-src 'none' (SECURE_CSP in Django 6, or CSP_OBJECT_SRC = (\"'none'\",) with django-csp).",
+    express: "Keep helmet's default objectSrc: [\"'none'\"]; something overrides it.",
+    latchkey: "Keep helmet's default objectSrc: [\"'none'\"]; something overrides it.",
+    generic:
+      "Add object-src 'none' to the Content-Security-Policy: plugins can run script outside script-src.",
+  },
+  "csp-base-uri-missing": {
+    flask:
+      "Add 'base-uri': \"'none'\" (or \"'self'\") to the flask-talisman content_security_policy.",
+    django:
+      "Add base-uri 'none' (SECURE_CSP in Django 6, or CSP_BASE_URI = (\"'none'\",) with django-csp).",
+    express: "Keep helmet's default baseUri: [\"'self'\"]; something overrides it.",
+    latchkey: "Keep helmet's default baseUri: [\"'self'\"]; something overrides it.",
+    generic:
+      "Add base-uri 'none' (or 'self'): base-uri does not fall back to default-src, and an injected <base> moves every relative script.",
+  },
+  "script-integrity-missing": {
+    flask:
+      'Add integrity="sha384-…" and crossorigin="anonymous" to third-party <script> tags in your Jinja templates, or serve the file from /static.',
+    django:
+      'Add integrity="sha384-…" and crossorigin="anonymous" to third-party <script> tags in your templates, or serve the file with {% static %}.',
+    express:
+      'Add integrity="sha384-…" and crossorigin="anonymous" to third-party <script> tags, or bundle the library and serve it yourself.',
+    generic:
+      'Pin the exact version and add integrity="sha384-…" crossorigin="anonymous" to every <script src> from another origin, or host it yourself.',
+  },
   "cache-control-missing": {
     flask:
       "Set response.headers['Cache-Control'] = 'no-store' in an after_request hook for responses that set the session.",

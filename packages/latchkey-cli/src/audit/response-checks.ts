@@ -1,9 +1,11 @@
 // Checks on whole responses: HSTS, CSP, caching of responses that set a session, session ids
-// in URLs. (The CORS and http→https probes need extra requests: see probes.ts.)
+// in URLs, the http→https redirect. (The CORS and http→https probes are made in audit.ts.)
 import type { Finding } from "../report/finding.ts";
 import type { AuditContext, ObservedCookie } from "./context.ts";
 import { makeFinding, transport } from "./context.ts";
+import { type CspWeaknessId, cspWeaknesses } from "./csp.ts";
 import type { FetchedResponse } from "./fetch.ts";
+import { decodeAttribute, startTags } from "./html-tags.ts";
 import { redact } from "./set-cookie.ts";
 
 const YEAR = 31_536_000;
@@ -39,9 +41,18 @@ export function checkHsts(response: FetchedResponse, ctx: AuditContext): Finding
   return [];
 }
 
+const CSP_TITLES: Record<CspWeaknessId, string> = {
+  "csp-unsafe-inline": "Content-Security-Policy allows inline script",
+  "csp-unsafe-eval": "Content-Security-Policy allows eval() in scripts",
+  "csp-script-src-broad": "Content-Security-Policy lets scripts load from any host",
+  "csp-object-src-missing": "Content-Security-Policy without object-src 'none'",
+  "csp-base-uri-missing": "Content-Security-Policy without base-uri",
+};
+
+/** No CSP on an HTML page, or one that leaves out a protection against injected script. */
 export function checkCsp(response: FetchedResponse, ctx: AuditContext): Finding[] {
   if (!isHtmlPage(response)) return [];
-  const header = response.headers["content-security-policy"] ?? metaCsp(response.body);
+  const header = effectivePolicy(response);
   if (header === undefined) {
     return [
       makeFinding(
@@ -54,53 +65,38 @@ export function checkCsp(response: FetchedResponse, ctx: AuditContext): Finding[
       ),
     ];
   }
-  if (allowsInlineScript(header)) {
-    return [
-      makeFinding(
-        ctx,
-        "csp-unsafe-inline",
-        "low",
-        "Content-Security-Policy allows inline script",
-        `Content-Security-Policy: ${header.slice(0, 300)}`,
-        { url: response.url },
-      ),
-    ];
+  // A weak policy is never worse than none at all, which is low: every weakness is low too.
+  return cspWeaknesses(header).map(({ id, detail }) =>
+    makeFinding(
+      ctx,
+      id,
+      "low",
+      CSP_TITLES[id],
+      `${detail} in Content-Security-Policy: ${header.slice(0, 300)}`,
+      { url: response.url },
+    ),
+  );
+}
+
+// The header and every <meta http-equiv> policy all apply; commas keep them separate policies.
+function effectivePolicy(response: FetchedResponse): string | undefined {
+  const policies: string[] = [];
+  const header = response.headers["content-security-policy"];
+  if (header !== undefined) policies.push(header);
+  for (const tag of startTags(response.body, { names: META })) {
+    const content = tag.attributes.get("content");
+    if (
+      tag.attributes.get("http-equiv")?.trim().toLowerCase() === "content-security-policy" &&
+      content !== undefined
+    )
+      policies.push(decodeAttribute(content));
   }
-  return [];
+  return policies.length === 0 ? undefined : policies.join(", ");
 }
 
-/** script-src (or default-src) with 'unsafe-inline' and no nonce or hash that would void it (CSP Level 2+). */
-export function allowsInlineScript(policy: string): boolean {
-  // Several policies (comma-joined headers) all apply: inline script runs only if every one allows it.
-  return policy.split(",").every((one) => {
-    const directives = new Map<string, string[]>();
-    for (const part of one.split(";")) {
-      const [name, ...values] = part.trim().split(/\s+/);
-      if (name !== undefined && name !== "" && !directives.has(name.toLowerCase()))
-        directives.set(name.toLowerCase(), values);
-    }
-    const sources =
-      directives.get("script-src-elem") ??
-      directives.get("script-src") ??
-      directives.get("default-src");
-    if (sources === undefined) return true;
-    const lower = sources.map((s) => s.toLowerCase());
-    if (!lower.includes("'unsafe-inline'")) return false;
-    return !lower.some(
-      (s) => s.startsWith("'nonce-") || /^'sha(256|384|512)-/.test(s) || s === "'strict-dynamic'",
-    );
-  });
-}
+const META: ReadonlySet<string> = new Set(["meta"]);
 
-function metaCsp(body: string): string | undefined {
-  const match =
-    /<meta[^>]+http-equiv\s*=\s*["']?content-security-policy["']?[^>]*content\s*=\s*"([^"]*)"/i.exec(
-      body,
-    );
-  return match?.[1];
-}
-
-function isHtmlPage(response: FetchedResponse): boolean {
+export function isHtmlPage(response: FetchedResponse): boolean {
   return (
     response.status >= 200 &&
     response.status < 300 &&
@@ -160,10 +156,32 @@ function describeUrl(url: string): string {
   return `a URL (${(q < 0 ? url : url.slice(0, q)).slice(0, 120)}…)`;
 }
 
-export function checkHttpTarget(first: FetchedResponse, ctx: AuditContext): Finding[] {
+/**
+ * A redirect from `response`'s http URL to https on the same host and the expected port. A
+ * redirect to another port of the host is not the site's HTTPS: any local user can listen there.
+ */
+export function isExpectedHttpsRedirect(response: FetchedResponse, httpsPort: number): boolean {
+  const location = response.headers.location;
+  if (response.status < 300 || response.status >= 400 || location === undefined) return false;
+  let from: URL;
+  let to: URL;
+  try {
+    from = new URL(response.url);
+    to = new URL(location, from);
+  } catch {
+    return false;
+  }
+  const port = to.port === "" ? 443 : Number(to.port);
+  return to.protocol === "https:" && to.hostname === from.hostname && port === httpsPort;
+}
+
+export function checkHttpTarget(
+  first: FetchedResponse,
+  httpsPort: number,
+  ctx: AuditContext,
+): Finding[] {
   if (!first.url.startsWith("http:")) return [];
-  const location = first.headers.location ?? "";
-  if (first.status >= 300 && first.status < 400 && /^https:/i.test(location)) return [];
+  if (isExpectedHttpsRedirect(first, httpsPort)) return [];
   const findings = [
     makeFinding(
       ctx,

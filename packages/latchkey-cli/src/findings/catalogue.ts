@@ -294,6 +294,50 @@ export const CATALOGUE = {
     docs: LINT,
     commands: ["lint"],
   },
+  // Script-injection hardening around the session (CSP strength, Subresource Integrity), and
+  // Django's pickle-in-a-cookie configuration.
+  "csp-unsafe-eval": {
+    title: "Content-Security-Policy allows eval() in scripts",
+    defaultSeverity: "low",
+    standard: "ASVS 5.0 3.4.3",
+    docs: PASSIVE,
+    commands: ["audit"],
+  },
+  "csp-script-src-broad": {
+    title: "Content-Security-Policy lets scripts load from any host",
+    defaultSeverity: "low",
+    standard: "ASVS 5.0 3.4.3",
+    docs: PASSIVE,
+    commands: ["audit"],
+  },
+  "csp-object-src-missing": {
+    title: "Content-Security-Policy without object-src 'none'",
+    defaultSeverity: "low",
+    standard: "ASVS 5.0 3.4.3",
+    docs: PASSIVE,
+    commands: ["audit"],
+  },
+  "csp-base-uri-missing": {
+    title: "Content-Security-Policy without base-uri",
+    defaultSeverity: "low",
+    standard: "ASVS 5.0 3.4.3",
+    docs: PASSIVE,
+    commands: ["audit"],
+  },
+  "script-integrity-missing": {
+    title: "Script from another origin without Subresource Integrity",
+    defaultSeverity: "low",
+    standard: "ASVS 5.0 3.6.1",
+    docs: PASSIVE,
+    commands: ["audit"],
+  },
+  "session-serializer-pickle": {
+    title: "Django session cookies deserialized with pickle",
+    defaultSeverity: "critical",
+    standard: "ASVS 5.0 1.5.2; CWE-502",
+    docs: LINT,
+    commands: ["lint"],
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 /** A finding id: a key of the catalogue. */

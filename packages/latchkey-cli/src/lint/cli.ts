@@ -6,6 +6,7 @@ import { parseSeverity } from "../report/finding.ts";
 import { formatJson } from "../report/json.ts";
 import { formatPretty } from "../report/pretty.ts";
 import { formatSarif } from "../report/sarif.ts";
+import { escapeForTerminal as safe } from "../report/terminal-text.ts";
 import { sarifTool } from "../version.ts";
 import { lintPaths } from "./lint.ts";
 
@@ -71,7 +72,7 @@ export async function runLintCli(argv: string[]): Promise<number> {
     );
   }
   for (const file of result.unparsable)
-    process.stderr.write(`latchkey lint: could not parse ${file}; skipped\n`);
+    process.stderr.write(`latchkey lint: could not parse ${safe(file)}; skipped\n`);
   const suppressed = result.suppressed > 0 ? `, ${result.suppressed} suppressed` : "";
   process.stderr.write(
     `latchkey lint: ${result.filesScanned} files scanned, ${result.filesParsed} parsed in ${elapsed} ms${suppressed}\n`,

@@ -2,6 +2,7 @@
 // evidence, the standard it maps to and the fix.
 import type { Finding, Report, Severity } from "./finding.ts";
 import { SEVERITIES, sortFindings } from "./finding.ts";
+import { escapeForTerminal as safe } from "./terminal-text.ts";
 
 export interface PrettyOptions {
   /** ANSI colours; the CLIs pass `process.stdout.isTTY && !process.env.NO_COLOR`. */
@@ -27,7 +28,7 @@ const RESET = "\u001b[0m";
 export function formatPretty(report: Report, options: PrettyOptions): string {
   const paint = (code: string, text: string) => (options.color ? `${code}${text}${RESET}` : text);
   const findings = sortFindings(report.findings);
-  const lines: string[] = [`${paint(BOLD, "Target:")} ${report.target}`];
+  const lines: string[] = [`${paint(BOLD, "Target:")} ${safe(report.target)}`];
   if (findings.length === 0) {
     lines.push("", "No findings.");
     lines.push(...stepLines(report.steps, paint));
@@ -61,30 +62,26 @@ function stepLines(
   for (const s of steps) {
     if (s.check !== check) {
       check = s.check;
-      out.push(`  ${check}`);
+      out.push(`  ${safe(check)}`);
     }
-    out.push(`    → ${oneLine(s.sent)}`, `    ← ${oneLine(s.received)}`);
-    if (s.note !== undefined) out.push(`      ${paint(DIM, oneLine(s.note))}`);
+    out.push(`    → ${safe(s.sent)}`, `    ← ${safe(s.received)}`);
+    if (s.note !== undefined) out.push(`      ${paint(DIM, safe(s.note))}`);
   }
   return out;
 }
 
 function findingLines(f: Finding, dim: (text: string) => string): string[] {
-  const out = [`  • ${f.title}  ${dim(`[${f.id}]`)}`];
+  // Every string may come from the audited site or the linted tree (cookie names, URLs, header
+  // text, file names): each is escaped, which also keeps a finding on its own lines.
+  const out = [`  • ${safe(f.title)}  ${dim(`[${f.id}]`)}`];
   const where: string[] = [];
   if (f.location !== undefined)
-    where.push(`${f.location.file}:${f.location.line}:${f.location.column}`);
-  else if (f.url !== undefined) where.push(f.url);
-  if (f.cookie !== undefined) where.push(`cookie ${f.cookie}`);
+    where.push(`${safe(f.location.file)}:${f.location.line}:${f.location.column}`);
+  else if (f.url !== undefined) where.push(safe(f.url));
+  if (f.cookie !== undefined) where.push(`cookie ${safe(f.cookie)}`);
   if (where.length > 0) out.push(`    ${dim("at")}       ${where.join(", ")}`);
-  out.push(`    ${dim("evidence")} ${oneLine(f.evidence)}`);
-  if (f.standard !== undefined) out.push(`    ${dim("standard")} ${f.standard}`);
-  out.push(`    ${dim("fix")}      ${oneLine(f.fix)}`);
+  out.push(`    ${dim("evidence")} ${safe(f.evidence)}`);
+  if (f.standard !== undefined) out.push(`    ${dim("standard")} ${safe(f.standard)}`);
+  out.push(`    ${dim("fix")}      ${safe(f.fix)}`);
   return out;
-}
-
-// Evidence can quote hostile header text: keep it on one line and strip terminal escapes.
-function oneLine(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
 }

@@ -1,0 +1,79 @@
+// Credentials the login description reads from the environment (`{ "env": "NAME" }`) must not
+// reach any output. The requests that carry them are described without their values; this is the
+// second line: a site can echo a credential back (a username in a redirect, a password in an
+// error page quoted as evidence), so every string of the report is searched for them too.
+import type { Report } from "../report/finding.ts";
+import type { LoginDescription, RequestSpec } from "./login-description.ts";
+
+export interface SecretValue {
+  /** The environment variable it came from: what the report shows instead. */
+  name: string;
+  value: string;
+}
+
+// Shorter values ("1", "on") occur in ordinary text by chance; replacing them would garble the
+// report without protecting anything a guess would not find.
+const MIN_SCRUBBED_LENGTH = 4;
+
+/** The values of every `{ "env": NAME }` in the description that is set in `env`. */
+export function environmentSecrets(
+  description: LoginDescription,
+  env: NodeJS.ProcessEnv,
+): SecretValue[] {
+  const specs: (RequestSpec | undefined)[] = [
+    description.login,
+    description.logout,
+    description.csrfProbe,
+  ];
+  const out = new Map<string, SecretValue>();
+  for (const spec of specs) {
+    for (const part of [spec?.form, spec?.json, spec?.headers]) {
+      for (const value of Object.values(part ?? {})) {
+        if (value === null || typeof value !== "object") continue;
+        const text = env[value.env];
+        if (text !== undefined && text.length >= MIN_SCRUBBED_LENGTH)
+          out.set(text, { name: value.env, value: text });
+      }
+    }
+  }
+  // Longest first, so a secret that contains another is replaced whole.
+  return [...out.values()].sort((a, b) => b.value.length - a.value.length);
+}
+
+/** `text` with every secret value (also URL-encoded) replaced by the variable's name. */
+export function scrubSecrets(text: string, secrets: readonly SecretValue[]): string {
+  let out = text;
+  for (const { name, value } of secrets) {
+    const shown = `(value of $${name})`;
+    out = out.split(value).join(shown);
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value) out = out.split(encoded).join(shown);
+  }
+  return out;
+}
+
+/** The report with every string of its findings and steps scrubbed. */
+export function scrubReport(report: Report, secrets: readonly SecretValue[]): Report {
+  if (secrets.length === 0) return report;
+  const scrub = (text: string) => scrubSecrets(text, secrets);
+  return {
+    target: scrub(report.target),
+    findings: report.findings.map((f) => ({
+      ...f,
+      title: scrub(f.title),
+      evidence: scrub(f.evidence),
+      ...(f.url !== undefined ? { url: scrub(f.url) } : {}),
+      ...(f.cookie !== undefined ? { cookie: scrub(f.cookie) } : {}),
+    })),
+    ...(report.steps !== undefined
+      ? {
+          steps: report.steps.map((s) => ({
+            check: s.check,
+            sent: scrub(s.sent),
+            received: scrub(s.received),
+            ...(s.note !== undefined ? { note: scrub(s.note) } : {}),
+          })),
+        }
+      : {}),
+  };
+}
