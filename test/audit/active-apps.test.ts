@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { startExpressLogin } from "../fixtures/audit/apps/express-login.ts";
+import { startIronSessionLogin } from "../fixtures/audit/apps/iron-session-login.ts";
 import { startLatchkeyLogin } from "../fixtures/audit/apps/latchkey-login.ts";
 import { startNaiveApp } from "../fixtures/audit/apps/naive-sessions.ts";
 import { ensurePython } from "../helpers/python.ts";
@@ -219,6 +220,43 @@ describe("active audit: an app using latchkey (sessions + csrfMiddleware)", () =
   });
 });
 
+describe("active audit: iron-session (sealed cookie sessions)", () => {
+  it("names the seal, skips the entropy verdict and reports that logout cannot revoke a copy", async () => {
+    const app = await startIronSessionLogin({
+      password: PASSWORD,
+      sealPassword: randomBytes(32).toString("base64url"),
+    });
+    try {
+      const { run, report } = await activeAudit(app.url, "simple-form.json");
+      assert.equal(run.status, 1);
+      // iron-session's defaults: Secure, HttpOnly, SameSite=Lax, a 14-day Max-Age.
+      assert.deepEqual(summary(report.findings), [
+        "high csrf-accepted",
+        "high logout-not-invalidated app_session",
+        ...DEV_NOTES,
+        "low cookie-lifetime-long app_session",
+        "low cookie-prefix-missing app_session",
+        "low csp-missing",
+        "medium cache-control-missing app_session",
+      ]);
+      const logout = byId(report).get("logout-not-invalidated")!;
+      assert.match(logout.evidence, /client-side iron-session \(Fe26\.2 iron seal\)/);
+      assert.match(logout.evidence, /by design/);
+      const entropy = report.steps.find((s) => s.check === "session-id-low-entropy")!;
+      assert.equal(entropy.received, "skipped");
+      assert.match(entropy.note ?? "", /iron-session .* \(encrypted data, not a random id\)/);
+      // The forged id keeps the seal's marker, so iron-session judges it (and rejects it)
+      // instead of failing on the prefix.
+      const adopted = report.steps.filter((s) => s.check === "session-id-adopted");
+      assert.ok(
+        adopted.every((s) => s.sent.includes("app_session=Fe26") && !s.received.startsWith("500")),
+      );
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe("active audit: Flask-Login (login_user() keeps the session id)", () => {
   const python = ensurePython({
     flask: "flask",
@@ -258,6 +296,58 @@ describe("active audit: Flask-Login (login_user() keeps the session id)", () => 
       assert.match(f.fix, /Flask-Session/);
       const skipped = report.steps.find((s) => s.check === "session-id-low-entropy")!;
       assert.match(skipped.note ?? "", /client-side session/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it("with remember=True: two cookies log in on their own, and the remember cookie survives logout", async (t) => {
+    if (!python.ok) return skipOrFail(t, `python3/Flask-Login not reachable: ${python.reason}`);
+    const app = await startPythonApp("flask_login_app.py", {
+      SECRET_KEY: randomBytes(32).toString("hex"),
+      ALICE_PASSWORD: PASSWORD,
+      REMEMBER: "1",
+    });
+    try {
+      const { report } = await activeAudit(app.url, "flask-login.json");
+      // Flask-Login expires the browser's remember_token at logout (so no
+      // logout-cookie-not-cleared for it), yet a copy taken before logout logs in again.
+      const remember = [
+        "info cookie-missing-secure remember_token",
+        "low cookie-lifetime-long remember_token",
+        "low cookie-prefix-missing remember_token",
+        "medium cache-control-missing remember_token",
+        "medium cookie-samesite-missing remember_token",
+      ];
+      assert.deepEqual(
+        summary(report.findings),
+        [
+          ...passive,
+          ...remember,
+          "high logout-not-invalidated remember_token",
+          "high logout-not-invalidated session",
+          "low logout-cookie-not-cleared session",
+          "medium session-data-readable session",
+        ].sort(),
+      );
+      const logout = report.findings.filter((f) => f.id === "logout-not-invalidated");
+      const rememberFinding = logout.find((f) => f.cookie === "remember_token")!;
+      assert.match(
+        rememberFinding.evidence,
+        /remember_token cookie captured before logout .*sent alone/,
+      );
+      assert.match(rememberFinding.evidence, /Flask-Login's remember cookie/);
+      assert.match(logout.find((f) => f.cookie === "session")!.evidence, /by design/);
+      const found = report.steps.find(
+        (s) => s.check === "session-cookie" && s.note?.includes("2 cookies"),
+      );
+      assert.match(found?.received ?? "", /logged in on its own: session, remember_token/);
+      // Each authenticating cookie is checked for fixation; remember_token has no pre-login value.
+      assert.ok(
+        report.steps.some(
+          (s) => s.check === "session-fixation" && s.received === "no remember_token before login",
+        ),
+      );
     } finally {
       await app.stop();
     }

@@ -1,6 +1,6 @@
 // The active checks (`latchkey audit --login`): log in and watch what the session does.
-// Session fixation, logout invalidation, adopted ids, CSRF acceptance, token entropy and,
-// on request, the idle timeout. Every request goes through ActiveClient (target origin only,
+// Session fixation, logout invalidation, adopted ids (for each cookie that logs in on its own),
+// CSRF acceptance, token entropy and, on request, the idle timeout. Every request goes through ActiveClient (target origin only,
 // rate-limited, a hard budget) and is recorded, redacted, for the report.
 
 import { CliError } from "../errors.ts";
@@ -8,7 +8,7 @@ import type { ReportStep } from "../report/finding.ts";
 import type { ClientLimits } from "./active-client.ts";
 import { ActiveClient } from "./active-client.ts";
 import type { PendingFinding } from "./active-result.ts";
-import { decodeClientSession } from "./client-session.ts";
+import { clientSessionName, decodeClientSession } from "./client-session.ts";
 import { CookieJar } from "./cookie-jar.ts";
 import { probeCsrf } from "./csrf-probe.ts";
 import { checkEntropy } from "./entropy-check.ts";
@@ -18,7 +18,7 @@ import type { LoginDescription } from "./login-description.ts";
 import type { Flow } from "./login-flow.ts";
 import { isLoggedIn, logIn } from "./login-flow.ts";
 import { checkLogout } from "./logout-check.ts";
-import { judgeSessionCookie } from "./session-cookie.ts";
+import { findSessionCookies } from "./session-cookies.ts";
 
 export interface ActiveOptions {
   description: LoginDescription;
@@ -40,6 +40,8 @@ export interface ActiveResult {
   /** The login exchange and the first logged-in page, for the passive checks. */
   responses: FetchedResponse[];
   sessionCookie: string;
+  /** Every cookie that logs in on its own (the session cookie first). */
+  sessionCookies: string[];
   requests: number;
 }
 
@@ -85,10 +87,13 @@ async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<A
       `the login did not succeed: ${description.login.method} ${description.login.url} answered ${last?.status ?? "?"}, and ${description.loggedIn.url} does not look logged in afterwards (check the credentials and the loggedIn expectation)`,
     );
   }
-  const name = await findSessionCookie(flow, jar);
-  const loggedInValue = jar.get(name) ?? "";
-  const clientSide = decodeClientSession(name, loggedInValue, new Set(jar.names()));
-  const where = { url: new URL(description.login.url, flow.target).href, cookie: name };
+  // Every cookie that logs in on its own is a way in: each is checked; the first is the
+  // session cookie proper (entropy, the idle probe and the report's summary line use it).
+  const cookies = await findSessionCookies(flow, jar);
+  const name = cookies[0]!;
+  const clientSide = decodeClientSession(name, jar.get(name) ?? "", new Set(jar.names()));
+  const loginUrl = new URL(description.login.url, flow.target).href;
+  const where = { url: loginUrl, cookie: name };
 
   // The idle probe's session is its own, logged in now and left untouched until the end.
   let idle: { jar: CookieJar; since: number } | undefined;
@@ -98,17 +103,21 @@ async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<A
     idle = { jar: idleJar, since: Date.now() };
   }
 
-  findings.push(...(await checkFixation(flow, preLogin, jar, name, where)));
-  findings.push(...(await checkAdopted(flow, preLogin, name, loggedInValue, where)));
+  for (const cookie of cookies) {
+    const at = { url: loginUrl, cookie };
+    findings.push(...(await checkFixation(flow, preLogin, jar, cookie, at)));
+    findings.push(...(await checkAdopted(flow, preLogin, cookie, jar.get(cookie) ?? "", at)));
+  }
   if (description.csrfProbe !== undefined) {
     const csrf = await probeCsrf(flow, jar);
     if (csrf !== undefined) findings.push(csrf);
   }
-  findings.push(...(await checkLogout(flow, jar, name, clientSide?.format, where)));
+  findings.push(...(await checkLogout(flow, jar, cookies, loginUrl)));
   const entropy = await checkEntropy(flow, {
     name,
     samples,
-    clientSide: clientSide?.format,
+    clientSide: clientSide === undefined ? undefined : clientSessionName(clientSide.format),
+    sealed: clientSide?.sealed ?? false,
     issuedBeforeLogin: preLogin.get(name) !== undefined,
   });
   if (entropy !== undefined) findings.push({ ...entropy, ...where });
@@ -135,49 +144,9 @@ async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<A
     steps: client.steps,
     responses: [...page, ...login],
     sessionCookie: name,
+    sessionCookies: cookies,
     requests: client.sent,
   };
-}
-
-/** The cookie without which the site no longer sees the user (by elimination, ≤ 10 tries). */
-async function findSessionCookie(flow: Flow, jar: CookieJar): Promise<string> {
-  const named = flow.description.sessionCookie;
-  if (named !== undefined) {
-    if (jar.get(named) === undefined)
-      throw new CliError(
-        "active-check",
-        `sessionCookie: no cookie "${named}" was set by the login`,
-      );
-    return named;
-  }
-  const names = jar.names();
-  // Likely session cookies first, so the usual case costs one request.
-  names.sort(
-    (a, b) =>
-      Number(judgeSessionCookie(cookieOf(b, jar), false).session) -
-      Number(judgeSessionCookie(cookieOf(a, jar), false).session),
-  );
-  for (const candidate of names.slice(0, 10)) {
-    const without = jar.clone();
-    without.delete(candidate);
-    if (!(await isLoggedIn(flow, "session-cookie", without))) {
-      flow.client.note(
-        "session-cookie",
-        `drop ${candidate}`,
-        "logged out",
-        `session cookie: ${candidate}`,
-      );
-      return candidate;
-    }
-  }
-  throw new CliError(
-    "active-check",
-    `could not tell which cookie carries the session (${names.join(", ") || "no cookies"}); name it with "sessionCookie"`,
-  );
-}
-
-function cookieOf(name: string, jar: CookieJar) {
-  return { name, value: jar.get(name) ?? "", attributes: [], raw: "" };
 }
 
 export function formatMs(ms: number): string {

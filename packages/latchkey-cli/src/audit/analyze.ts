@@ -2,7 +2,7 @@
 // headers directly; the probes' responses arrive as plain data too.
 import type { Finding } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
-import { decodeClientSession } from "./client-session.ts";
+import { clientSessionName, decodeClientSession } from "./client-session.ts";
 import type { AuditContext, ObservedCookie } from "./context.ts";
 import { isLoopback, makeFinding } from "./context.ts";
 import { checkCookie } from "./cookie-checks.ts";
@@ -38,6 +38,8 @@ export interface Observations {
 export interface AnalyzeOptions {
   candidates: readonly Buffer[];
   now?: number;
+  /** Cookies the active checks saw log the user in on their own: session cookies, whatever their name. */
+  sessionCookies?: readonly string[];
 }
 
 export interface Analysis {
@@ -67,15 +69,24 @@ export function analyze(obs: Observations, options: AnalyzeOptions): Analysis {
       );
     }
   }
-  const observed: ObservedCookie[] = parsed.map(({ cookie, response }) => ({
-    cookie,
-    response,
-    verdict: judgeSessionCookie(
+  const authenticating = new Set(options.sessionCookies ?? []);
+  const observed: ObservedCookie[] = parsed.map(({ cookie, response }) => {
+    const session = clientSessions.get(`${cookie.name}\u0000${cookie.value}`);
+    const format = session?.sealed
+      ? `a sealed session: ${clientSessionName(session.format)}`
+      : session !== undefined || signedCookieFor(cookie.name, cookie.value, jar) !== undefined
+        ? "a signed session format"
+        : undefined;
+    const verdict = judgeSessionCookie(cookie, format);
+    return {
       cookie,
-      clientSessions.get(`${cookie.name}\u0000${cookie.value}`) !== undefined ||
-        signedCookieFor(cookie.name, cookie.value, jar) !== undefined,
-    ),
-  }));
+      response,
+      verdict:
+        authenticating.has(cookie.name) && !verdict.session
+          ? { session: true, reason: "it logs the user in on its own (active check)" }
+          : verdict,
+    };
+  });
   const flaskSeen = [...clientSessions.values()].some((s) => s?.format === "flask");
   const framework = detectFramework(
     obs.responses,
@@ -199,6 +210,7 @@ function clientSessionFindings(
     string,
     { url: string; format?: string; keys: Set<string>; secret?: string; tried: Set<string> }
   >();
+  // Sealed sessions are client-side too, but nobody can read them: nothing to report here.
   for (const o of observed) {
     const { name, value } = o.cookie;
     if (name.endsWith(".sig")) continue;
@@ -210,7 +222,7 @@ function clientSessionFindings(
     if (entry.tried.has(value)) continue;
     entry.tried.add(value);
     const session = decoded.get(`${name}\u0000${value}`);
-    if (session !== undefined) {
+    if (session !== undefined && !session.sealed) {
       entry.format = session.format;
       for (const k of session.keys) entry.keys.add(k);
     }

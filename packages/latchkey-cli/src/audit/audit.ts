@@ -116,7 +116,11 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     obs.responses = [...obs.responses, ...active.responses];
   }
   const candidates = [...bundledCandidates(), ...(options.wordlist ?? [])];
-  const analysis = analyze(obs, { candidates });
+  // Cookies that logged in on their own are session cookies, whatever their names say.
+  const analysis = analyze(obs, {
+    candidates,
+    ...(active !== undefined ? { sessionCookies: active.sessionCookies } : {}),
+  });
   const report: Report = { target: target.href, findings: analysis.findings };
   if (active !== undefined) {
     const ctx = {

@@ -1,14 +1,30 @@
-// Client-side sessions: cookies whose value carries the session data itself, signed but not
-// encrypted. Anyone holding the cookie can read them; we decode them to show which keys.
+// Client-side sessions: cookies whose value carries the session data itself. Signed ones (Flask,
+// Django signed_cookies, cookie-session, JWT) anyone holding the cookie can read: we decode them
+// to show which keys. Sealed ones (encrypted: iron-session, Rails, JWE, Fernet, ASP.NET Core)
+// only name their format: unreadable, yet just as impossible to revoke at logout.
 import { inflateSync } from "node:zlib";
 import { decodeFlaskSession } from "latchkey/flask";
+import { recogniseSealed, SEALED_FORMAT_NAMES, type SealedFormat } from "./sealed-formats.ts";
 
-export type ClientSessionFormat = "flask" | "django-signed" | "cookie-session" | "jwt";
+export type ClientSessionFormat =
+  | "flask"
+  | "django-signed"
+  | "cookie-session"
+  | "jwt"
+  | SealedFormat;
 
 export interface ClientSession {
   format: ClientSessionFormat;
+  /** Encrypted: the client holds the data but cannot read it (`keys` is empty). */
+  sealed: boolean;
   /** Top-level keys the client can read (never the values). */
   keys: string[];
+}
+
+/** How a report names a client-side session format. */
+export function clientSessionName(format: ClientSessionFormat): string {
+  if (format in SEALED_FORMAT_NAMES) return SEALED_FORMAT_NAMES[format as SealedFormat];
+  return format;
 }
 
 const MAX_INFLATED = 256 * 1024;
@@ -23,15 +39,22 @@ export function decodeClientSession(
   siblings: ReadonlySet<string>,
 ): ClientSession | undefined {
   const v = safeDecodeURIComponent(value);
+  const sealed = recogniseSealed(v);
+  if (sealed !== undefined) return { format: sealed, sealed: true, keys: [] };
+  const readable = (format: ClientSessionFormat, keys: string[]): ClientSession => ({
+    format,
+    sealed: false,
+    keys,
+  });
   const jwt = decodeJwt(v);
-  if (jwt !== undefined) return { format: "jwt", keys: jwt };
+  if (jwt !== undefined) return readable("jwt", jwt);
   const flask = decodeFlaskSession(v);
-  if (flask !== undefined) return { format: "flask", keys: Object.keys(flask.data) };
+  if (flask !== undefined) return readable("flask", Object.keys(flask.data));
   const django = decodeDjangoSigned(v);
-  if (django !== undefined) return { format: "django-signed", keys: django };
+  if (django !== undefined) return readable("django-signed", django);
   if (siblings.has(`${name}.sig`)) {
     const data = parseObject(Buffer.from(v, "base64").toString("utf8"));
-    if (data !== undefined) return { format: "cookie-session", keys: Object.keys(data) };
+    if (data !== undefined) return readable("cookie-session", Object.keys(data));
   }
   return undefined;
 }

@@ -15,8 +15,10 @@ import { parseSetCookie, redact } from "./set-cookie.ts";
 export interface EntropyCheckInput {
   name: string;
   samples: number;
-  /** Format of a client-side session (signed data, not an id): nothing to measure. */
+  /** Format of a client-side session (data, not an id): nothing to measure. */
   clientSide: string | undefined;
+  /** The client-side session is encrypted (iron-session, JWE, …), not just signed. */
+  sealed?: boolean;
   /** The login page itself issues the session cookie (a cheaper source than logging in). */
   issuedBeforeLogin: boolean;
 }
@@ -32,7 +34,9 @@ export async function checkEntropy(
       CHECK,
       "(no requests)",
       "skipped",
-      `${input.name} is a ${input.clientSide} client-side session (signed data, not a random id); its secret is what matters (session-secret-weak)`,
+      input.sealed
+        ? `${input.name} is a ${input.clientSide} client-side session (encrypted data, not a random id); its key is what matters`
+        : `${input.name} is a ${input.clientSide} client-side session (signed data, not a random id); its secret is what matters (session-secret-weak)`,
     );
     return undefined;
   }

@@ -32,8 +32,8 @@ export async function checkFixation(
   if (before === undefined) {
     flow.client.note(
       "session-fixation",
-      "compare the session cookie before and after login",
-      "no session cookie before login",
+      `compare ${name} before and after login`,
+      `no ${name} before login`,
       "nothing to fixate from the login page; session-id-adopted tests planted ids",
     );
     return [];
@@ -41,7 +41,7 @@ export async function checkFixation(
   if (before === after) {
     flow.client.note(
       "session-fixation",
-      "compare the session cookie before and after login",
+      `compare ${name} before and after login`,
       `unchanged: ${redact(before)}`,
     );
     return [
@@ -56,7 +56,7 @@ export async function checkFixation(
   }
   flow.client.note(
     "session-fixation",
-    "compare the session cookie before and after login",
+    `compare ${name} before and after login`,
     `changed: ${redact(before)} → ${redact(after ?? "")}`,
   );
   if (await isLoggedIn(flow, "session-fixation", pre)) {
@@ -104,14 +104,24 @@ export async function checkAdopted(
   ];
 }
 
-/** A value shaped like `sample` (same length, same character classes), fresh from the CSPRNG. */
+// A format marker (iron's "Fe26.2*<password id>*", express-session's "s:", Fernet's version
+// byte, a JWT header) is the format, not the randomness. A forgery without it is thrown out
+// before any key is tried — iron-session even answers 500 — so the server's handling of an
+// unknown but well-formed value would go untested.
+const FORMAT_MARKER = /^(?:Fe26\.2\*\d*\*|s%3A|s:|gAAAAA|CfDJ8|eyJ[A-Za-z0-9_-]*\.)/;
+
+/**
+ * A value shaped like `sample` (same length, same character classes, same format marker),
+ * fresh from the CSPRNG.
+ */
 export function inventLike(sample: string): string {
   const lower = "abcdefghijklmnopqrstuvwxyz";
   const digits = "0123456789";
   const pick = (set: string) => set[randomInt(set.length)]!;
   if (sample === "") return randomBytes(16).toString("hex");
-  let out = "";
-  for (let i = 0; i < sample.length; i++) {
+  const marker = FORMAT_MARKER.exec(sample)?.[0] ?? "";
+  let out = marker;
+  for (let i = marker.length; i < sample.length; i++) {
     const ch = sample[i]!;
     // Keep percent-escapes and punctuation: they are the format, not the randomness.
     if (ch === "%" && /^%[0-9A-F]{2}/i.test(sample.slice(i, i + 3))) {

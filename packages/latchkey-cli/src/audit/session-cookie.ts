@@ -16,12 +16,16 @@ const SESSION_WORDS = /sess|auth|login|remember|jwt/i;
 const NOT_SESSION =
   /^(?:csrftoken|csrf_token|_csrf|xsrf-token|x-csrf-token|csrf|__host-csrf|_ga\w*|_gid|_gcl\w*|_fbp|_hj\w*|theme|lang|locale|timezone|tz|consent|cookie_?consent\w*)$/i;
 
-export function judgeSessionCookie(cookie: SetCookie, decodable: boolean): SessionVerdict {
+/**
+ * @param format what the value was recognised as ("a flask session", "an iron-session (…)
+ *   sealed session"), when it was
+ */
+export function judgeSessionCookie(cookie: SetCookie, format: string | undefined): SessionVerdict {
   const base = cookie.name.replace(/^__(?:host|secure)-/i, "");
   if (NOT_SESSION.test(cookie.name) || /csrf|xsrf/i.test(cookie.name)) {
     return { session: false, reason: "a CSRF or preference cookie" };
   }
-  if (decodable) return { session: true, reason: "its value is a signed session format" };
+  if (format !== undefined) return { session: true, reason: `its value is ${format}` };
   if (SESSION_NAMES.test(cookie.name))
     return { session: true, reason: `"${cookie.name}" is a session cookie name` };
   if (SESSION_WORDS.test(base) && cookie.value.length >= 16) {

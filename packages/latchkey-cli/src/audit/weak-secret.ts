@@ -6,7 +6,13 @@ import { WEAK_SECRETS } from "latchkey";
 import { deriveFlaskKey as deriveKey } from "latchkey/flask";
 import { safeDecodeURIComponent } from "./client-session.ts";
 
-export type SignedFormat = "flask" | "django-signed" | "cookie-signature" | "keygrip" | "jwt";
+export type SignedFormat =
+  | "flask"
+  | "django-signed"
+  | "cookie-signature"
+  | "keygrip"
+  | "jwt"
+  | "flask-login-remember";
 
 export interface SignedCookie {
   format: SignedFormat;
@@ -17,6 +23,7 @@ export interface SignedCookie {
 // Exact-case secrets as they appear in docs and tutorials (WEAK_SECRETS is lowercased).
 const EXACT_CASE: readonly (string | Buffer)[] = [
   Buffer.from('_5#y2L"F4Q8z\n\xec]/', "latin1"), // Flask docs: b'_5#y2L"F4Q8z\n\xec]/'
+  "\u0002\u0001thisismyscretkey\u0001\u0002\\e\\y\\y\\h", // Flask-AppBuilder
   "SECRET_KEY",
   "SECRET",
   "MY_SECRET_KEY",
@@ -26,19 +33,50 @@ const EXACT_CASE: readonly (string | Buffer)[] = [
   "SuperSecret",
   "super secret key",
   "This is a secret",
+  "SEKRIT1",
+  "SEKRIT2",
+  "YourSecretKey!!!",
+  "SomeRandomString",
+  "SomeRandomKey!!!",
+  "ThisTokenIsNotSoSecretChangeIt",
+  "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET",
+  "2gyZ3GDw3LHZQKDhPmPDL3sjREVRXPr8",
+  "mq9hDxBVDbspDR6n",
+  "s3Cur3",
+  "!!!SET DJANGO_SECRET_KEY!!!",
 ];
 
-/** The bundled candidates: WEAK_SECRETS plus Capitalised and UPPER variants, and exact-case extras. */
+// The manglings people apply to an example secret when told to "change it": a digit or a year
+// on the end, "my"/"dev"/"prod" in front, a different separator. Applied to the lowercase form
+// only, which keeps the list near 6,400 candidates (a fraction of a second per cookie).
+const SUFFIXES = ["1", "12", "123", "1234", "!", "0", "01", "2023", "2024", "2025"];
+const PREFIXES = ["my", "my-", "my_", "dev-", "prod-", "the"];
+
+/**
+ * The bundled candidates: every WEAK_SECRETS entry as written, UPPER and Capitalised, with
+ * its separators swapped, suffixed and prefixed; then the exact-case extras.
+ */
 export function bundledCandidates(): Buffer[] {
   const texts = new Set<string>();
   for (const s of WEAK_SECRETS) {
-    texts.add(s);
-    texts.add(s.toUpperCase());
-    texts.add(s.charAt(0).toUpperCase() + s.slice(1));
+    for (const form of separatorForms(s)) {
+      texts.add(form);
+      texts.add(form.toUpperCase());
+      texts.add(form.charAt(0).toUpperCase() + form.slice(1));
+    }
+    for (const suffix of SUFFIXES) texts.add(s + suffix);
+    for (const prefix of PREFIXES) texts.add(prefix + s);
   }
   const out: Buffer[] = [...texts].map((s) => Buffer.from(s, "utf8"));
   for (const s of EXACT_CASE) out.push(typeof s === "string" ? Buffer.from(s, "utf8") : s);
   return dedupe(out);
+}
+
+/** "keyboard cat" → also "keyboard-cat", "keyboard_cat", "keyboardcat". */
+function separatorForms(secret: string): string[] {
+  const words = secret.split(/[ _-]/);
+  if (words.length < 2 || words.some((w) => w === "")) return [secret];
+  return [secret, ...[" ", "-", "_", ""].map((sep) => words.join(sep))];
 }
 
 /** One candidate per line (CR/LF tolerant); blank lines skipped. */
@@ -80,7 +118,8 @@ export function signedCookieFor(
     cookieSignature(value) ??
     keygrip(name, rawValue, jar) ??
     flask(value) ??
-    django(name, value)
+    django(name, value) ??
+    flaskLoginRemember(value)
   );
 }
 
@@ -164,22 +203,31 @@ function django(name: string, value: string): SignedCookie | undefined {
     return undefined;
   const signed = value.slice(0, colon);
   const sig = decodeB64(value.slice(colon + 1));
-  const variants: [string, string][] = [
+  // The salted prefix of each key derivation is hashed once; each candidate continues a copy.
+  const variants = [
     ["django.contrib.sessions.backends.signed_cookies", ""],
     [name, "django.http.cookies"],
     ["django.contrib.messages", "django.http.cookies"],
-  ];
+  ].map(([salt, prefix]) => createHash("sha256").update(`${salt}signer`).update(prefix!));
   return {
     format: "django-signed",
     signedWith: (secret) =>
-      variants.some(([salt, prefix]) => {
-        const key = createHash("sha256")
-          .update(`${salt}signer`)
-          .update(prefix)
-          .update(secret)
-          .digest();
+      variants.some((prefixed) => {
+        const key = prefixed.copy().update(secret).digest();
         return equal(createHmac("sha256", key).update(signed).digest(), sig);
       }),
+  };
+}
+
+// Flask-Login's remember cookie: "<user id>|" + hex(HMAC-SHA512(SECRET_KEY, user id)).
+function flaskLoginRemember(value: string): SignedCookie | undefined {
+  const bar = value.lastIndexOf("|");
+  if (bar <= 0 || !/^[0-9a-f]{128}$/.test(value.slice(bar + 1))) return undefined;
+  const payload = value.slice(0, bar);
+  const sig = Buffer.from(value.slice(bar + 1), "hex");
+  return {
+    format: "flask-login-remember",
+    signedWith: (secret) => equal(createHmac("sha512", secret).update(payload).digest(), sig),
   };
 }
 
