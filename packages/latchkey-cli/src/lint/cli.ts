@@ -71,6 +71,8 @@ export async function runLintCli(argv: string[]): Promise<number> {
       formatPretty(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
     );
   }
+  for (const { path, reason } of result.skipped)
+    process.stderr.write(`latchkey lint: skipped ${safe(path)}: ${safe(reason)}\n`);
   for (const file of result.unparsable)
     process.stderr.write(`latchkey lint: could not parse ${safe(file)}; skipped\n`);
   const suppressed = result.suppressed > 0 ? `, ${result.suppressed} suppressed` : "";

@@ -1,7 +1,6 @@
 // `latchkey lint` without the command line: find the files, parse each with its language's
 // parser, run the framework rules, resolve Django settings across modules, then drop findings
 // silenced by a `latchkey: ignore <rule-id>` comment.
-import { readFileSync } from "node:fs";
 import { isAbsolute, relative, sep } from "node:path";
 import type { Finding } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
@@ -10,9 +9,10 @@ import { type DjangoModule, djangoSettingsModules, lintDjango } from "./python/d
 import { lintFlask } from "./python/flask.ts";
 import { type PyModule, readModule } from "./python/module.ts";
 import { lintExemptViews } from "./python/views.ts";
+import { readRegularFile } from "./read-regular-file.ts";
 import { isTestPath } from "./source.ts";
 import { collectSuppressions, isSuppressed, type Suppressions } from "./suppress.ts";
-import { fileSize, findSourceFiles, MAX_FILE_BYTES } from "./walk.ts";
+import { findSourceFiles, type SkippedFile } from "./walk.ts";
 
 export interface LintResult {
   findings: Finding[];
@@ -22,6 +22,8 @@ export interface LintResult {
   filesParsed: number;
   /** Files the JavaScript parser could not read at all. */
   unparsable: string[];
+  /** Links, special files and oversized files that were not read, with why. */
+  skipped: SkippedFile[];
   /** Findings silenced by suppression comments. */
   suppressed: number;
   /** JavaScript/TypeScript session setups examined (`session({...})`, `createSessions({...})`, …). */
@@ -44,22 +46,22 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
     filesScanned: 0,
     filesParsed: 0,
     unparsable: [],
+    skipped: [],
     suppressed: 0,
     scriptSetups: 0,
   };
   const suppressions = new Map<string, Suppressions>();
   const pythonModules: DjangoModule[] = [];
   const raw: Finding[] = [];
-  for (const entry of findSourceFiles(paths)) {
+  for (const entry of findSourceFiles(paths, result.skipped)) {
     if (!entry.explicit && isTestPath(entry.relativeToRoot)) continue;
-    if (fileSize(entry.path) > MAX_FILE_BYTES) continue;
-    result.filesScanned++;
-    let text: string;
-    try {
-      text = readFileSync(entry.path, "utf8");
-    } catch {
+    const read = readRegularFile(entry.path);
+    if ("skipped" in read) {
+      result.skipped.push({ path: entry.path, reason: read.skipped });
       continue;
     }
+    result.filesScanned++;
+    const text = read.text;
     const file = displayPath(entry.path, cwd);
     const isPython = entry.path.endsWith(".py");
     if (!(isPython ? PY_RELEVANT : JS_RELEVANT).test(text)) continue;

@@ -1,9 +1,12 @@
 // Finds the source files to lint under the given paths: JavaScript, TypeScript and Python,
 // honouring .gitignore files (the repository's, from its root down) and skipping dependency
-// folders, virtual environments and build output even when nothing ignores them.
-import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+// folders, virtual environments and build output even when nothing ignores them. Symbolic links
+// are never followed (a link can lead out of the tree, or round in a loop) and special files are
+// never opened; each one that looks like something we would have read is reported as skipped.
+import { type Dirent, existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
+import { readRegularFile } from "./read-regular-file.ts";
 
 export interface SourceEntry {
   /** Absolute path. */
@@ -39,8 +42,11 @@ const SKIPPED_DIRS = new Set([
   ".turbo",
   ".cache",
 ]);
-/** Generated bundles and vendored blobs are not configuration; parsing them only costs time. */
-export const MAX_FILE_BYTES = 1024 * 1024;
+/** A file the walk saw and did not read, and why. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
 
 interface IgnoreLayer {
   base: string;
@@ -48,11 +54,19 @@ interface IgnoreLayer {
 }
 
 /** Lists the source files under `paths` (files or directories), sorted, without duplicates. */
-export function findSourceFiles(paths: readonly string[]): SourceEntry[] {
+export function findSourceFiles(
+  paths: readonly string[],
+  skipped: SkippedFile[] = [],
+): SourceEntry[] {
   const found = new Map<string, SourceEntry>();
   for (const given of paths) {
-    const absolute = resolve(given);
-    const stats = statSync(absolute); // throws for a missing path: the CLI reports it as a usage error
+    // A path the user names is followed, links and all: it is their choice, not the tree's.
+    const stats = statSync(resolve(given)); // throws for a missing path: the CLI reports it as a usage error
+    const absolute = realpathSync(resolve(given));
+    if (!stats.isFile() && !stats.isDirectory()) {
+      skipped.push({ path: absolute, reason: "not a regular file or directory" });
+      continue;
+    }
     if (stats.isFile()) {
       found.set(absolute, {
         path: absolute,
@@ -63,9 +77,9 @@ export function findSourceFiles(paths: readonly string[]): SourceEntry[] {
     }
     // A directory named on the command line is linted even if the repository ignores it
     // (`latchkey lint vendor/app`); inside it, its own .gitignore files still apply.
-    const ancestors = ancestorIgnores(absolute);
+    const ancestors = ancestorIgnores(absolute, skipped);
     const layers = isIgnored(absolute, true, ancestors) ? [] : ancestors;
-    walkDirectory(absolute, absolute, layers, found);
+    walkDirectory(absolute, absolute, layers, found, skipped);
   }
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -75,8 +89,9 @@ function walkDirectory(
   dir: string,
   inherited: IgnoreLayer[],
   found: Map<string, SourceEntry>,
+  skipped: SkippedFile[],
 ): void {
-  const layers = withIgnoreFile(dir, inherited);
+  const layers = withIgnoreFile(dir, inherited, skipped);
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -85,12 +100,22 @@ function walkDirectory(
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) {
+      if (SKIPPED_DIRS.has(entry.name) || isIgnored(path, false, layers)) continue;
+      if (SOURCE_FILE.test(entry.name) || leadsToDirectory(path))
+        skipped.push({ path, reason: describeLink(path, root) });
+      continue;
+    }
     if (entry.isDirectory()) {
       if (SKIPPED_DIRS.has(entry.name) || isIgnored(path, true, layers)) continue;
       if (existsSync(join(path, "pyvenv.cfg"))) continue; // a virtualenv under any name
-      walkDirectory(root, path, layers, found);
-    } else if (entry.isFile() && SOURCE_FILE.test(entry.name) && !SKIPPED_FILE.test(entry.name)) {
+      walkDirectory(root, path, layers, found, skipped);
+    } else if (SOURCE_FILE.test(entry.name) && !SKIPPED_FILE.test(entry.name)) {
       if (isIgnored(path, false, layers)) continue;
+      if (!entry.isFile()) {
+        skipped.push({ path, reason: "not a regular file" });
+        continue;
+      }
       found.set(path, {
         path,
         relativeToRoot: relative(root, path).split(sep).join("/"),
@@ -100,13 +125,49 @@ function walkDirectory(
   }
 }
 
-function withIgnoreFile(dir: string, layers: IgnoreLayer[]): IgnoreLayer[] {
-  const file = join(dir, ".gitignore");
-  if (!existsSync(file)) return layers;
+/** Why a symbolic link in the tree was not followed. */
+function describeLink(path: string, root: string): string {
+  let target: string;
   try {
-    return [...layers, { base: dir, rules: ignore().add(readFileSync(file, "utf8")) }];
+    target = realpathSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ELOOP" ? "symbolic link loop" : `broken symbolic link (${code ?? "error"})`;
+  }
+  const rel = relative(root, target);
+  if (rel.startsWith("..") || isAbsolute(rel))
+    return `symbolic link to outside the scanned tree (${target}), not followed`;
+  return "symbolic link, not followed (its target in the tree is linted where it lives)";
+}
+
+function withIgnoreFile(dir: string, layers: IgnoreLayer[], skipped: SkippedFile[]): IgnoreLayer[] {
+  const file = join(dir, ".gitignore");
+  if (!existsSync(file) && !isDanglingLink(file)) return layers;
+  const read = readRegularFile(file);
+  if ("skipped" in read) {
+    skipped.push({ path: file, reason: read.skipped });
+    return layers;
+  }
+  try {
+    return [...layers, { base: dir, rules: ignore().add(read.text) }];
   } catch {
     return layers;
+  }
+}
+
+function leadsToDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isDanglingLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 
@@ -120,7 +181,7 @@ function isIgnored(path: string, isDirectory: boolean, layers: readonly IgnoreLa
 }
 
 /** The .gitignore files above `dir`, up to the repository root (the folder holding `.git`). */
-function ancestorIgnores(dir: string): IgnoreLayer[] {
+function ancestorIgnores(dir: string, skipped: SkippedFile[]): IgnoreLayer[] {
   const chain: string[] = [];
   let current = dirname(dir);
   for (;;) {
@@ -131,14 +192,6 @@ function ancestorIgnores(dir: string): IgnoreLayer[] {
     current = parent;
   }
   let layers: IgnoreLayer[] = [];
-  for (const ancestor of chain.reverse()) layers = withIgnoreFile(ancestor, layers);
+  for (const ancestor of chain.reverse()) layers = withIgnoreFile(ancestor, layers, skipped);
   return layers;
-}
-
-export function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
 }

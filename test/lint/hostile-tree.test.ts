@@ -1,0 +1,104 @@
+// A repository built to hurt the linter: links to devices and out of the tree, a FIFO, a link
+// loop, a huge file, a hostile file name. Lint finishes quickly, reads none of them, says which it
+// skipped and why, and prints the file name escaped.
+import { strict as assert } from "node:assert";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { lintPaths } from "../../packages/latchkey-cli/src/lint/lint.ts";
+import { MAX_FILE_BYTES } from "../../packages/latchkey-cli/src/lint/read-regular-file.ts";
+
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const INSECURE =
+  'from flask import Flask\napp = Flask(__name__)\napp.config["SESSION_COOKIE_HTTPONLY"] = False\n';
+const HOSTILE_NAME = "evil\u001b[2J\u202e\u009bx.py";
+
+function run(
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "packages/latchkey-cli/src/cli.ts", ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  // A linter that blocks on the FIFO would hang the suite: give up loudly instead.
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  return new Promise((resolve) =>
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, ms: performance.now() - started });
+    }),
+  );
+}
+
+describe("lint on a hostile tree", () => {
+  let base: string;
+  let root: string;
+  before(() => {
+    base = mkdtempSync(join(tmpdir(), "latchkey-hostile-"));
+    root = join(base, "repo");
+    mkdirSync(join(root, "sub"), { recursive: true });
+    writeFileSync(join(root, "app.py"), INSECURE);
+    writeFileSync(join(base, "outside.py"), INSECURE.replace("app = ", "outside_app = "));
+    symlinkSync("/dev/zero", join(root, ".gitignore"));
+    execFileSync("mkfifo", [join(root, "sub", ".gitignore")]);
+    execFileSync("mkfifo", [join(root, "pipe.py")]);
+    symlinkSync(join(base, "outside.py"), join(root, "outside_link.py"));
+    symlinkSync("/dev/zero", join(root, "zero.py"));
+    symlinkSync("loop.py", join(root, "loop.py"));
+    symlinkSync(".", join(root, "sub", "again"));
+    symlinkSync(base, join(root, "parent"));
+    writeFileSync(join(root, "huge.py"), `# session\n${"x = 1\n".repeat(MAX_FILE_BYTES / 6 + 10)}`);
+    writeFileSync(join(root, "sub", HOSTILE_NAME), INSECURE);
+  });
+  after(() => rmSync(base, { recursive: true, force: true }));
+
+  it("reads only regular files inside the tree and says what it skipped", () => {
+    const started = performance.now();
+    const result = lintPaths([root], root);
+    assert.ok(performance.now() - started < 5000);
+    const files = new Set(result.findings.map((f) => f.location?.file));
+    assert.deepEqual([...files].sort(), ["app.py", `sub/${HOSTILE_NAME}`]);
+    const reasons = new Map(result.skipped.map((s) => [s.path.slice(root.length + 1), s.reason]));
+    assert.match(reasons.get(".gitignore") ?? "", /symbolic link/);
+    assert.match(reasons.get("sub/.gitignore") ?? "", /not a regular file \(FIFO\)/);
+    assert.match(reasons.get("pipe.py") ?? "", /not a regular file/);
+    assert.match(reasons.get("outside_link.py") ?? "", /outside the scanned tree/);
+    assert.match(reasons.get("zero.py") ?? "", /outside the scanned tree/);
+    assert.match(reasons.get("loop.py") ?? "", /symbolic link loop/);
+    assert.match(reasons.get("sub/again") ?? "", /symbolic link, not followed/);
+    assert.match(reasons.get("parent") ?? "", /outside the scanned tree/);
+    assert.match(reasons.get("huge.py") ?? "", new RegExp(`larger than ${MAX_FILE_BYTES} bytes`));
+  });
+
+  it("the CLI finishes quickly, escapes the hostile name, and --json keeps it exactly", async () => {
+    const pretty = await run(["lint", root]);
+    assert.equal(pretty.status, 1, pretty.stderr);
+    assert.ok(pretty.ms < 20_000, `took ${Math.round(pretty.ms)} ms`);
+    for (const raw of ["\u001b", "\u202e", "\u009b"]) {
+      assert.ok(!pretty.stdout.includes(raw), "raw byte on stdout");
+      assert.ok(!pretty.stderr.includes(raw), "raw byte on stderr");
+    }
+    assert.match(pretty.stdout, /evil\\x1b\[2J\\u202e\\x9bx\.py/);
+    assert.match(pretty.stderr, /skipped .*pipe\.py: not a regular file/);
+    const json = await run(["lint", root, "--json"]);
+    const findings: { location: { file: string } }[] = JSON.parse(json.stdout).findings;
+    assert.ok(findings.some((f) => f.location.file.endsWith(`sub/${HOSTILE_NAME}`)));
+  });
+});
