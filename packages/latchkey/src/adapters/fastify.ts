@@ -130,7 +130,9 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
         guard.attach(session, request.headers.cookie, (line) => {
           reply.header("set-cookie", line);
         });
-        const csrfRequest = nodeCsrfRequest(request.raw);
+        // The route's own bodyLimit, else the server's: what Fastify would accept anyway.
+        const bodyLimit = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit;
+        const csrfRequest = nodeCsrfRequest(request.raw, undefined, bodyLimit);
         // Only the untouched request stream can be read and handed back.
         if (payload !== request.raw) csrfRequest.scanBody = async () => null;
         const reason = await guard.check(session, csrfRequest);

@@ -3,7 +3,7 @@ import type { Duration } from "../core/duration.ts";
 import type { Sessions } from "../core/engine.ts";
 import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
-import { csrfGuard } from "../csrf/guard.ts";
+import { BODY_TOO_LARGE, csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { preSessionSetCookie } from "../csrf/pre-session.ts";
 import { freshAuthCheck } from "./fresh-auth.ts";
@@ -87,9 +87,11 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
     const csrfRequest = webCsrfRequest(c.req.raw);
     if (c.req.raw.bodyUsed && Object.keys(c.req.bodyCache).length > 0) {
       // An earlier middleware read the body through c.req, which keeps a copy: scan that.
-      csrfRequest.scanBody = async (scanner, limit) => {
+      csrfRequest.scanBody = async (scanner, limits) => {
         const body = new Uint8Array(await c.req.arrayBuffer());
-        return scanner.push(body.subarray(0, limit)) ?? scanner.finish(body.byteLength > limit);
+        const found = scanner.push(body.subarray(0, limits.bytes));
+        if (found !== undefined) return found;
+        return body.byteLength > limits.bytes ? BODY_TOO_LARGE : scanner.finish();
       };
     }
     const reason = await guard.check(session, csrfRequest);

@@ -11,14 +11,36 @@ export const MAX_COOKIE_BYTES = 4096;
 
 const EPOCH = new Date(0);
 
-/** The session cookie's value from a Cookie header, or undefined. */
+/**
+ * The session cookie's value from a Cookie header, or undefined. Two cookies of that name are
+ * no session (and a `tampered` event): a sibling subdomain or a plain-http page can plant a
+ * second one, and which of the two a parser keeps is then the attacker's choice.
+ */
 export function readSessionCookie(
   config: ResolvedConfig,
   header: string | null | undefined,
 ): string | undefined {
+  const name = config.cookieName;
   // Most requests without a session carry no such cookie at all: skip the parse.
-  if (!header?.includes(config.cookieName)) return undefined;
-  return parse(header)[config.cookieName];
+  if (!header?.includes(name)) return undefined;
+  if (cookieNamedTwice(header, name)) {
+    config.emit({ type: "tampered", at: config.now(), reason: "ambiguous-cookie" });
+    return undefined;
+  }
+  return parse(header)[name];
+}
+
+/** True when `header` carries more than one cookie named exactly `name`. */
+export function cookieNamedTwice(header: string, name: string): boolean {
+  const first = header.indexOf(name);
+  // A single occurrence of the name anywhere in the header cannot be two cookies.
+  if (first === -1 || header.indexOf(name, first + 1) === -1) return false;
+  let count = 0;
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if ((eq === -1 ? pair : pair.slice(0, eq)).trim() === name && ++count > 1) return true;
+  }
+  return false;
 }
 
 export function sessionCookieHeaders(

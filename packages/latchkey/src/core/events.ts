@@ -22,7 +22,8 @@ export type TamperReason =
   | "bad-secret"
   | "unknown-key"
   | "does-not-open"
-  | "bad-payload";
+  | "bad-payload"
+  | "ambiguous-cookie";
 
 export interface SessionEvent {
   type: SessionEventType;

@@ -5,6 +5,7 @@ import { bodyKindOf, isFormLike } from "./content-type.ts";
 import { type FormTokenScanner, formTokenScanner } from "./form-token.ts";
 import {
   type CsrfOptions,
+  DEFAULT_BODY_LIMIT,
   isCheckedMethod,
   type ResolvedCsrfOptions,
   resolveCsrfOptions,
@@ -31,12 +32,31 @@ export interface CsrfRequest {
   readonly protocol: "http" | "https";
   /** A `_csrf` field the framework already parsed from the body, if any. */
   parsedFormField?(): unknown;
+  /** The framework's own body limit in bytes, when it has one that can be read. */
+  readonly bodyLimit?: number | undefined;
   /**
-   * Feeds the body to `scanner` until it has an answer or `limit` bytes were read, leaving the
-   * body readable for the application. Resolves with the token, or null.
+   * Feeds the body to `scanner` until it has an answer, leaving the body readable for the
+   * application. Holds at most `limits.bytes` bytes (and never more than the declared
+   * Content-Length); a longer body without the token is `BODY_TOO_LARGE`, a body that stops
+   * arriving for `limits.idleMs` is `BODY_TIMEOUT`. Otherwise resolves with the token, or null.
    */
-  scanBody(scanner: FormTokenScanner, limit: number): Promise<string | null>;
+  scanBody(scanner: FormTokenScanner, limits: BodyLimits): Promise<BodyScan>;
 }
+
+export interface BodyLimits {
+  readonly bytes: number;
+  readonly idleMs: number;
+}
+
+/** Why a body could not be scanned to its end. */
+export interface BodyRefusal {
+  readonly refusal: "body-too-large" | "body-timeout";
+}
+export const BODY_TOO_LARGE: BodyRefusal = Object.freeze({ refusal: "body-too-large" });
+export const BODY_TIMEOUT: BodyRefusal = Object.freeze({ refusal: "body-timeout" });
+
+/** The token, null (none in the body), or why the body was refused. */
+export type BodyScan = string | null | BodyRefusal;
 
 export interface CsrfGuard {
   readonly options: ResolvedCsrfOptions;
@@ -99,6 +119,7 @@ export function csrfGuard<T extends object>(
     if (!formLike && options.requireToken !== "always") return null;
 
     const token = h(TOKEN_HEADER) || (await formField(request, kind, contentType ?? ""));
+    if (token !== null && typeof token === "object") return token.refusal;
     if (!token) return "token-missing";
     return requestTokenMatches(session, csrfContextOf(session), tokens, token)
       ? null
@@ -109,13 +130,14 @@ export function csrfGuard<T extends object>(
     request: CsrfRequest,
     kind: ReturnType<typeof bodyKindOf>,
     contentType: string,
-  ): Promise<string | null> {
+  ): Promise<BodyScan> {
     const parsed = request.parsedFormField?.();
     if (typeof parsed === "string") return parsed;
     const scanner = formTokenScanner(kind, contentType);
     if (scanner === null) return null;
+    const bytes = options.bodyLimit ?? request.bodyLimit ?? DEFAULT_BODY_LIMIT;
     try {
-      return await request.scanBody(scanner, options.bodyLimit);
+      return await request.scanBody(scanner, { bytes, idleMs: options.bodyTimeoutMs });
     } catch {
       return null; // an aborted or broken body carries no token
     }
@@ -123,8 +145,11 @@ export function csrfGuard<T extends object>(
 
   return {
     options,
-    attach: (session, cookieHeader, onIssue) =>
-      attachCsrfContext(session, options.cookie, cookieHeader, onIssue ?? null),
+    attach(session, cookieHeader, onIssue) {
+      const context = attachCsrfContext(session, options.cookie, cookieHeader, onIssue ?? null);
+      if (context.ambiguous) sessions.emit({ type: "tampered", reason: "ambiguous-cookie" });
+      return context;
+    },
     async check(session, request) {
       const reason = await decide(session, request);
       if (reason !== null) {

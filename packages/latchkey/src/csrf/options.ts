@@ -1,3 +1,4 @@
+import { type Duration, parseDuration } from "../core/duration.ts";
 import { LatchkeyError } from "../core/errors.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { type PreSessionCookie, resolvePreSessionCookie } from "./pre-session.ts";
@@ -39,8 +40,17 @@ export interface CsrfOptions {
    * that changes state on GET can opt in with `methods: ["GET", "POST"]`.
    */
   methods?: readonly string[];
-  /** How many body bytes are read looking for a `_csrf` field. Default 1 MiB. */
+  /**
+   * How many body bytes are read looking for a `_csrf` field; a longer form body without the
+   * field in them is refused with 413. Default: the framework's own body limit where it can be
+   * read (Fastify's `bodyLimit`), else 100 KB (Express's body parsers' default).
+   */
   bodyLimit?: number;
+  /**
+   * How long the body may stop arriving while the `_csrf` field is looked for; then the request
+   * is refused with 408 and the connection closed. `"10s"` (default), or milliseconds.
+   */
+  bodyTimeout?: Duration;
   /** The cookie that carries the pre-session value (login forms). Default `__Host-csrf`, Secure. */
   preSessionCookie?: { name?: string; secure?: boolean };
 }
@@ -52,12 +62,15 @@ export interface ResolvedCsrfOptions {
   readonly rejectSimpleContentTypes: boolean;
   /** null: every method except the safe ones. */
   readonly methods: ReadonlySet<string> | null;
-  readonly bodyLimit: number;
+  /** null: the framework's own limit, else `DEFAULT_BODY_LIMIT`. */
+  readonly bodyLimit: number | null;
+  readonly bodyTimeoutMs: number;
   readonly cookie: PreSessionCookie;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
-const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Express's `urlencoded()` and `json()` default: what most apps accept already. */
+export const DEFAULT_BODY_LIMIT = 100 * 1024;
 
 export function resolveCsrfOptions(options: CsrfOptions = {}): ResolvedCsrfOptions {
   const configured = new Set((options.allowedOrigins ?? []).map(checkOrigin));
@@ -65,8 +78,8 @@ export function resolveCsrfOptions(options: CsrfOptions = {}): ResolvedCsrfOptio
   if (requireToken !== "form" && requireToken !== "always") {
     throw new LatchkeyError("config-invalid", 'csrf requireToken must be "form" or "always".');
   }
-  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1) {
+  const bodyLimit = options.bodyLimit ?? null;
+  if (bodyLimit !== null && (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1)) {
     throw new LatchkeyError("config-invalid", "csrf bodyLimit must be a positive number of bytes.");
   }
   return {
@@ -81,6 +94,7 @@ export function resolveCsrfOptions(options: CsrfOptions = {}): ResolvedCsrfOptio
     methods:
       options.methods === undefined ? null : new Set(options.methods.map((m) => m.toUpperCase())),
     bodyLimit,
+    bodyTimeoutMs: parseDuration(options.bodyTimeout ?? "10s", "csrf bodyTimeout"),
     cookie: resolvePreSessionCookie(options.preSessionCookie),
   };
 }

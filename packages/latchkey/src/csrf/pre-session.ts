@@ -1,4 +1,5 @@
 import { parse, type SerializeOptions, serialize } from "cookie";
+import { cookieNamedTwice } from "../core/cookies.ts";
 import { LatchkeyError } from "../core/errors.ts";
 import { randomBytesPooled } from "../crypto/random.ts";
 import type { CsrfTokens } from "./tokens.ts";
@@ -46,6 +47,8 @@ export interface BindableSession {
 /** One request's CSRF state, attached to its session by the CSRF middleware. */
 export interface CsrfRequestContext {
   readonly cookie: PreSessionCookie;
+  /** The request carried more than one cookie of this name: none of them is used. */
+  readonly ambiguous: boolean;
   /** A well-formed pre-session value the request carried, or null. */
   readonly presented: string | null;
   /** A value issued during this request: the response must set it (see `setCookie`). */
@@ -62,9 +65,14 @@ export function attachCsrfContext(
   cookieHeader: string | null | undefined,
   onIssue: CsrfRequestContext["onIssue"] = null,
 ): CsrfRequestContext {
-  const value = cookieHeader?.includes(cookie.name) ? parse(cookieHeader)[cookie.name] : undefined;
+  const present = cookieHeader?.includes(cookie.name) === true;
+  // Two cookies of this name: one was planted (a sibling subdomain, a plain-http page), and
+  // neither can be trusted to be this browser's own.
+  const ambiguous = present && cookieNamedTwice(cookieHeader as string, cookie.name);
+  const value = present && !ambiguous ? parse(cookieHeader as string)[cookie.name] : undefined;
   const context: CsrfRequestContext = {
     cookie,
+    ambiguous,
     presented: value !== undefined && VALUE.test(value) ? value : null,
     issued: null,
     onIssue,

@@ -24,7 +24,11 @@ export type CsrfRefusal =
   /** A token is required and none was sent (header or `_csrf` field). */
   | "token-missing"
   /** The token is not valid for this session (another session's, tampered, unmasked, or pre-login). */
-  | "token-invalid";
+  | "token-invalid"
+  /** No token in the first `bodyLimit` bytes of a form body that is longer (answered 413). */
+  | "body-too-large"
+  /** The form body stopped arriving for `bodyTimeout` while the token was looked for (answered 408). */
+  | "body-timeout";
 
 /** The JSON body of a CSRF refusal. */
 export interface CsrfRefusalBody {

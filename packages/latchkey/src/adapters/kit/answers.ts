@@ -21,10 +21,24 @@ export function refusal(status: number, body: { readonly error: string }): Answe
   return { status, headers: REFUSAL_HEADERS, body: JSON.stringify(body) };
 }
 
+// A body that is too large or stops arriving is refused with the status that names the problem
+// (RFC 9110 §15.5.14, §15.5.9), and the connection is closed: the rest of that body is never read.
+const UNREAD_BODY: Partial<Record<CsrfRefusal, number>> = {
+  "body-too-large": 413,
+  "body-timeout": 408,
+};
+const CLOSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...REFUSAL_HEADERS,
+  connection: "close",
+});
+
 /** The answer to a CSRF refusal: `{ "error": "csrf-refused", "reason": … }`, never the token. */
 export function csrfRefusal(reason: CsrfRefusal): Answer {
   const body: CsrfRefusalBody = { error: "csrf-refused", reason };
-  return refusal(403, body);
+  const status = UNREAD_BODY[reason];
+  return status === undefined
+    ? refusal(403, body)
+    : { status, headers: CLOSE_HEADERS, body: JSON.stringify(body) };
 }
 
 /**
