@@ -153,6 +153,25 @@ export function lintDjango(settingsModules: readonly DjangoModule[]): Finding[] 
   );
 }
 
+// Signed cookies hold the session on the client; with a pickle serializer the server unpickles
+// whatever a signed cookie holds. Whoever learns SECRET_KEY (a leak, a default, a backup) signs a
+// pickle that runs code on the server when it is loaded.
+function pickledCookieFindings(serializer: Setting | undefined, file: string): Finding[] {
+  if (serializer?.value.kind !== "string") return [];
+  const path = serializer.value.value;
+  if (!path.endsWith(".PickleSerializer") && path !== "PickleSerializer") return [];
+  return [
+    lintFinding({
+      id: "session-serializer-pickle",
+      severity: "critical",
+      file: serializer.file ?? file,
+      at: serializer.at,
+      evidence: `SESSION_SERIALIZER = "${path}" with SESSION_ENGINE = "${SIGNED_COOKIES}": a cookie signed with a leaked SECRET_KEY runs code on the server when it is unpickled`,
+      fix: 'Use SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer" (the default) and a server-side SESSION_ENGINE; rotate SECRET_KEY if it may have leaked.',
+    }),
+  ];
+}
+
 function checkDjango(settings: Map<string, Setting>, file: string): Finding[] {
   const get = (key: string) => settings.get(key);
   const findings: Finding[] = [];
@@ -185,6 +204,7 @@ function checkDjango(settings: Map<string, Setting>, file: string): Finding[] {
           fix: 'Use a server-side engine: SESSION_ENGINE = "django.contrib.sessions.backends.db" (or "cache"/"cached_db").',
         }),
       );
+      findings.push(...pickledCookieFindings(get("SESSION_SERIALIZER"), file));
     }
   }
   if (middleware !== undefined && usesSessions && !usesCsrf) {
