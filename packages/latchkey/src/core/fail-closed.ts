@@ -10,6 +10,7 @@ import { LatchkeyError } from "./errors.ts";
  */
 export function failClosed(store: Store, config: Pick<ResolvedConfig, "emit" | "now">): Store {
   const unavailable = (operation: string, cause: unknown): LatchkeyError => {
+    if (cause instanceof LatchkeyError && cause.code === "argument-invalid") return cause; // a caller's mistake, not an outage
     config.emit({ type: "store-unavailable", at: config.now(), reason: operation });
     return new LatchkeyError("store-unavailable", `The session store failed during ${operation}.`, {
       cause,

@@ -1,16 +1,31 @@
 import { LatchkeyError } from "../core/errors.ts";
 import { removeChainSync } from "./chain.ts";
 import { countsAgainstLimit, type LiveEntry, limitedUser, planLimitedCreate } from "./limit.ts";
+import { revocationMarks } from "./memory-marks.ts";
 import type { SessionChange, SessionSummary, Store, StoredSession } from "./types.ts";
+import { withArgumentChecks } from "./validate.ts";
 
 export interface MemoryStoreOptions {
-  /** Most sessions kept at once; beyond it the least recently used one is dropped. Default 10 000. */
+  /** Most sessions kept at once; beyond it the least recently used one is dropped, anonymous ones first. Default 10 000. */
   maxSessions?: number;
+  /**
+   * Most anonymous sessions (no user id) kept at once, within `maxSessions`; beyond it the least
+   * recently used anonymous one is dropped. Default: half of `maxSessions`. Visitors without a
+   * cookie can create anonymous sessions as fast as they send requests; this cap keeps them from
+   * pushing logged-in users out.
+   */
+  maxAnonymousSessions?: number;
+  /**
+   * Most revocation marks kept at once (sealed cookie sessions using this store for revocation).
+   * Beyond it the oldest mark goes, and if it was still needed, every session of its kind issued
+   * before it counts as revoked (over-revoking, never un-revoking). Default 100 000.
+   */
+  maxRevocationMarks?: number;
 }
 
 /**
- * Sessions in this process's memory: bounded, least-recently-used eviction, expired entries
- * swept as new ones arrive.
+ * Sessions in this process's memory: bounded, least-recently-used eviction (anonymous sessions
+ * first, and capped on their own), expired entries swept as new ones arrive.
  *
  * Single-process only: a restart logs everybody out and a second process sees none of these
  * sessions. Use it for development, tests and single-instance apps; use sqliteStore() for one
@@ -25,58 +40,78 @@ export interface MemoryStoreOptions {
  * ```
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
-  const max = options.maxSessions ?? 10_000;
-  if (!Number.isSafeInteger(max) || max < 1) {
+  const max = positiveInteger("maxSessions", options.maxSessions ?? 10_000);
+  const maxAnonymous = positiveInteger(
+    "maxAnonymousSessions",
+    options.maxAnonymousSessions ?? Math.max(1, Math.floor(max / 2)),
+  );
+  if (maxAnonymous > max) {
     throw new LatchkeyError(
       "config-invalid",
-      "memoryStore: maxSessions must be a positive integer",
+      "memoryStore: maxAnonymousSessions must not exceed maxSessions",
     );
   }
-  // A Map iterates in insertion order; re-inserting on use keeps the least recently used first.
-  const entries = new Map<string, StoredSession>();
-  const marks = new Map<string, { at: number; until: number }>();
+  const marks = revocationMarks(
+    positiveInteger("maxRevocationMarks", options.maxRevocationMarks ?? 100_000),
+  );
+  // Two Maps, one per kind of session. A Map iterates in insertion order; re-inserting on use
+  // keeps the least recently used first, so eviction takes the first anonymous entry, or the
+  // first logged-in one only when no anonymous entry is left.
+  const anonymous = new Map<string, StoredSession>();
+  const loggedIn = new Map<string, StoredSession>();
+  const mapOf = (entry: StoredSession) => (entry.meta.userId === null ? anonymous : loggedIn);
+
+  function find(ref: string): StoredSession | undefined {
+    return anonymous.get(ref) ?? loggedIn.get(ref);
+  }
+
+  /** Stores `entry` under `ref` as the most recently used of its kind. */
+  function put(ref: string, entry: StoredSession): void {
+    anonymous.delete(ref);
+    loggedIn.delete(ref);
+    mapOf(entry).set(ref, entry);
+  }
+
+  function remove(ref: string): StoredSession | undefined {
+    const entry = find(ref);
+    if (entry !== undefined) mapOf(entry).delete(ref);
+    return entry;
+  }
 
   /** Removes an entry and its successor chain; returns the refs removed. */
   function removeWithChain(ref: string): string[] {
     return removeChainSync(ref, (link) => {
-      const entry = entries.get(link);
+      const entry = remove(link);
       if (entry === undefined) return { removed: false, successor: null };
-      entries.delete(link);
       return { removed: true, successor: entry.meta.successor };
     });
   }
 
   function insert(ref: string, session: StoredSession): void {
-    sweep(Date.now());
-    entries.set(
-      ref,
-      snapshot(
-        session.secretHash,
-        { ...session.meta },
-        Object.assign(Object.create(null), session.data),
-      ),
+    const entry = snapshot(
+      session.secretHash,
+      { ...session.meta },
+      Object.assign(Object.create(null), session.data),
     );
+    makeRoom(entry.meta.userId === null, Date.now());
+    put(ref, entry);
   }
 
-  function sweep(now: number): void {
-    // Expired entries gather at the front (least recently used); stop at the first live one.
-    for (const [ref, entry] of entries) {
-      if (entry.meta.expiresAt > now) break;
-      entries.delete(ref);
-    }
-    while (entries.size >= max) {
-      const oldest = entries.keys().next().value as string;
-      entries.delete(oldest);
+  function makeRoom(forAnonymous: boolean, now: number): void {
+    sweepExpired(anonymous, now);
+    sweepExpired(loggedIn, now);
+    if (forAnonymous) while (anonymous.size >= maxAnonymous) dropOldest(anonymous);
+    while (anonymous.size + loggedIn.size >= max) {
+      dropOldest(anonymous.size > 0 ? anonymous : loggedIn);
     }
   }
 
-  return {
+  return withArgumentChecks({
     kind: "server",
     async get(ref) {
-      const entry = entries.get(ref);
+      const entry = find(ref);
       if (entry === undefined) return null;
-      entries.delete(ref);
-      entries.set(ref, entry);
+      put(ref, entry);
       // Entries are frozen snapshots, replaced (never changed) by update(): a reader can keep
       // what it got without copying it on every request, and can never change the store by it.
       return entry;
@@ -85,20 +120,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       insert(ref, session);
     },
     async claim(ref, successorRef, pointerUntil) {
-      const entry = entries.get(ref);
+      const entry = find(ref);
       if (entry === undefined) return { claimed: false, successor: null };
       if (entry.meta.successor !== null) return { claimed: false, successor: entry.meta.successor };
-      if (pointerUntil === 0) entries.delete(ref);
+      if (pointerUntil === 0) remove(ref);
       else {
         const meta = { ...entry.meta, successor: successorRef, expiresAt: pointerUntil };
-        entries.set(ref, snapshot(entry.secretHash, meta, entry.data));
+        put(ref, snapshot(entry.secretHash, meta, entry.data));
       }
       return { claimed: true };
     },
     async createWithinLimit(ref, session, limit) {
       const userId = limitedUser(session, limit);
       const live: LiveEntry[] = [];
-      for (const [other, entry] of entries) {
+      for (const [other, entry] of loggedIn) {
         if (entry.meta.userId === userId && countsAgainstLimit(other, entry.meta, limit)) {
           live.push({ ref: other, createdAt: entry.meta.createdAt });
         }
@@ -110,7 +145,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return { created: true, evicted: plan.evict };
     },
     async update(ref, change: SessionChange) {
-      const entry = entries.get(ref);
+      const entry = find(ref);
       if (entry === undefined) return;
       const meta = change.meta ? { ...entry.meta, ...change.meta } : entry.meta;
       let data = entry.data;
@@ -118,14 +153,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         data = Object.assign(Object.create(null), entry.data, change.set);
         if (change.delete) for (const key of change.delete) delete data[key];
       }
-      entries.set(ref, snapshot(entry.secretHash, meta, data));
+      put(ref, snapshot(entry.secretHash, meta, data));
     },
     async delete(ref) {
       removeWithChain(ref);
     },
     async listByUser(userId) {
       const found: SessionSummary[] = [];
-      for (const [ref, entry] of entries) {
+      for (const [ref, entry] of loggedIn) {
         if (entry.meta.userId === userId && entry.meta.successor === null) {
           found.push({ ref, meta: { ...entry.meta } });
         }
@@ -136,33 +171,27 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       // One synchronous pass: no rotation interleaves. Chains are followed as the contract says,
       // which also reaches a successor that does not carry the user's id.
       const mine: string[] = [];
-      for (const [ref, entry] of entries) if (entry.meta.userId === userId) mine.push(ref);
+      for (const [ref, entry] of loggedIn) if (entry.meta.userId === userId) mine.push(ref);
       let removed = 0;
       for (const ref of mine) removed += removeWithChain(ref).length;
       return removed;
     },
     async deleteAll() {
-      entries.clear();
+      anonymous.clear();
+      loggedIn.clear();
     },
     async markRevoked(key, at, until) {
-      const now = Date.now();
-      for (const [k, mark] of marks) if (mark.until <= now) marks.delete(k);
-      const previous = marks.get(key);
-      marks.set(key, {
-        at: Math.max(at, previous?.at ?? 0),
-        until: Math.max(until, previous?.until ?? 0),
-      });
+      marks.mark(key, at, until, Date.now());
     },
     async revokedSince(keys) {
-      let latest = 0;
-      for (const key of keys) latest = Math.max(latest, marks.get(key)?.at ?? 0);
-      return latest;
+      return marks.latest(keys);
     },
     async close() {
-      entries.clear();
+      anonymous.clear();
+      loggedIn.clear();
       marks.clear();
     },
-  };
+  });
 }
 
 function snapshot(
@@ -171,4 +200,24 @@ function snapshot(
   data: StoredSession["data"],
 ): StoredSession {
   return Object.freeze({ secretHash, meta: Object.freeze(meta), data: Object.freeze(data) });
+}
+
+/** Expired entries gather at the front (least recently used); stops at the first live one. */
+function sweepExpired(entries: Map<string, StoredSession>, now: number): void {
+  for (const [ref, entry] of entries) {
+    if (entry.meta.expiresAt > now) return;
+    entries.delete(ref);
+  }
+}
+
+function dropOldest(entries: Map<string, StoredSession>): void {
+  const oldest = entries.keys().next();
+  if (!oldest.done) entries.delete(oldest.value);
+}
+
+function positiveInteger(option: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new LatchkeyError("config-invalid", `memoryStore: ${option} must be a positive integer`);
+  }
+  return value;
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import { LatchkeyError } from "../core/errors.ts";
 import { type Removed, removeChain } from "./chain.ts";
+import { checkConnectionUrl } from "./connection-url.ts";
 import { limitedUser, planLimitedCreate } from "./limit.ts";
 import {
   checkIdentifier,
@@ -15,6 +16,7 @@ import {
   summaryOf,
 } from "./sql/rows.ts";
 import type { LimitedCreateResult, SessionLimit, Store, StoredSession } from "./types.ts";
+import { withArgumentChecks } from "./validate.ts";
 
 export interface PostgresStoreOptions {
   /** A pg Pool. You keep ownership: close() leaves it open, and its `error` events are yours to handle. */
@@ -82,6 +84,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     );
   }
   const owned = options.pool === undefined;
+  if (owned) {
+    checkConnectionUrl(options.connectionString, {
+      option: "postgresStore: connectionString",
+      schemes: ["postgres:", "postgresql:"],
+      example: "postgres://user:password@localhost:5432/app",
+      otherwise: "a `pool` you configure",
+    });
+  }
   const pool =
     options.pool ??
     new pg.Pool({
@@ -203,7 +213,7 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
   let created = 0;
   let pruning: Promise<unknown> = Promise.resolve();
 
-  return {
+  return withArgumentChecks({
     kind: "server",
     schemaSql,
 
@@ -311,7 +321,7 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
       await pruning;
       if (owned) await pool.end();
     },
-  };
+  });
 }
 
 function migrationSql(schema: string | null, name: string, table: string, marks: string): string {

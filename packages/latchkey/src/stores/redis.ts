@@ -1,10 +1,12 @@
 import { type Cluster, Command, Redis, type RedisOptions } from "ioredis";
 import { LatchkeyError } from "../core/errors.ts";
 import { type Removed, removeChain } from "./chain.ts";
+import { checkConnectionUrl } from "./connection-url.ts";
 import { limitedUser } from "./limit.ts";
 import { CLAIM, CREATE, DELETE_LINK, MARK, run, UPDATE } from "./redis/scripts.ts";
 import { userIndex } from "./redis/user-index.ts";
 import type { SessionChange, SessionMeta, Store, StoredSession } from "./types.ts";
+import { withArgumentChecks } from "./validate.ts";
 
 export interface RedisStoreOptions {
   /** An ioredis client: `new Redis(…)` or `new Cluster(…)`. You keep ownership (close() leaves it open). */
@@ -61,9 +63,18 @@ export function redisStore(options: RedisStoreOptions): Store {
     throw new LatchkeyError("config-invalid", "redisStore: pass exactly one of `client` or `url`");
   }
   const owned = options.client === undefined;
+  const url =
+    options.url === undefined
+      ? undefined
+      : checkConnectionUrl(options.url, {
+          option: "redisStore: url",
+          schemes: ["redis:", "rediss:"],
+          example: "redis://localhost:6379",
+          otherwise: "`client: new Redis({ path })` for a Unix socket",
+        });
   const client =
     options.client ??
-    new Redis(options.url as string, {
+    new Redis(url as string, {
       maxRetriesPerRequest: 1,
       // Reconnect at least once a second: when Redis is back, sessions work again within a second.
       retryStrategy: (attempt: number) => Math.min(attempt * 50, 1_000),
@@ -110,7 +121,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     return removed;
   }
 
-  return {
+  return withArgumentChecks({
     kind: "server",
     get: read,
 
@@ -255,7 +266,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     async close() {
       if (owned) await (client as Redis).quit().catch(() => (client as Redis).disconnect());
     },
-  };
+  });
 }
 
 /** The hash fields of one session, or null when it does not exist. */

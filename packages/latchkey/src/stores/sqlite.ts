@@ -14,6 +14,7 @@ import {
   summaryOf,
 } from "./sql/rows.ts";
 import type { SessionChange, Store, StoredSession } from "./types.ts";
+import { withArgumentChecks } from "./validate.ts";
 
 export interface SqliteStoreOptions {
   /** File to open (created when missing). `":memory:"` keeps everything in this process. */
@@ -194,7 +195,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     },
   );
 
-  return {
+  return withArgumentChecks({
     kind: "server",
     database: db,
     async get(ref) {
@@ -248,7 +249,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     async close() {
       if (owned && db.open) db.close();
     },
-  };
+  });
 }
 
 /** The tables and indexes sqliteStore() creates (idempotent). */

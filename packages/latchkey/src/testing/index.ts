@@ -22,11 +22,17 @@
  *   live sessions than the limit, with either policy.
  *
  * On Redis Cluster each of these must touch one key per script; see `redisStore` for one way.
+ *
+ * A store also refuses, with `LatchkeyError("argument-invalid")` and before writing anything,
+ * user ids and value keys it could not hold faithfully: a NUL byte, an unpaired surrogate, an
+ * empty user id, more than 512 (user id) or 1024 (value key) UTF-16 units. Revocation keys
+ * embed a user id (`u:<userId>`) and follow the same rules.
  * @module
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Store } from "../stores/types.ts";
+import { describeArgumentChecks } from "./argument-checks.ts";
 import { describeAtomicity } from "./atomicity.ts";
 import { assertData, baseMeta, fresh, session, sleep, TRICKY_DATA } from "./fixtures.ts";
 
@@ -308,6 +314,8 @@ export function describeStoreConformance(
     );
 
     describeAtomicity(check, () => store);
+
+    describeArgumentChecks(check, () => store);
 
     check("revocation marks: 0 when none, the latest among the keys, never lowered", async () => {
       const id = fresh();
