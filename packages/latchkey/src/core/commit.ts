@@ -22,8 +22,12 @@ export interface SessionHeaders {
 
 /**
  * The end of a request, in two steps so that every adapter can order them as its framework
- * needs: `headers` is known synchronously; `persist()` does the store work. Adapters await
- * `persist()` before sending the response, so a failed write never goes out as a success.
+ * needs: `persist()` does the store work, then `headers` says what the response carries. Adapters
+ * await `persist()` before sending the response, so a failed write never goes out as a success.
+ *
+ * When `writes` is false, `headers` is final at once. When it is true, read `headers` only after
+ * `persist()` resolved: the store work may change them (a rotation lost to a concurrent request
+ * or to a revocation sends no cookie; a sealed session revoked meanwhile is not re-sealed).
  *
  * @example
  * ```ts
@@ -33,6 +37,7 @@ export interface SessionHeaders {
  * ```
  */
 export interface PendingCommit {
+  /** What the response carries; final once `persist()` resolved (at once when `writes` is false). */
   readonly headers: SessionHeaders | null;
   /** False when `persist()` has nothing to do (a sealed cookie, an unchanged session): the headers can go out at once. */
   readonly writes: boolean;
@@ -50,4 +55,23 @@ export const NOTHING_TO_COMMIT: PendingCommit = {
 
 export function headersOnly(headers: SessionHeaders): PendingCommit {
   return { headers, writes: false, persist: () => resolved };
+}
+
+/**
+ * A commit whose headers are decided by its store work: `settle` does the work and answers the
+ * headers the response carries, read by adapters once `persist()` resolved. `headers` holds
+ * `provisional` before that, for a response that streams and cannot wait.
+ */
+export function settledCommit(
+  provisional: SessionHeaders | null,
+  settle: () => Promise<SessionHeaders | null>,
+): PendingCommit {
+  const pending = {
+    headers: provisional,
+    writes: true as const,
+    persist: async () => {
+      pending.headers = await settle();
+    },
+  };
+  return pending;
 }

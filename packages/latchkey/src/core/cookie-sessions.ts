@@ -1,8 +1,9 @@
 import type { SessionMeta, Store } from "../stores/types.ts";
-import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit } from "./commit.ts";
+import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit, settledCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
 import { previousOf, reportEnded, reportUserAgentChanged, userOf } from "./emit.ts";
+import { LatchkeyError } from "./errors.ts";
 import type { SessionMode } from "./mode.ts";
 import {
   type CommitFacts,
@@ -26,6 +27,12 @@ export class CookieRequestState extends RequestState implements CommitFacts {
   reissued = false;
   /** The seal opened with an older secret: re-seal under the newest (key rotation). */
   openedWithOlderKey = false;
+  /**
+   * Revocation marks made at or after this time end the session: the issue time of the seal the
+   * request presented, or of this request's login, or just after a mark the session outlives.
+   * A rotation moves the seal's issue time past it, but never this.
+   */
+  validSince = 0;
 
   get superseded(): boolean {
     return false;
@@ -39,6 +46,7 @@ export class CookieRequestState extends RequestState implements CommitFacts {
     super.reset();
     this.reissued = false;
     this.openedWithOlderKey = false;
+    this.validSince = 0;
   }
 }
 
@@ -65,13 +73,30 @@ export function cookieSessions(
     await revocation.markRevoked(key, now, now + config.absoluteMs);
   }
 
-  async function isRevoked(payload: OpenedSeal["payload"]): Promise<boolean> {
+  /** Whether a mark ends the session `sid` of `userId` valid since `validSince`. */
+  async function isRevoked(sid: string, userId: string | null, validSince: number) {
     if (revocation === undefined) return false;
-    const marks =
-      payload.u === null ? ["*", `s:${payload.s}`] : ["*", `s:${payload.s}`, `u:${payload.u}`];
+    const marks = userId === null ? ["*", `s:${sid}`] : ["*", `s:${sid}`, `u:${userId}`];
     const since = await revocation.revokedSince(marks);
     // A mark covers everything issued up to and including its millisecond.
-    return payload.i <= since;
+    return validSince <= since;
+  }
+
+  /** Whether the request's session was revoked since it was loaded (or logged in). */
+  function revokedInFlight(state: CookieRequestState): Promise<boolean> {
+    const meta = state.meta as SessionMeta;
+    return isRevoked(meta.sid, meta.userId, state.validSince);
+  }
+
+  /** Rejects a rotation or step-up of a session revoked in flight; the response clears the cookie. */
+  async function refuseIfRevoked(state: CookieRequestState, what: string): Promise<void> {
+    if (!(await revokedInFlight(state))) return;
+    state.reset();
+    state.staleCookie = true;
+    throw new LatchkeyError(
+      "session-revoked",
+      `${what}: this session was revoked while the request was in flight. Ask the user to log in again.`,
+    );
   }
 
   /** Carries out a verdict that let the seal through expiry (and revocation, if checked). */
@@ -99,6 +124,7 @@ export function cookieSessions(
     state.ref = payload.s;
     state.meta = meta;
     state.raw = opened.raw;
+    state.validSince = payload.i;
     state.openedWithOlderKey = opened.key !== keys.primary;
     return undefined;
   }
@@ -135,7 +161,7 @@ export function cookieSessions(
     }
     // Without a revocation store there is nothing to wait for: the request goes on at once.
     if (revocation === undefined) return settle(state, opened, meta, verdict, now);
-    return isRevoked(payload).then((revoked) => {
+    return isRevoked(payload.s, payload.u, payload.i).then((revoked) => {
       if (!revoked) return settle(state, opened, meta, verdict, now);
       emit({
         type: "unknown-id",
@@ -167,6 +193,7 @@ export function cookieSessions(
     });
     state.meta = meta;
     state.ref = meta.sid;
+    state.validSince = now;
     state.reissued = true;
     emit({
       type: "login",
@@ -186,7 +213,17 @@ export function cookieSessions(
     const data = mergedData(state);
     const value = seals.seal(meta, data);
     markSaved(state, data);
-    return headersOnly(sessionCookieHeaders(config, value, cookieMaxAge(config, meta, now)));
+    const headers = sessionCookieHeaders(config, value, cookieMaxAge(config, meta, now));
+    // A seal issued no later than the session's validity start stays under every mark that could
+    // end it. One issued later (a rotation) would outlive a mark made while the request was in
+    // flight, so the marks are checked again first; a response that cannot wait sends no seal.
+    if (revocation === undefined || meta.issuedAt <= state.validSince) return headersOnly(headers);
+    const { sid, userId } = meta;
+    return settledCommit(null, async () => {
+      if (!(await revokedInFlight(state))) return headers;
+      emit({ type: "unknown-id", at: now, ref: sid, reason: "revoked", ...userOf(userId) });
+      return expiredCookieHeaders(config, false);
+    });
   }
 
   return {
@@ -195,7 +232,8 @@ export function cookieSessions(
 
     login: (state, userId, options) => login(state, userId, options.persistent ?? false),
 
-    reauthenticate: (state) => {
+    async reauthenticate(state) {
+      await refuseIfRevoked(state, "reauthenticate()");
       const meta = state.meta as SessionMeta;
       return login(state, meta.userId as string, meta.persistent, "reauthenticate");
     },
@@ -204,6 +242,7 @@ export function cookieSessions(
 
     async rotate(state) {
       if (state.meta === null) return;
+      await refuseIfRevoked(state, "rotate()");
       const now = clock();
       // The seal is new on every write anyway; rotation restarts the rotation clock and says so.
       state.meta = rotatedMeta(config, state.meta, now);
@@ -222,6 +261,7 @@ export function cookieSessions(
 
     outliveMark(state, markedAt) {
       state.meta = { ...(state.meta as SessionMeta), issuedAt: markedAt + 1 };
+      state.validSince = markedAt + 1;
       state.reissued = true;
     },
 
@@ -246,6 +286,7 @@ export function cookieSessions(
           });
           state.meta = meta;
           state.ref = meta.sid;
+          state.validSince = now;
           const pending = sealed(state, meta, now);
           emit({ type: "created", at: now, ref: meta.sid });
           return pending;

@@ -30,6 +30,7 @@ export type LatchkeyErrorCode =
   | "not-authenticated"
   | "not-supported"
   | "session-ended"
+  | "session-revoked"
   | "session-value-invalid"
   | "flask-value-invalid"
   | "store-unavailable";

@@ -1,8 +1,10 @@
-import type { SessionMeta, Store } from "../stores/types.ts";
-import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit } from "./commit.ts";
+import type { SessionChange, SessionMeta, Store } from "../stores/types.ts";
+import { claimForReplacement } from "./claim-chain.ts";
+import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit, settledCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
 import { previousOf, reportEnded, reportUserAgentChanged, userOf } from "./emit.ts";
+import { LatchkeyError } from "./errors.ts";
 import type { SessionMode } from "./mode.ts";
 import {
   type CommitFacts,
@@ -17,8 +19,8 @@ import {
   type WritePlan,
   withinGrace,
 } from "./policy.ts";
-import { enforceSessionLimit } from "./session-limit.ts";
-import { collectChanges, markSaved, mergedData, RequestState } from "./state.ts";
+import { createLoggedInEntry } from "./session-limit.ts";
+import { applyChanges, collectChanges, markSaved, mergedData, RequestState } from "./state.ts";
 import { newSessionId, secretMatches, tokenCodec } from "./token.ts";
 
 /** A request's session in server-store mode: what it presented and what it was issued. */
@@ -121,14 +123,18 @@ export function serverSessions(
     reason?: string,
   ): Promise<void> {
     const now = clock();
-    await enforceSessionLimit(config, store, userId, state.ref, now);
     const meta = createdMeta(config, now, newSessionId(), {
       userId,
       authTime: now,
       persistent,
       userAgent: state.userAgent,
     });
-    const previous = await reissueNow(state, meta);
+    // A login is proven by this request: it succeeds even when the old session was revoked in
+    // flight, but then starts empty. Reauthentication is a step-up of the session itself.
+    const previous = await reissueNow(state, meta, {
+      limited: true,
+      ifGone: reason === undefined ? "start-empty" : "reject",
+    });
     emit({
       type: "login",
       at: now,
@@ -139,13 +145,44 @@ export function serverSessions(
     });
   }
 
-  /** A new token for the session's data, written now; the old token is destroyed at once. */
-  async function reissueNow(state: ServerRequestState, meta: SessionMeta): Promise<string | null> {
-    const issued = tokens.issue();
-    const data = mergedData(state);
-    await store.create(issued.ref, { secretHash: issued.secretHash, meta, data });
+  /**
+   * A new token for the session's data, written now; the old token is destroyed at once, by a
+   * claim (see claim-chain.ts). `limited`: the new entry counts against `maxSessionsPerUser`.
+   * `ifGone`: what to do when the old session was gone before the claim (revoked in flight).
+   */
+  async function reissueNow(
+    state: ServerRequestState,
+    meta: SessionMeta,
+    options: { limited: boolean; ifGone: "start-empty" | "reject" },
+  ): Promise<string | null> {
     const previous = state.ref;
-    if (previous !== null) await store.delete(previous);
+    const changes = collectChanges(state);
+    const issued = tokens.issue();
+    let data = applyChanges(state.raw, changes);
+    const entry = { secretHash: issued.secretHash, meta, data };
+    if (options.limited) {
+      await createLoggedInEntry(config, store, issued.ref, entry, previous, meta.createdAt);
+    } else {
+      await store.create(issued.ref, entry);
+    }
+    if (previous !== null) {
+      const won = await claimForReplacement(store, previous, issued.ref, data, changes);
+      if (won !== null) data = won;
+      else if (options.ifGone === "reject") {
+        await store.delete(issued.ref);
+        state.reset();
+        state.staleCookie = true;
+        throw new LatchkeyError(
+          "session-revoked",
+          "This session was revoked or logged out while the request was in flight; it cannot be continued. Ask the user to log in again.",
+        );
+      } else {
+        // Nothing of the revoked session is carried into the new one.
+        await store.update(issued.ref, { delete: Object.keys(data) });
+        data = Object.create(null);
+        state.reset();
+      }
+    }
     state.ref = issued.ref;
     state.meta = meta;
     state.viaGrace = false;
@@ -177,22 +214,24 @@ export function serverSessions(
   }
 
   /**
-   * Periodic rotation, the one place it is carried out: a new entry under a new token, and the old
-   * token kept for the grace window as a pointer to it (requests already in flight).
+   * Periodic rotation, the one place it is carried out: a new entry under a new token, then a
+   * claim that turns the old token into a pointer to it for the grace window (requests already in
+   * flight). A request that loses the claim to a concurrent rotation drops its entry, applies its
+   * changes to the winner's successor (no lost writes) and sends no cookie: the winner's response
+   * carries it. One that finds the session gone (revoked, logged out) drops its entry and sends
+   * nothing, so it cannot bring the session back.
    */
   function rotatePeriodic(state: ServerRequestState, now: number): PendingCommit {
     const oldRef = state.ref as string;
     const rotated = rotatedMeta(config, state.meta as SessionMeta, now);
     const issued = tokens.issue();
     const data = mergedData(state);
-    return {
-      headers: sessionCookieHeaders(config, issued.token, cookieMaxAge(config, rotated, now)),
-      writes: true,
-      persist: async () => {
-        await store.create(issued.ref, { secretHash: issued.secretHash, meta: rotated, data });
-        await store.update(oldRef, {
-          meta: { successor: issued.ref, expiresAt: now + config.graceMs },
-        });
+    const changes = lostRotationChange(state);
+    const headers = sessionCookieHeaders(config, issued.token, cookieMaxAge(config, rotated, now));
+    return settledCommit(headers, async () => {
+      await store.create(issued.ref, { secretHash: issued.secretHash, meta: rotated, data });
+      const claim = await store.claim(oldRef, issued.ref, now + config.graceMs);
+      if (claim.claimed) {
         emit({
           type: "rotated",
           at: now,
@@ -200,7 +239,22 @@ export function serverSessions(
           previousRef: oldRef,
           reason: "periodic",
         });
-      },
+        return headers;
+      }
+      await store.delete(issued.ref);
+      if (claim.successor !== null && changes !== null)
+        await store.update(claim.successor, changes);
+      return null;
+    });
+  }
+
+  /** What a rotation that lost the claim still owes the winner's successor, or null. */
+  function lostRotationChange(state: ServerRequestState): SessionChange | null {
+    const persistent = state.persistentChanged;
+    if (!state.dataChanged && !persistent) return null;
+    return {
+      ...collectChanges(state),
+      ...(persistent ? { meta: { persistent: (state.meta as SessionMeta).persistent } } : {}),
     };
   }
 
@@ -246,7 +300,10 @@ export function serverSessions(
     async rotate(state) {
       if (state.meta === null) return; // unsaved: it gets a fresh token when first saved anyway
       const now = clock();
-      const previous = await reissueNow(state, rotatedMeta(config, state.meta, now));
+      const previous = await reissueNow(state, rotatedMeta(config, state.meta, now), {
+        limited: false,
+        ifGone: "reject",
+      });
       emit({
         type: "rotated",
         at: now,

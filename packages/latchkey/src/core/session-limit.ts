@@ -1,33 +1,41 @@
-import type { Store } from "../stores/types.ts";
+import type { Store, StoredSession } from "../stores/types.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { LatchkeyError } from "./errors.ts";
-import { expiryReason } from "./policy.ts";
 
-/** Makes room under `maxSessionsPerUser` before a login (evicting the oldest), or refuses it. */
-export async function enforceSessionLimit(
+/**
+ * Creates a logged-in session's entry under `maxSessionsPerUser`: room is made (evicting the
+ * oldest) or the login is refused, in the same atomic store operation that creates the entry, so
+ * concurrent logins from several processes cannot all see room and all create. `replacedRef` is the
+ * token the login replaces (claimed right after): it is neither counted nor evicted.
+ */
+export async function createLoggedInEntry(
   config: ResolvedConfig,
   store: Store,
-  userId: string,
-  currentRef: string | null,
+  ref: string,
+  session: StoredSession,
+  replacedRef: string | null,
   now: number,
 ): Promise<void> {
   const limit = config.maxSessions;
-  if (limit === null) return;
-  const listed = await store.listByUser(userId);
-  const live = listed.filter(
-    (s) => s.ref !== currentRef && expiryReason(config, s.meta, now) === null,
-  );
-  if (live.length < limit.limit) return;
-  if (limit.policy === "refuse") {
+  const userId = session.meta.userId;
+  if (limit === null || userId === null) {
+    await store.create(ref, session);
+    return;
+  }
+  const result = await store.createWithinLimit(ref, session, {
+    limit: limit.limit,
+    policy: limit.policy,
+    exceptRef: replacedRef,
+    now,
+  });
+  if (!result.created) {
     throw new LatchkeyError(
       "session-limit",
-      `This user already has ${live.length} active sessions (maxSessionsPerUser is ${limit.limit}); ` +
+      `This user already has ${result.live} active sessions (maxSessionsPerUser is ${limit.limit}); ` +
         "log out on another device first.",
     );
   }
-  live.sort((a, b) => a.meta.createdAt - b.meta.createdAt);
-  for (const oldest of live.slice(0, live.length - limit.limit + 1)) {
-    await store.delete(oldest.ref);
-    config.emit({ type: "revoked", at: now, ref: oldest.ref, userId, reason: "session-limit" });
+  for (const evicted of result.evicted) {
+    config.emit({ type: "revoked", at: now, ref: evicted, userId, reason: "session-limit" });
   }
 }

@@ -173,6 +173,14 @@ export class Session<T extends object = SessionData> {
    * Authenticates the session as `userId`: a new token is issued, the old one is destroyed at
    * once (session fixation, ASVS 5.0 7.2.4), the auth time is recorded and the absolute timeout
    * starts again. Values already in the session are kept.
+   *
+   * Concurrency: the old token is destroyed by an atomic claim, so of several requests replacing
+   * one session only one carries it on. A login is a fresh authentication proven by this request,
+   * so it succeeds even when the old session was revoked or replaced while the request was in
+   * flight; it then starts empty (the revoked session's values are not carried over). If a
+   * concurrent periodic rotation replaced the old token first, the login replaces its successor
+   * and keeps both requests' values. Rejects with `session-limit` under `maxSessionsPerUser`
+   * with policy "refuse"; the limit holds across processes.
    */
   login(userId: string, options: LoginOptions = {}): Promise<void> {
     this.#assertOpen();
@@ -203,6 +211,11 @@ export class Session<T extends object = SessionData> {
    * Records a successful step-up (the user re-entered their password): a new token (the old one is
    * destroyed), a fresh auth time, and both timeouts restart (NIST SP 800-63B §5.2). Rejects with
    * `not-authenticated` when nobody is logged in.
+   *
+   * Concurrency: a step-up continues the session, so it never revives one that was revoked
+   * (logout, `revoke*`) while the request was in flight: it rejects with `session-revoked`, the
+   * session becomes empty and the response clears the cookie. A concurrent `login()` or
+   * `rotate()` that destroyed the old token first looks the same and is answered the same way.
    */
   reauthenticate(): Promise<void> {
     this.#assertOpen();
@@ -244,7 +257,14 @@ export class Session<T extends object = SessionData> {
 
   // --- end CSRF ---
 
-  /** Issues a new token now and destroys the old one (e.g. after a privilege change). */
+  /**
+   * Issues a new token now and destroys the old one (e.g. after a privilege change).
+   *
+   * Concurrency: as `reauthenticate()`, a session revoked while the request was in flight is not
+   * revived: `rotate()` rejects with `session-revoked`, the session becomes empty and the response
+   * clears the cookie. If a concurrent periodic rotation replaced the token first, `rotate()`
+   * replaces that successor instead, keeping both requests' values.
+   */
   rotate(): Promise<void> {
     this.#assertOpen();
     return this.#lifecycle.rotate(this.#state);

@@ -157,3 +157,13 @@ export function markSaved(state: RequestState, data: Record<string, string>): vo
 function encodeValue(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
+
+/** `base` (JSON text per key) with a change set applied: what a new entry holds. */
+export function applyChanges(
+  base: Readonly<Record<string, string>> | null,
+  changes: { set: Record<string, string>; delete: readonly string[] },
+): Record<string, string> {
+  const data: Record<string, string> = Object.assign(Object.create(null), base, changes.set);
+  for (const key of changes.delete) delete data[key];
+  return data;
+}
