@@ -34,7 +34,8 @@ export interface SessionEvent {
   previousRef?: string;
   userId?: string;
   /**
-   * expired: "idle" | "absolute"; rotated: "periodic" | "manual"; login: "reauthenticate" for step-up;
+   * expired: "idle" | "absolute"; rotated: "periodic" | "manual" | "secret-rotation" (a token
+   * minted under an older secret, re-issued under the newest); login: "reauthenticate" for step-up;
    * revoked: "user" | "others" | "all" | "ref" | "session-limit"; tampered: a TamperReason;
    * csrf-refused: why; store-unavailable: the operation.
    */

@@ -151,7 +151,10 @@ export interface CommitFacts {
   readonly persistentChanged: boolean;
   /** The presented credential was already replaced (reached through a rotation grace window). */
   readonly superseded: boolean;
-  /** The presented credential is in an outdated form (sealed with an older secret). */
+  /**
+   * The presented credential is bound to an older secret (sealed with it, or its token id minted
+   * under it): it must be replaced before that secret leaves the configuration.
+   */
   readonly outdated: boolean;
 }
 

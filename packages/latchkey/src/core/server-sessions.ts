@@ -1,5 +1,5 @@
 import type { SessionChange, SessionMeta, Store } from "../stores/types.ts";
-import { claimForReplacement } from "./claim-chain.ts";
+import { claimForReplacement, followGrace, liveSuccessor } from "./claim-chain.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit, settledCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
@@ -17,7 +17,6 @@ import {
   rotatedMeta,
   storeDeadline,
   type WritePlan,
-  withinGrace,
 } from "./policy.ts";
 import { createLoggedInEntry } from "./session-limit.ts";
 import { applyChanges, collectChanges, markSaved, mergedData, RequestState } from "./state.ts";
@@ -31,6 +30,8 @@ export class ServerRequestState extends RequestState implements CommitFacts {
   issuedToken: string | null = null;
   /** The session was reached through a rotated-away token inside its grace window. */
   viaGrace = false;
+  /** The presented token's id was minted under an older secret: re-issue it under the newest. */
+  underOlderSecret = false;
 
   get reissued(): boolean {
     return this.issuedToken !== null;
@@ -41,7 +42,7 @@ export class ServerRequestState extends RequestState implements CommitFacts {
   }
 
   get outdated(): boolean {
-    return false;
+    return this.underOlderSecret;
   }
 
   override reset(): void {
@@ -49,6 +50,7 @@ export class ServerRequestState extends RequestState implements CommitFacts {
     this.presentedToken = null;
     this.issuedToken = null;
     this.viaGrace = false;
+    this.underOlderSecret = false;
   }
 }
 
@@ -86,17 +88,15 @@ export function serverSessions(
     }
     const successor = entry.meta.successor;
     if (successor !== null) {
-      // A periodically rotated token is only a way to reach the session that replaced it.
-      if (!withinGrace(entry.meta, now)) {
+      // A periodically rotated token is only a way to reach the session that replaced it, inside
+      // its own grace window; every later link must be inside its window too, and the end live.
+      const live = await followGrace(store, entry, now);
+      if (live === null) {
         emit({ type: "unknown-id", at: now, ref });
         return;
       }
-      entry = await store.get(successor);
-      if (entry === null) {
-        emit({ type: "unknown-id", at: now, ref: successor });
-        return;
-      }
-      ref = successor;
+      ref = live.ref;
+      entry = live.entry;
     }
     const { meta } = entry;
     const verdict = judgeLoaded(config, meta, meta.userAgent, state.userAgent, now);
@@ -112,8 +112,10 @@ export function serverSessions(
     state.ref = ref;
     state.meta = meta;
     state.raw = entry.data;
-    if (successor === null) state.presentedToken = cookieValue;
-    else state.viaGrace = true;
+    if (successor === null) {
+      state.presentedToken = cookieValue;
+      state.underOlderSecret = parsed.underOlderSecret;
+    } else state.viaGrace = true;
   }
 
   async function login(
@@ -186,6 +188,7 @@ export function serverSessions(
     state.ref = issued.ref;
     state.meta = meta;
     state.viaGrace = false;
+    state.underOlderSecret = false;
     state.issuedToken = issued.token;
     state.persistentChanged = false;
     state.presentedToken = null;
@@ -220,8 +223,15 @@ export function serverSessions(
    * changes to the winner's successor (no lost writes) and sends no cookie: the winner's response
    * carries it. One that finds the session gone (revoked, logged out) drops its entry and sends
    * nothing, so it cannot bring the session back.
+   *
+   * It also re-issues a token minted under an older secret (`reason` "secret-rotation"), so the
+   * session survives that secret's removal from the configuration, as sealed cookies are re-sealed.
    */
-  function rotatePeriodic(state: ServerRequestState, now: number): PendingCommit {
+  function rotatePeriodic(
+    state: ServerRequestState,
+    now: number,
+    reason: "periodic" | "secret-rotation",
+  ): PendingCommit {
     const oldRef = state.ref as string;
     const rotated = rotatedMeta(config, state.meta as SessionMeta, now);
     const issued = tokens.issue();
@@ -237,13 +247,17 @@ export function serverSessions(
           at: now,
           ref: issued.ref,
           previousRef: oldRef,
-          reason: "periodic",
+          reason,
         });
         return headers;
       }
       await store.delete(issued.ref);
-      if (claim.successor !== null && changes !== null)
-        await store.update(claim.successor, changes);
+      // The winner's entry may itself have been rotated since: the changes go to the live end of
+      // the chain, never to a pointer (an update would move the pointer's end of grace).
+      if (claim.successor !== null && changes !== null) {
+        const live = await liveSuccessor(store, claim.successor, now);
+        if (live !== null) await store.update(live, changes);
+      }
       return null;
     });
   }
@@ -339,7 +353,7 @@ export function serverSessions(
         case "create":
           return create(state, now);
         case "rotate-periodic":
-          return rotatePeriodic(state, now);
+          return rotatePeriodic(state, now, "periodic");
         case "reissue":
           return headersOnly(
             sessionCookieHeaders(
@@ -349,7 +363,11 @@ export function serverSessions(
             ),
           );
         case "write":
-          return write(state, plan, now);
+          // An outdated token always plans a write (policy.ts); here a write is not enough, the
+          // cookie must carry a token minted under the newest secret.
+          return state.outdated
+            ? rotatePeriodic(state, now, "secret-rotation")
+            : write(state, plan, now);
       }
     },
   };

@@ -32,7 +32,16 @@ export interface IssuedToken {
 }
 
 export type ParsedToken =
-  | { readonly ok: true; readonly ref: string; readonly secret: string }
+  | {
+      readonly ok: true;
+      readonly ref: string;
+      readonly secret: string;
+      /**
+       * The id was minted under a configured secret other than the newest: the session should be
+       * re-issued under the newest one before the old secret is removed from the configuration.
+       */
+      readonly underOlderSecret: boolean;
+    }
   | { readonly ok: false; readonly reason: "malformed" | "bad-mac" };
 
 function idMac(key: Buffer, random: Buffer): Buffer {
@@ -62,7 +71,9 @@ export interface TokenCodec {
 // Verifying an id costs an HMAC and a hash (several microseconds with OpenSSL 3 on small
 // machines, the largest part of a read-only request). The outcome depends only on the id and
 // the key ring, so ids that verified are remembered, bounded, oldest first out. Only ids are kept:
-// they are not credentials (the secret half of the token is), and forged ids never get in.
+// they are not credentials (the secret half of the token is), and forged ids never get in. Ids
+// minted under an older secret are not remembered: they are presented a few times at most, until
+// the session is re-issued under the newest secret.
 const VERIFIED_IDS_KEPT = 10_000;
 
 export function tokenCodec(keys: KeyRing): TokenCodec {
@@ -88,7 +99,7 @@ export function tokenCodec(keys: KeyRing): TokenCodec {
       const secret = token.slice(ID_CHARS + 1);
       if (!isBase64url(secret)) return { ok: false, reason: "malformed" };
       const known = verified.get(id);
-      if (known !== undefined) return { ok: true, ref: known, secret };
+      if (known !== undefined) return { ok: true, ref: known, secret, underOlderSecret: false };
       if (!isBase64url(id)) return { ok: false, reason: "malformed" };
       const idBytes = Buffer.from(id, "base64url");
       const random = idBytes.subarray(0, ID_RANDOM_BYTES);
@@ -96,8 +107,9 @@ export function tokenCodec(keys: KeyRing): TokenCodec {
       for (const key of keys.all) {
         if (equalBytes(mac, idMac(key.tokenKey, random))) {
           const ref = refFor(id);
-          verified.set(id, ref);
-          return { ok: true, ref, secret };
+          const underOlderSecret = key !== keys.primary;
+          if (!underOlderSecret) verified.set(id, ref);
+          return { ok: true, ref, secret, underOlderSecret };
         }
       }
       return { ok: false, reason: "bad-mac" };
