@@ -1,5 +1,5 @@
 import type { SessionChange, SessionMeta, Store } from "../stores/types.ts";
-import { claimForReplacement, followGrace, liveSuccessor } from "./claim-chain.ts";
+import { claimForReplacement } from "./claim-chain.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit, settledCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
@@ -17,6 +17,7 @@ import {
   rotatedMeta,
   storeDeadline,
   type WritePlan,
+  withinGrace,
 } from "./policy.ts";
 import { createLoggedInEntry } from "./session-limit.ts";
 import { applyChanges, collectChanges, markSaved, mergedData, RequestState } from "./state.ts";
@@ -88,15 +89,17 @@ export function serverSessions(
     }
     const successor = entry.meta.successor;
     if (successor !== null) {
-      // A periodically rotated token is only a way to reach the session that replaced it, inside
-      // its own grace window; every later link must be inside its window too, and the end live.
-      const live = await followGrace(store, entry, now);
-      if (live === null) {
+      // A periodically rotated token is only a way to reach the session that replaced it.
+      if (!withinGrace(entry.meta, now)) {
         emit({ type: "unknown-id", at: now, ref });
         return;
       }
-      ref = live.ref;
-      entry = live.entry;
+      entry = await store.get(successor);
+      if (entry === null) {
+        emit({ type: "unknown-id", at: now, ref: successor });
+        return;
+      }
+      ref = successor;
     }
     const { meta } = entry;
     const verdict = judgeLoaded(config, meta, meta.userAgent, state.userAgent, now);
@@ -252,12 +255,8 @@ export function serverSessions(
         return headers;
       }
       await store.delete(issued.ref);
-      // The winner's entry may itself have been rotated since: the changes go to the live end of
-      // the chain, never to a pointer (an update would move the pointer's end of grace).
-      if (claim.successor !== null && changes !== null) {
-        const live = await liveSuccessor(store, claim.successor, now);
-        if (live !== null) await store.update(live, changes);
-      }
+      if (claim.successor !== null && changes !== null)
+        await store.update(claim.successor, changes);
       return null;
     });
   }
