@@ -27,8 +27,14 @@ const entry = {
 };
 const limit = { limit: 5, policy: "refuse" as const, now: 1 };
 
-/** One call of every operation of the Store contract (except close, which the engine makes itself). */
-const calls: Record<Exclude<keyof Store, "kind" | "close">, (store: Store) => Promise<unknown>> = {
+/**
+ * One call of every operation of the Store contract (except close, which the engine makes itself,
+ * and ping, which `check()` makes and reports as its answer rather than failing closed).
+ */
+const calls: Record<
+  Exclude<keyof Store, "kind" | "close" | "ping">,
+  (store: Store) => Promise<unknown>
+> = {
   get: (s) => s.get("r"),
   create: (s) => s.create("r", entry),
   update: (s) => s.update("r", { set: { a: "1" } }),
@@ -68,7 +74,9 @@ describe("failClosed", () => {
         assert.ok(!error.message.includes("connection refused"));
         return true;
       });
-      assert.deepEqual(events, [{ type: "store-unavailable", at: 42, reason: operation }]);
+      assert.deepEqual(events, [
+        { type: "store-unavailable", at: 42, reason: operation, cause: "unknown" },
+      ]);
     });
   }
 

@@ -19,8 +19,10 @@ export { isLatchkeyError, LatchkeyError, type LatchkeyErrorCode } from "./core/e
 export type { SessionEvent, SessionEventType, TamperReason } from "./core/events.ts";
 export type { CookieOptions, CookieStore, SameSite, SessionsOptions } from "./core/options.ts";
 export { TIMEOUT_PRESETS, type TimeoutPreset } from "./core/presets.ts";
+export type { CheckOptions, Readiness } from "./core/readiness.ts";
 export type { LoginOptions, Session, SessionData } from "./core/session.ts";
 export type { SessionInfo } from "./core/session-info.ts";
+export type { MetricAttributes, TelemetryMeter, TelemetryOptions } from "./core/telemetry.ts";
 export { isWellKnownSecret, WEAK_SECRETS } from "./core/weak-secrets.ts";
 export type { CsrfOptions } from "./csrf/options.ts";
 export type { CsrfRefusal, CsrfRefusalBody } from "./csrf/reasons.ts";

@@ -5,8 +5,10 @@ import type { Store } from "../stores/types.ts";
 import { parseDuration } from "./duration.ts";
 import { type EventSink, eventSink } from "./emit.ts";
 import { LatchkeyError } from "./errors.ts";
+import { type Observability, resolveObservability } from "./observability.ts";
 import type { CookieStore, SameSite, SessionsOptions } from "./options.ts";
 import { DEFAULT_PRESET, TIMEOUT_PRESETS } from "./presets.ts";
+import { countedEvents } from "./telemetry.ts";
 import { isWellKnownSecret } from "./weak-secrets.ts";
 
 /** Options after defaults and validation: resolved once, read on every request. */
@@ -33,6 +35,8 @@ export interface ResolvedConfig {
   } | null;
   readonly userAgentBinding: "off" | "event" | "end";
   readonly emit: EventSink;
+  /** Store failure log and metrics (the `log` and `telemetry` options). */
+  readonly observability: Observability;
   readonly now: () => number;
 }
 
@@ -60,6 +64,8 @@ export function resolveConfig(options: SessionsOptions): ResolvedConfig {
       "maxSessionsPerUser needs a server store (sealed cookie sessions cannot be counted); use sqliteStore(), redisStore() or postgresStore().",
     );
   }
+  const now = options.now ?? Date.now;
+  const observability = resolveObservability(options, now);
   return {
     store,
     keys,
@@ -70,8 +76,9 @@ export function resolveConfig(options: SessionsOptions): ResolvedConfig {
     clearSiteData: resolveClearSiteData(options.clearSiteData),
     maxSessions: resolveMaxSessions(options.maxSessionsPerUser),
     userAgentBinding: resolveUserAgentBinding(options.userAgentBinding),
-    emit: eventSink(options.onEvent),
-    now: options.now ?? Date.now,
+    emit: countedEvents(eventSink(options.onEvent), observability.metrics),
+    observability,
+    now,
   };
 }
 

@@ -8,11 +8,13 @@ import type { SessionEvent } from "./events.ts";
 import { failClosed } from "./fail-closed.ts";
 import type { SessionMode } from "./mode.ts";
 import type { SessionsOptions } from "./options.ts";
+import { type CheckOptions, checkStore, type Readiness } from "./readiness.ts";
 import { cookieRevocation, type Revocation, serverRevocation } from "./revocation.ts";
 import { serverSessions } from "./server-sessions.ts";
 import { Session, type SessionData, stateOfSession } from "./session.ts";
 import type { SessionInfo } from "./session-info.ts";
 import type { RequestState } from "./state.ts";
+import { timedStore } from "./telemetry.ts";
 
 /**
  * What an adapter reads from a request. latchkey's core never sees a request object.
@@ -67,6 +69,20 @@ export interface Sessions<T extends object = SessionData> {
   revokeOthers(session: Session<T>): Promise<number>;
   /** Ends every session of every user: incident response. */
   revokeAll(): Promise<void>;
+  /**
+   * A readiness probe for health endpoints: one cheap round trip to the store (its `ping()` when
+   * it has one). Never throws: `{ ok: false, cause }` says why (`ECONNREFUSED`, `NOAUTH`,
+   * `timeout`, …). Sealed cookie sessions without a revocation store need no store: always ok.
+   *
+   * @example
+   * ```ts
+   * app.get("/healthz", async (_req, res) => {
+   *   const health = await sessions.check({ timeout: 1000 });
+   *   res.status(health.ok ? 200 : 503).json(health);
+   * });
+   * ```
+   */
+  check(options?: CheckOptions): Promise<Readiness>;
   /** Reports an event through `onEvent` (adapters use it, e.g. for CSRF refusals). */
   emit(event: Omit<SessionEvent, "at">): void;
   /** @internal Issues and verifies CSRF tokens with these sessions' keys (the CSRF middleware uses it). */
@@ -145,6 +161,8 @@ export function createSessions<T extends object = SessionData>(
     revokeUser: (userId) => revocation.revokeUser(userId),
     revokeOthers: async (session) => revocation.revokeOthers(stateOf(session)),
     revokeAll: () => revocation.revokeAll(),
+    check: (options) =>
+      checkStore(config.store.kind === "server" ? config.store : config.store.revocation, options),
     // Stamped with the configured clock, like every event the engine emits itself.
     emit: (event) => config.emit({ ...event, at: config.now() }),
     csrf,
@@ -167,13 +185,16 @@ function modeFor(config: ResolvedConfig): {
 } {
   const store = config.store;
   if (store.kind === "server") {
-    const guarded = failClosed(store, config);
+    const guarded = failClosed(timedStore(store, config.observability.metrics), config);
     return {
       mode: serverSessions(config, guarded) as SessionMode<RequestState>,
       revocation: serverRevocation(config, guarded),
     };
   }
-  const marks = store.revocation === undefined ? undefined : failClosed(store.revocation, config);
+  const marks =
+    store.revocation === undefined
+      ? undefined
+      : failClosed(timedStore(store.revocation, config.observability.metrics), config);
   const mode = cookieSessions(config, marks);
   return {
     mode: mode as SessionMode<RequestState>,

@@ -40,4 +40,11 @@ export interface SessionEvent {
    * csrf-refused: why; store-unavailable: the operation.
    */
   reason?: string;
+  /**
+   * store-unavailable: why the store failed, as a short code that is safe to log: a Node errno
+   * code (`ECONNREFUSED`, `ETIMEDOUT`), a Redis error kind (`NOAUTH`, `LOADING`), a PostgreSQL
+   * SQLSTATE (`28P01`), an SQLite code (`SQLITE_BUSY`), an error class name, or `unknown`. Never
+   * an error message: drivers put keys, values and connection strings into those.
+   */
+  cause?: string;
 }

@@ -1,20 +1,30 @@
 import type { Store } from "../stores/types.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { LatchkeyError } from "./errors.ts";
+import { storeFailureCause } from "./store-failure-cause.ts";
 
 /**
  * The store as the engine uses it: a failure of any operation (a rejection or a throw) becomes
- * `store-unavailable` plus an event naming the operation. A store that is down fails closed: the
+ * `store-unavailable` plus an event naming the operation and the cause (a safe code, see
+ * `storeFailureCause`), and a rate-limited log line. A store that is down fails closed: the
  * request errors, and nothing is mistaken for "no session" or silently dropped. Wrapped once, at
  * startup, so no call site can forget it.
  */
-export function failClosed(store: Store, config: Pick<ResolvedConfig, "emit" | "now">): Store {
-  const unavailable = (operation: string, cause: unknown): LatchkeyError => {
-    if (cause instanceof LatchkeyError && cause.code === "argument-invalid") return cause; // a caller's mistake, not an outage
-    config.emit({ type: "store-unavailable", at: config.now(), reason: operation });
-    return new LatchkeyError("store-unavailable", `The session store failed during ${operation}.`, {
-      cause,
-    });
+export function failClosed(
+  store: Store,
+  config: Pick<ResolvedConfig, "emit" | "now"> & Partial<Pick<ResolvedConfig, "observability">>,
+): Store {
+  const report = config.observability?.reportStoreFailure ?? null;
+  const unavailable = (operation: string, error: unknown): LatchkeyError => {
+    if (error instanceof LatchkeyError && error.code === "argument-invalid") return error; // a caller's mistake, not an outage
+    const cause = storeFailureCause(error);
+    config.emit({ type: "store-unavailable", at: config.now(), reason: operation, cause });
+    report?.(operation, cause);
+    return new LatchkeyError(
+      "store-unavailable",
+      `The session store failed during ${operation} (cause: ${cause}).`,
+      { cause: error },
+    );
   };
   return {
     kind: "server",

@@ -2,6 +2,7 @@ import type { Store } from "../stores/types.ts";
 import type { Duration } from "./duration.ts";
 import type { SessionEvent } from "./events.ts";
 import type { TimeoutPreset } from "./presets.ts";
+import type { TelemetryOptions } from "./telemetry.ts";
 
 /** The marker `cookieStore()` returns: sessions sealed into the cookie itself, no server storage. */
 export interface CookieStore {
@@ -70,6 +71,30 @@ export interface SessionsOptions {
   clearSiteData?: false | readonly string[];
   /** Security events: created, login, rotated, expired, destroyed, tampered, unknown-id, … */
   onEvent?: (event: SessionEvent) => void;
+  /**
+   * Where latchkey writes operational log lines: today, store failures (which operation, and a
+   * cause code such as `ECONNREFUSED`; never a token, ref, user id, value or error message), at
+   * most one line per operation every 30 s, each counting the failures it stands for. Default
+   * `console.error`; `false` logs nothing (failures still reach `onEvent`).
+   *
+   * @example
+   * ```ts
+   * createSessions({ secrets, store, log: (line) => logger.error(line) });
+   * ```
+   */
+  log?: false | ((line: string) => void);
+  /**
+   * OpenTelemetry metrics: event and CSRF refusal counters and a store latency histogram, created
+   * on the meter you pass (latchkey never loads `@opentelemetry/api` itself). Default: none, and
+   * then no metric code runs per request.
+   *
+   * @example
+   * ```ts
+   * import { metrics } from "@opentelemetry/api";
+   * createSessions({ secrets, store, telemetry: { meter: metrics.getMeter("latchkey") } });
+   * ```
+   */
+  telemetry?: TelemetryOptions;
   /** Production rules apply (e.g. `secure: false` is refused). Default: `NODE_ENV === "production"`. */
   production?: boolean;
   /** The clock, in milliseconds since the epoch. For tests. */

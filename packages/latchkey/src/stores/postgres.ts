@@ -317,6 +317,10 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
       return Number(rows[0]?.at ?? 0);
     },
 
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+
     async close() {
       await pruning;
       if (owned) await pool.end();

@@ -3,6 +3,7 @@ import { LatchkeyError } from "../core/errors.ts";
 import { type Removed, removeChain } from "./chain.ts";
 import { checkConnectionUrl } from "./connection-url.ts";
 import { limitedUser } from "./limit.ts";
+import { lastConnectionError, withConnectionCause } from "./redis/connection-cause.ts";
 import { CLAIM, CREATE, DELETE_LINK, MARK, run, UPDATE } from "./redis/scripts.ts";
 import { userIndex } from "./redis/user-index.ts";
 import type { SessionChange, SessionMeta, Store, StoredSession } from "./types.ts";
@@ -82,11 +83,9 @@ export function redisStore(options: RedisStoreOptions): Store {
       commandTimeout: 5_000,
       ...options.redisOptions,
     });
-  if (owned) {
-    // Connection errors surface as rejected commands (and 503s); without a listener ioredis
-    // would also print each one.
-    client.on("error", () => {});
-  }
+  // Connection errors surface as rejected commands (and 503s), with the latest one as their
+  // cause. A client you pass keeps its own error handling.
+  const connectionError = owned ? lastConnectionError(client) : undefined;
 
   const sessionKey = (ref: string) => `${prefix}s:${ref}`;
   const markKey = (key: string) => `${prefix}{r}:${key}`;
@@ -121,7 +120,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     return removed;
   }
 
-  return withArgumentChecks({
+  const store = withArgumentChecks({
     kind: "server",
     get: read,
 
@@ -263,10 +262,15 @@ export function redisStore(options: RedisStoreOptions): Store {
       return values.reduce<number>((latest, v) => Math.max(latest, v === null ? 0 : Number(v)), 0);
     },
 
+    async ping() {
+      await client.ping();
+    },
+
     async close() {
       if (owned) await (client as Redis).quit().catch(() => (client as Redis).disconnect());
     },
   });
+  return connectionError === undefined ? store : withConnectionCause(store, connectionError);
 }
 
 /** The hash fields of one session, or null when it does not exist. */

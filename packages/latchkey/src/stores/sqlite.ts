@@ -246,6 +246,9 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       if (keys.length === 0) return 0;
       return sql.revokedSince.get(JSON.stringify(keys)) ?? 0;
     },
+    async ping() {
+      db.prepare("SELECT 1").get();
+    },
     async close() {
       if (owned && db.open) db.close();
     },

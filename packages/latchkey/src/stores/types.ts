@@ -155,6 +155,11 @@ export interface Store {
   markRevoked(key: string, at: number, until: number): Promise<void>;
   /** The latest mark among `keys` (0 when none), in one round trip. */
   revokedSince(keys: readonly string[]): Promise<number>;
+  /**
+   * One cheap round trip to the backend (Redis `PING`, SQL `SELECT 1`), for `sessions.check()`.
+   * Optional: without it, `check()` reads a ref that cannot exist.
+   */
+  ping?(): Promise<void>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }
