@@ -20,7 +20,8 @@ import { postgresStore } from "latchkey/stores/postgres";
 import { redisStore } from "latchkey/stores/redis";
 import { sqliteStore } from "latchkey/stores/sqlite";
 
-const SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+// Random, as a real deployment's would be (latchkey refuses patterned secrets at startup).
+const SECRET = "43Yf0f8GivFf8QpXHAcSabsi_54de-ZIQp_erp2-UOk";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 

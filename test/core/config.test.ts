@@ -48,7 +48,37 @@ const refusals: Array<{ name: string; options: SessionsOptions; code: string; me
     name: "a long but trivial secret",
     options: { secrets: ["a".repeat(64)] },
     code: "secret-weak",
-    message: /well-known/,
+    message: /is one character repeated/,
+  },
+  {
+    name: "32 bytes of one 8-character pattern",
+    options: { secrets: ["abcdefgh".repeat(4)] },
+    code: "secret-weak",
+    message: /one 8-character pattern repeated .*Generate a random one with `node -e/,
+  },
+  {
+    name: "a keyboard walk of 32 characters",
+    options: { secrets: ["qwertyuiopasdfghjklzxcvbnm123456"] },
+    code: "secret-weak",
+    message: /keyboard walks .*crypto\.randomBytes\(32\)/,
+  },
+  {
+    name: "a phrase of common words",
+    options: { secrets: ["correct horse battery staple correct horse"] },
+    code: "secret-weak",
+    message: /common words/,
+  },
+  {
+    name: "a well-known secret with digits appended",
+    options: { secrets: ["complex_password_at_least_32_characters_long2024"] },
+    code: "secret-weak",
+    message: /well-known example secrets/,
+  },
+  {
+    name: "a patterned secret kept for rotation",
+    options: { secrets: [good, "passwordpasswordpasswordpassword"] },
+    code: "secret-weak",
+    message: /^secrets\[1\] is one 8-character pattern repeated/,
   },
   {
     name: "django-insecure placeholder",
@@ -199,11 +229,15 @@ describe("createSessions refuses insecure configuration", () => {
   }
 
   it("never echoes a secret in its message", () => {
-    const secret = "hunter2-but-only-twenty-five";
-    assert.throws(
-      () => createSessions({ secrets: [secret] }),
-      (error: unknown) => error instanceof LatchkeyError && !error.message.includes(secret),
-    );
+    for (const secret of ["hunter2-but-only-twenty-five", "Tr0ub4dor&3Tr0ub4dor&3Tr0ub4dor&3"]) {
+      assert.throws(
+        () => createSessions({ secrets: [secret] }),
+        (error: unknown) =>
+          error instanceof LatchkeyError &&
+          !error.message.includes(secret) &&
+          !error.message.includes("Tr0ub4dor"),
+      );
+    }
   });
 });
 

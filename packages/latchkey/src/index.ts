@@ -20,6 +20,7 @@ export type { SessionEvent, SessionEventType, TamperReason } from "./core/events
 export type { CookieOptions, CookieStore, SameSite, SessionsOptions } from "./core/options.ts";
 export { TIMEOUT_PRESETS, type TimeoutPreset } from "./core/presets.ts";
 export type { CheckOptions, Readiness } from "./core/readiness.ts";
+export { MIN_SECRET_BITS, secretWeakness } from "./core/secret-strength.ts";
 export type { LoginOptions, Session, SessionData } from "./core/session.ts";
 export type { SessionInfo } from "./core/session-info.ts";
 export type { MetricAttributes, TelemetryMeter, TelemetryOptions } from "./core/telemetry.ts";

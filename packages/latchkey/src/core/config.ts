@@ -8,6 +8,7 @@ import { LatchkeyError } from "./errors.ts";
 import { type Observability, resolveObservability } from "./observability.ts";
 import type { CookieStore, SameSite, SessionsOptions } from "./options.ts";
 import { DEFAULT_PRESET, TIMEOUT_PRESETS } from "./presets.ts";
+import { secretWeakness } from "./secret-strength.ts";
 import { countedEvents } from "./telemetry.ts";
 import { isWellKnownSecret } from "./weak-secrets.ts";
 
@@ -42,6 +43,7 @@ export interface ResolvedConfig {
 
 const DEFAULT_COOKIE_NAME = "__Host-session";
 const MIN_SECRET_BYTES = 32;
+const GENERATE_SECRET = "`node -e \"console.log(crypto.randomBytes(32).toString('base64url'))\"`";
 // RFC 6265bis §5.5: user agents cap cookie lifetimes at 400 days.
 const MAX_LIFETIME_MS = 400 * 86_400_000;
 const MAX_TOUCH_MS = 60_000;
@@ -88,7 +90,7 @@ function checkSecrets(secrets: SessionsOptions["secrets"]): string[] {
     throw new LatchkeyError(
       "secret-missing",
       "createSessions() needs `secrets`: at least one random string of 32 bytes or more, e.g. from " +
-        "`node -e \"console.log(crypto.randomBytes(32).toString('base64url'))\"`, kept out of source control.",
+        `${GENERATE_SECRET}, kept out of source control.`,
     );
   }
   const seen = new Set<string>();
@@ -98,11 +100,11 @@ function checkSecrets(secrets: SessionsOptions["secrets"]): string[] {
     if (typeof secret !== "string") {
       throw new LatchkeyError("secret-missing", `${where} is not a string.`);
     }
-    if (isWellKnownSecret(secret) || distinctCharacters(secret) < 8) {
+    if (isWellKnownSecret(secret)) {
       throw new LatchkeyError(
         "secret-weak",
         `${where} is a well-known example or default value, so anyone can forge sessions with it. ` +
-          "Generate a random one (32 bytes or more) and load it from the environment.",
+          `Generate a random one with ${GENERATE_SECRET} and load it from the environment.`,
       );
     }
     if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
@@ -110,6 +112,15 @@ function checkSecrets(secrets: SessionsOptions["secrets"]): string[] {
         "secret-too-short",
         `${where} is ${Buffer.byteLength(secret)} bytes; use at least ${MIN_SECRET_BYTES} random bytes ` +
           "(e.g. crypto.randomBytes(32).toString('base64url')).",
+      );
+    }
+    // Length alone is not strength: "abcdefgh" four times is 32 bytes and guessable.
+    const weakness = secretWeakness(secret);
+    if (weakness !== null) {
+      throw new LatchkeyError(
+        "secret-weak",
+        `${where} ${weakness}, so it can be guessed and sessions forged with it. ` +
+          `Generate a random one with ${GENERATE_SECRET} and load it from the environment.`,
       );
     }
     if (seen.has(secret)) {
@@ -121,10 +132,6 @@ function checkSecrets(secrets: SessionsOptions["secrets"]): string[] {
     seen.add(secret);
   });
   return list as string[];
-}
-
-function distinctCharacters(text: string): number {
-  return new Set(text).size;
 }
 
 function resolveTimeouts(options: SessionsOptions) {
