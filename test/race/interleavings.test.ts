@@ -66,7 +66,9 @@ describe("interleavings of rotation, writes, logout and revokeUser (memory store
         const racing = createSessions<Values>({
           ...options,
           store: scheduled(raw, s),
-          rotateEvery: 1,
+          // Due on every request below; the grace window (shorter, as it must be) covers them all.
+          rotateEvery: 5,
+          rotationGrace: 2,
         });
         const first = await setup.load({});
         await first.login("alice");
@@ -78,7 +80,12 @@ describe("interleavings of rotation, writes, logout and revokeUser (memory store
         const tasks: Promise<string | undefined>[] = keys.map((key) =>
           requestWith(racing, original, (session) => session.set(key, key)),
         );
-        if (logout) tasks.push(requestWith(racing, original, (session) => session.logout()));
+        if (logout)
+          tasks.push(
+            requestWith(racing, original, async (session) => {
+              await session.logout();
+            }),
+          );
         if (revokeUser) tasks.push(racing.revokeUser("alice").then(() => undefined));
         const issued = await s.waitFor(Promise.all(tasks));
 

@@ -55,7 +55,8 @@ const store: Store | CookieStore = sealed
   : shared;
 const base: SessionsOptions = { secrets: [env("SESSION_SECRET")], store };
 const engines: Record<string, Sessions<Values>> = {
-  m: createSessions<Values>({ ...base, rotateEvery: 1 }),
+  // Rotates on (nearly) every request; the grace window must be shorter than the period.
+  m: createSessions<Values>({ ...base, rotateEvery: 2, rotationGrace: 1 }),
   v: createSessions<Values>(base),
 };
 if (!sealed) {

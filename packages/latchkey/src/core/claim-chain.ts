@@ -1,4 +1,5 @@
-import type { SessionChange, Store } from "../stores/types.ts";
+import type { SessionChange, Store, StoredSession } from "../stores/types.ts";
+import { withinGrace } from "./policy.ts";
 import { applyChanges } from "./state.ts";
 
 // Replacing a saved session by a new entry (login, rotate(), reauthentication): the new entry is
@@ -39,6 +40,47 @@ export async function claimForReplacement(
     ref = claim.successor;
   }
   return null;
+}
+
+/**
+ * Where a rotated-away entry (`pointer`, `meta.successor` set) leads at `now`: the live entry at
+ * the end of its chain, or null. Every link is a token that was rotated away, so each must still be
+ * inside its own grace window: a token is never accepted after its window, however many rotations
+ * followed it. With `rotationGrace` shorter than `rotateEvery` a chain is one link long; longer
+ * ones come from rotations racing or clocks that disagree between processes.
+ */
+export async function followGrace(
+  store: Store,
+  pointer: StoredSession,
+  now: number,
+): Promise<{ ref: string; entry: StoredSession } | null> {
+  let link = pointer;
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    const next = link.meta.successor;
+    if (next === null) return null;
+    if (!withinGrace(link.meta, now)) return null;
+    const entry = await store.get(next);
+    if (entry === null) return null;
+    if (entry.meta.successor === null) return { ref: next, entry };
+    link = entry;
+  }
+  return null;
+}
+
+/**
+ * The live end of the rotation chain that starts at `ref` (itself, when it was not rotated away),
+ * or null when the session is gone. Changes owed to a session go there, never to a pointer: an
+ * update would move the pointer's `expiresAt`, stretching its grace window.
+ */
+export async function liveSuccessor(
+  store: Store,
+  ref: string,
+  now: number,
+): Promise<string | null> {
+  const entry = await store.get(ref);
+  if (entry === null || entry.meta.expiresAt <= now) return null;
+  if (entry.meta.successor === null) return ref;
+  return (await followGrace(store, entry, now))?.ref ?? null;
 }
 
 /** The change set that turns the values `before` into `after`. */

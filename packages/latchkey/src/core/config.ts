@@ -47,6 +47,12 @@ const GENERATE_SECRET = "`node -e \"console.log(crypto.randomBytes(32).toString(
 // RFC 6265bis §5.5: user agents cap cookie lifetimes at 400 days.
 const MAX_LIFETIME_MS = 400 * 86_400_000;
 const MAX_TOUCH_MS = 60_000;
+const DEFAULT_GRACE_MS = 30_000;
+const SEALED_COPIES_WARNING =
+  "latchkey: sealed cookie sessions without a revocation store cannot be ended on the server. " +
+  "logout(), login() and rotate() replace the cookie in the browser, but copies of a sealed cookie " +
+  "stay valid until they expire (idle or absolute timeout), and the revoke* methods are refused. " +
+  "Add one: cookieStore({ revocation: redisStore({ url }) }) (or postgresStore, sqliteStore).";
 // RFC 9110 token: the characters a cookie name may contain (RFC 6265 §4.1.1).
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const SAME_SITE: readonly SameSite[] = ["lax", "strict", "none"];
@@ -60,6 +66,9 @@ export function resolveConfig(options: SessionsOptions): ResolvedConfig {
   const timeouts = resolveTimeouts(options);
   const cookie = resolveCookie(options, production);
   const store = resolveStore(options.store, production);
+  if (production && store.kind === "cookie" && store.revocation === undefined) {
+    process.emitWarning(SEALED_COPIES_WARNING, { code: "LATCHKEY_SEALED_NO_REVOCATION" });
+  }
   if (options.maxSessionsPerUser !== undefined && store.kind === "cookie") {
     throw new LatchkeyError(
       "config-invalid",
@@ -174,7 +183,21 @@ function resolveTimeouts(options: SessionsOptions) {
   }
   const rotateMs =
     options.rotateEvery === undefined ? 0 : parseDuration(options.rotateEvery, "rotateEvery");
-  const graceMs = parseDuration(options.rotationGrace ?? 30_000, "rotationGrace");
+  // A grace window as long as the rotation period would let a token outlive the next rotation
+  // too, so a token two rotations old could still reach the session. Unset, it fits the period.
+  const graceMs =
+    options.rotationGrace === undefined
+      ? rotateMs === 0
+        ? DEFAULT_GRACE_MS
+        : Math.min(DEFAULT_GRACE_MS, Math.floor(rotateMs / 2))
+      : parseDuration(options.rotationGrace, "rotationGrace");
+  if (rotateMs > 0 && graceMs >= rotateMs) {
+    throw new LatchkeyError(
+      "timeout-order",
+      "rotationGrace must be shorter than rotateEvery, or a token would still be accepted after the " +
+        "next rotation; make rotationGrace a few seconds (it only covers requests in flight) or leave it unset.",
+    );
+  }
   return { absoluteMs, idleMs, touchMs, rotateMs, graceMs };
 }
 

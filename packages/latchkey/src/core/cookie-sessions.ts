@@ -2,8 +2,10 @@ import type { SessionMeta, Store } from "../stores/types.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit, settledCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
+import { COPIES_END, COPIES_REMAIN, type CredentialChange } from "./credential-change.ts";
 import { previousOf, reportEnded, reportUserAgentChanged, userOf } from "./emit.ts";
 import { LatchkeyError } from "./errors.ts";
+import { type KeepOnLogin, keptForLogin, keptOnLogin } from "./login-carry-over.ts";
 import type { SessionMode } from "./mode.ts";
 import {
   type CommitFacts,
@@ -58,7 +60,10 @@ export interface CookieSessions extends SessionMode<CookieRequestState> {
 
 /**
  * Sealed cookie sessions: everything lives in the cookie. `revocation`, when given, keeps marks
- * that end sealed sessions early; it must already fail closed (see `failClosed`).
+ * that end sealed sessions early; it must already fail closed (see `failClosed`). With it,
+ * `logout()`, `login()`, `rotate()` and `reauthenticate()` end the previous seal and its copies
+ * (a mark on the session's id, which a new seal outlives by being issued after it). Without it
+ * they only replace the cookie in this browser, and resolve to `copiesRemainValid: true`.
  */
 export function cookieSessions(
   config: ResolvedConfig,
@@ -66,6 +71,9 @@ export function cookieSessions(
 ): CookieSessions {
   const { emit, now: clock, keys } = config;
   const seals = sealCodec(keys, config.cookieName);
+  // Without a revocation store nothing on the server can end a seal: a replaced or ended cookie's
+  // copies keep working until they expire, and the methods that replace or end one say so.
+  const retired = revocation === undefined ? COPIES_REMAIN : COPIES_END;
 
   /** Records that a sealed session is dead, when there is a store to remember it. */
   async function markRevoked(key: string, now: number): Promise<void> {
@@ -97,6 +105,13 @@ export function cookieSessions(
       "session-revoked",
       `${what}: this session was revoked while the request was in flight. Ask the user to log in again.`,
     );
+  }
+
+  /** Re-seals the session as issued just after a mark made at `markedAt`, so the mark spares it. */
+  function outliveMark(state: CookieRequestState, markedAt: number): void {
+    state.meta = { ...(state.meta as SessionMeta), issuedAt: markedAt + 1 };
+    state.validSince = markedAt + 1;
+    state.reissued = true;
   }
 
   /** Carries out a verdict that let the seal through expiry (and revocation, if checked). */
@@ -179,12 +194,16 @@ export function cookieSessions(
     state: CookieRequestState,
     userId: string,
     persistent: boolean,
+    keep: KeepOnLogin | undefined,
     reason?: string,
-  ): Promise<void> {
+  ): Promise<CredentialChange> {
+    const kept = keptForLogin(keep, config.keepOnLogin);
     const now = clock();
     const previous = state.ref;
     // Without a server entry to delete, the pre-login seal is retired by a revocation mark.
     if (previous !== null) await markRevoked(`s:${previous}`, now);
+    // The new seal is made from these values when the response is prepared.
+    if (kept !== "all") markSaved(state, keptOnLogin(mergedData(state), kept));
     const meta = createdMeta(config, now, newSessionId(), {
       userId,
       authTime: now,
@@ -203,6 +222,7 @@ export function cookieSessions(
       ...previousOf(previous),
       ...(reason === undefined ? {} : { reason }),
     });
+    return previous === null ? COPIES_END : retired;
   }
 
   /**
@@ -230,40 +250,45 @@ export function cookieSessions(
     begin: (userAgent) => new CookieRequestState(userAgent),
     load,
 
-    login: (state, userId, options) => login(state, userId, options.persistent ?? false),
+    login: (state, userId, options) =>
+      login(state, userId, options.persistent ?? false, options.keep),
 
     async reauthenticate(state) {
       await refuseIfRevoked(state, "reauthenticate()");
       const meta = state.meta as SessionMeta;
-      return login(state, meta.userId as string, meta.persistent, "reauthenticate");
+      return login(state, meta.userId as string, meta.persistent, "all", "reauthenticate");
     },
 
     now: clock,
 
     async rotate(state) {
-      if (state.meta === null) return;
+      if (state.meta === null) return COPIES_END;
       await refuseIfRevoked(state, "rotate()");
       const now = clock();
-      // The seal is new on every write anyway; rotation restarts the rotation clock and says so.
       state.meta = rotatedMeta(config, state.meta, now);
       state.reissued = true;
+      // The old seal and its copies end as revokeOthers() ends them: a mark on the session, which
+      // the new seal outlives by being issued just after it.
+      if (revocation !== undefined) {
+        await markRevoked(`s:${state.ref as string}`, now);
+        outliveMark(state, now);
+      }
       emit({ type: "rotated", at: now, ref: state.ref as string, reason: "manual" });
+      return retired;
     },
 
     async logout(state) {
+      const saved = state.ref !== null;
       if (state.ref !== null) {
         await markRevoked(`s:${state.ref}`, clock());
         emit({ type: "destroyed", at: clock(), ref: state.ref, ...userOf(state.meta?.userId) });
       }
       state.reset();
       state.ended = true;
+      return saved ? retired : COPIES_END;
     },
 
-    outliveMark(state, markedAt) {
-      state.meta = { ...(state.meta as SessionMeta), issuedAt: markedAt + 1 };
-      state.validSince = markedAt + 1;
-      state.reissued = true;
-    },
+    outliveMark,
 
     timeouts: (state) => deadlines(config, state.meta),
 

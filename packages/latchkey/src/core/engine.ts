@@ -65,7 +65,20 @@ export interface Sessions<T extends object = SessionData> {
   revoke(ref: string): Promise<boolean>;
   /** Ends every session of a user (account disabled, password reset: ASVS 5.0 7.4.2). */
   revokeUser(userId: string): Promise<number>;
-  /** Ends every session of the session's user except this one (ASVS 5.0 7.4.3). */
+  /**
+   * Ends every other session of the session's user (ASVS 5.0 7.4.3) and every copy of this
+   * session's cookie: this session goes on under a new credential, which the current response
+   * carries (commit it as usual). Resolves to how many other sessions a server store removed
+   * (sealed cookie sessions: 0, they are ended by a revocation mark and cannot be counted).
+   * Rejects with `not-authenticated` for an anonymous session, `session-revoked` when this
+   * session was itself revoked meanwhile, and `not-supported` for sealed cookies without a
+   * revocation store.
+   *
+   * @example
+   * ```ts
+   * await sessions.revokeOthers(req.session); // after a password change
+   * ```
+   */
   revokeOthers(session: Session<T>): Promise<number>;
   /** Ends every session of every user: incident response. */
   revokeAll(): Promise<void>;
@@ -186,9 +199,10 @@ function modeFor(config: ResolvedConfig): {
   const store = config.store;
   if (store.kind === "server") {
     const guarded = failClosed(timedStore(store, config.observability.metrics), config);
+    const mode = serverSessions(config, guarded);
     return {
-      mode: serverSessions(config, guarded) as SessionMode<RequestState>,
-      revocation: serverRevocation(config, guarded),
+      mode: mode as SessionMode<RequestState>,
+      revocation: serverRevocation(config, guarded, mode) as Revocation<RequestState>,
     };
   }
   const marks =

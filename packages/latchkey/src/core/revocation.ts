@@ -2,11 +2,21 @@ import type { Store } from "../stores/types.ts";
 import type { ResolvedConfig } from "./config.ts";
 import type { CookieRequestState, CookieSessions } from "./cookie-sessions.ts";
 import { LatchkeyError } from "./errors.ts";
+import type { SessionMode } from "./mode.ts";
 import { expiryReason, storeDeadline } from "./policy.ts";
+import type { ServerRequestState } from "./server-sessions.ts";
 import type { SessionInfo } from "./session-info.ts";
 import type { RequestState } from "./state.ts";
 
-/** Ending sessions before their timeouts; one implementation per mode. */
+/**
+ * Ending sessions before their timeouts; one implementation per mode.
+ *
+ * `revokeOthers(current)` means the same in both modes: every other session of the user ends,
+ * and so does every copy of the current session's cookie; the current session goes on under a
+ * new credential, which the current response carries. (A copy of the current cookie is as good a
+ * foothold as another device's session, so sparing it would leave exactly what the caller wants
+ * gone.)
+ */
 export interface Revocation<S extends RequestState = RequestState> {
   listSessions(userId: string, current?: S): Promise<SessionInfo[]>;
   revoke(ref: string): Promise<boolean>;
@@ -17,9 +27,14 @@ export interface Revocation<S extends RequestState = RequestState> {
 
 /**
  * Revocation for server stores: entries are deleted, so the next request with them finds nothing.
- * `store` must already fail closed (see `failClosed`).
+ * `store` must already fail closed (see `failClosed`); `sessions` rotates the current session in
+ * `revokeOthers`.
  */
-export function serverRevocation(config: ResolvedConfig, store: Store): Revocation {
+export function serverRevocation(
+  config: ResolvedConfig,
+  store: Store,
+  sessions: Pick<SessionMode<ServerRequestState>, "rotate">,
+): Revocation<ServerRequestState> {
   const { emit, now } = config;
   return {
     async listSessions(userId, current) {
@@ -59,10 +74,18 @@ export function serverRevocation(config: ResolvedConfig, store: Store): Revocati
     },
     async revokeOthers(current) {
       const userId = loggedIn(current);
+      // First the current session moves to a new token through the claim, which destroys the old
+      // token and its copies. A concurrent rotation by another holder of the same token either
+      // lost the claim (it sends no cookie and its writes follow here) or won it (the claim then
+      // moves on to its successor and destroys that). So when the listing below runs, the only
+      // entry of this session that lives is ours.
+      await sessions.rotate(current);
       const listed = await store.listByUser(userId);
       let removed = 0;
       for (const { ref } of listed) {
         if (ref === current.ref) continue;
+        // Deleting follows successor chains: a device rotating its own session meanwhile has its
+        // new token removed with the old one, or its claim finds the old one gone.
         await store.delete(ref);
         removed++;
       }
@@ -106,9 +129,14 @@ export function cookieRevocation(
   };
   return {
     async listSessions() {
+      // Listing would need a record per session written on every login and touch, turning the
+      // revocation store into a session store without its atomic lifecycle; a server store is that.
       throw new LatchkeyError(
         "not-supported",
-        "listSessions() needs a server store: sealed cookie sessions are not recorded anywhere. Use sqliteStore(), redisStore() or postgresStore().",
+        marks === undefined
+          ? "listSessions() needs a server store: sealed cookie sessions are not recorded anywhere. Use sqliteStore(), redisStore() or postgresStore()."
+          : "listSessions() needs a server store: a revocation store only remembers revocations, not the sessions themselves. " +
+              "Use redisStore() or postgresStore() as the session store to list devices; revoke(session.ref) and revokeUser() work as they are.",
       );
     },
     async revoke(ref) {

@@ -1,7 +1,8 @@
 import type { SessionChange, SessionMeta, Store } from "../stores/types.ts";
-import { claimForReplacement } from "./claim-chain.ts";
+import { claimForReplacement, followGrace, liveSuccessor } from "./claim-chain.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit, settledCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
+import { COPIES_END, type CredentialChange } from "./credential-change.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
 import { previousOf, reportEnded, reportUserAgentChanged, userOf } from "./emit.ts";
 import { LatchkeyError } from "./errors.ts";
@@ -17,7 +18,6 @@ import {
   rotatedMeta,
   storeDeadline,
   type WritePlan,
-  withinGrace,
 } from "./policy.ts";
 import { createLoggedInEntry } from "./session-limit.ts";
 import { applyChanges, collectChanges, markSaved, mergedData, RequestState } from "./state.ts";
@@ -89,17 +89,15 @@ export function serverSessions(
     }
     const successor = entry.meta.successor;
     if (successor !== null) {
-      // A periodically rotated token is only a way to reach the session that replaced it.
-      if (!withinGrace(entry.meta, now)) {
+      // A periodically rotated token is only a way to reach the session that replaced it, inside
+      // its own grace window; every later link must be inside its window too, and the end live.
+      const live = await followGrace(store, entry, now);
+      if (live === null) {
         emit({ type: "unknown-id", at: now, ref });
         return;
       }
-      entry = await store.get(successor);
-      if (entry === null) {
-        emit({ type: "unknown-id", at: now, ref: successor });
-        return;
-      }
-      ref = successor;
+      ref = live.ref;
+      entry = live.entry;
     }
     const { meta } = entry;
     const verdict = judgeLoaded(config, meta, meta.userAgent, state.userAgent, now);
@@ -126,7 +124,7 @@ export function serverSessions(
     userId: string,
     persistent: boolean,
     reason?: string,
-  ): Promise<void> {
+  ): Promise<CredentialChange> {
     const now = clock();
     const meta = createdMeta(config, now, newSessionId(), {
       userId,
@@ -148,6 +146,7 @@ export function serverSessions(
       ...previousOf(previous),
       ...(reason === undefined ? {} : { reason }),
     });
+    return COPIES_END;
   }
 
   /**
@@ -255,8 +254,12 @@ export function serverSessions(
         return headers;
       }
       await store.delete(issued.ref);
-      if (claim.successor !== null && changes !== null)
-        await store.update(claim.successor, changes);
+      // The winner's entry may itself have been rotated since: the changes go to the live end of
+      // the chain, never to a pointer (an update would move the pointer's end of grace).
+      if (claim.successor !== null && changes !== null) {
+        const live = await liveSuccessor(store, claim.successor, now);
+        if (live !== null) await store.update(live, changes);
+      }
       return null;
     });
   }
@@ -311,7 +314,8 @@ export function serverSessions(
     now: clock,
 
     async rotate(state) {
-      if (state.meta === null) return; // unsaved: it gets a fresh token when first saved anyway
+      // Unsaved: it gets a fresh token when first saved anyway.
+      if (state.meta === null) return COPIES_END;
       const now = clock();
       const previous = await reissueNow(state, rotatedMeta(config, state.meta, now), {
         limited: false,
@@ -324,6 +328,7 @@ export function serverSessions(
         reason: "manual",
         ...previousOf(previous),
       });
+      return COPIES_END;
     },
 
     async logout(state) {
@@ -335,6 +340,7 @@ export function serverSessions(
       }
       state.reset();
       state.ended = true;
+      return COPIES_END;
     },
 
     timeouts: (state) => deadlines(config, state.meta),

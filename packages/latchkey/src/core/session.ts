@@ -1,7 +1,9 @@
 import { sessionCsrfToken } from "../csrf/pre-session.ts";
 import type { CsrfTokens } from "../csrf/tokens.ts";
+import { COPIES_END, type CredentialChange } from "./credential-change.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { LatchkeyError } from "./errors.ts";
+import type { KeepOnLogin } from "./login-carry-over.ts";
 import type { RequestState } from "./state.ts";
 
 /**
@@ -31,11 +33,11 @@ export let stateOfSession: <S extends RequestState>(
  * cookie), each with its own kind of request state.
  */
 export interface SessionLifecycle<S extends RequestState = RequestState> {
-  login(state: S, userId: string, options: LoginOptions): Promise<void>;
-  logout(state: S): Promise<void>;
-  rotate(state: S): Promise<void>;
+  login(state: S, userId: string, options: LoginOptions): Promise<CredentialChange>;
+  logout(state: S): Promise<CredentialChange>;
+  rotate(state: S): Promise<CredentialChange>;
   /** Login again as the same user: new token, fresh auth time, both timeouts restart. */
-  reauthenticate(state: S): Promise<void>;
+  reauthenticate(state: S): Promise<CredentialChange>;
   timeouts(state: S): { idle: number; absolute: number } | null;
   now(): number;
 }
@@ -45,12 +47,17 @@ export interface SessionLifecycle<S extends RequestState = RequestState> {
  *
  * @example
  * ```ts
- * await req.session.login(user.id, { persistent: form.rememberMe === "on" });
+ * await req.session.login(user.id, { persistent: form.rememberMe === "on", keep: ["cart"] });
  * ```
  */
 export interface LoginOptions {
   /** "Remember me": the cookie outlives the browser session, up to the absolute timeout. */
   persistent?: boolean;
+  /**
+   * Which values of the session so far carry into the logged-in one, for this login: `"none"`,
+   * `"all"` or a list of keys. Default: the `keepOnLogin` option (itself `"none"` by default).
+   */
+  keep?: KeepOnLogin;
 }
 
 /**
@@ -172,17 +179,26 @@ export class Session<T extends object = SessionData> {
   /**
    * Authenticates the session as `userId`: a new token is issued, the old one is destroyed at
    * once (session fixation, ASVS 5.0 7.2.4), the auth time is recorded and the absolute timeout
-   * starts again. Values already in the session are kept.
+   * starts again.
+   *
+   * Values already in the session (loaded, or set earlier in this request) are not carried into
+   * the logged-in session unless named by `keepOnLogin` or `{ keep }`: whatever was written before
+   * authentication may have been planted by someone else (login CSRF, a shared computer). Values
+   * set after `login()` resolves belong to the logged-in session.
    *
    * Concurrency: the old token is destroyed by an atomic claim, so of several requests replacing
    * one session only one carries it on. A login is a fresh authentication proven by this request,
    * so it succeeds even when the old session was revoked or replaced while the request was in
    * flight; it then starts empty (the revoked session's values are not carried over). If a
    * concurrent periodic rotation replaced the old token first, the login replaces its successor
-   * and keeps both requests' values. Rejects with `session-limit` under `maxSessionsPerUser`
+   * and carries over the kept keys of both requests' values. Rejects with `session-limit` under `maxSessionsPerUser`
    * with policy "refuse"; the limit holds across processes.
+   *
+   * Resolves to what became of the pre-login cookie (see `CredentialChange`): with sealed cookie
+   * sessions and no revocation store, copies of it stay valid (as the session they were) until
+   * they expire.
    */
-  login(userId: string, options: LoginOptions = {}): Promise<void> {
+  login(userId: string, options: LoginOptions = {}): Promise<CredentialChange> {
     this.#assertOpen();
     if (typeof userId !== "string" || userId.length === 0) {
       return Promise.reject(
@@ -192,9 +208,19 @@ export class Session<T extends object = SessionData> {
     return this.#lifecycle.login(this.#state, userId, options);
   }
 
-  /** Ends the session: deleted from the store, cookie expired, `Clear-Site-Data` sent. */
-  logout(): Promise<void> {
-    if (this.#state.ended) return Promise.resolve();
+  /**
+   * Ends the session: deleted from the store (sealed cookies: a revocation mark), cookie expired,
+   * `Clear-Site-Data` sent. Resolves to what became of the cookie: with sealed cookie sessions and
+   * no revocation store nothing on the server can end it, so copies taken earlier keep working
+   * until they expire (`copiesRemainValid: true`).
+   *
+   * @example
+   * ```ts
+   * const { copiesRemainValid } = await req.session.logout();
+   * ```
+   */
+  logout(): Promise<CredentialChange> {
+    if (this.#state.ended) return Promise.resolve(COPIES_END);
     return this.#lifecycle.logout(this.#state);
   }
 
@@ -216,8 +242,11 @@ export class Session<T extends object = SessionData> {
    * (logout, `revoke*`) while the request was in flight: it rejects with `session-revoked`, the
    * session becomes empty and the response clears the cookie. A concurrent `login()` or
    * `rotate()` that destroyed the old token first looks the same and is answered the same way.
+   *
+   * Resolves to what became of the previous cookie: copies of it stay valid only with sealed
+   * cookie sessions and no revocation store (`copiesRemainValid: true`).
    */
-  reauthenticate(): Promise<void> {
+  reauthenticate(): Promise<CredentialChange> {
     this.#assertOpen();
     if (this.#state.meta?.userId == null) {
       return Promise.reject(
@@ -264,8 +293,17 @@ export class Session<T extends object = SessionData> {
    * revived: `rotate()` rejects with `session-revoked`, the session becomes empty and the response
    * clears the cookie. If a concurrent periodic rotation replaced the token first, `rotate()`
    * replaces that successor instead, keeping both requests' values.
+   *
+   * The previous cookie and every copy of it stop working, except with sealed cookie sessions
+   * and no revocation store: there the browser gets the new cookie, but copies of the old one
+   * stay valid until they expire, and the result says so (`copiesRemainValid: true`).
+   *
+   * @example
+   * ```ts
+   * await req.session.rotate(); // after granting the user a new role
+   * ```
    */
-  rotate(): Promise<void> {
+  rotate(): Promise<CredentialChange> {
     this.#assertOpen();
     return this.#lifecycle.rotate(this.#state);
   }
