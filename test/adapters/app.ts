@@ -12,6 +12,8 @@ export interface AppSession extends SessionData {
 export interface AppReply {
   status: number;
   body: unknown;
+  /** Headers the application sets itself (e.g. its own Cache-Control). */
+  headers?: Record<string, string>;
 }
 
 export async function handle(
@@ -23,6 +25,13 @@ export async function handle(
   switch (route) {
     case "GET /read":
       return { status: 200, body: view(session) };
+    case "GET /cached":
+      // A page whose Cache-Control the application chose (?cc=…).
+      return {
+        status: 200,
+        body: view(session),
+        headers: { "cache-control": url.searchParams.get("cc") ?? "" },
+      };
     case "POST /count":
       session.set("count", (session.get("count") ?? 0) + 1);
       return { status: 200, body: view(session) };

@@ -28,7 +28,10 @@ export const mounts: Record<string, Mount> = {
         req.method,
         new URL(req.originalUrl, "http://x"),
       );
-      res.status(reply.status).json(reply.body);
+      res
+        .status(reply.status)
+        .set(reply.headers ?? {})
+        .json(reply.body);
     });
     // Errors (e.g. cookie-too-large) reach Express's error handling with their code.
     app.use(
@@ -49,7 +52,11 @@ export const mounts: Record<string, Mount> = {
     app.use(expressSessions(sessions) as never);
     app.use((req: express.Request, res: express.Response) => {
       handle(req.session as never, req.method, new URL(req.originalUrl, "http://x")).then(
-        (reply) => res.status(reply.status).json(reply.body),
+        (reply) =>
+          res
+            .status(reply.status)
+            .set(reply.headers ?? {})
+            .json(reply.body),
         () => res.status(500).end(),
       );
     });
@@ -73,8 +80,13 @@ export const mounts: Record<string, Mount> = {
           req.method ?? "GET",
           new URL(req.url ?? "/", "http://x"),
         );
-        res.statusCode = reply.status;
-        res.setHeader("content-type", "application/json");
+        if (reply.headers !== undefined) {
+          // Headers passed to writeHead itself: node:http gives them precedence over setHeader.
+          res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+        } else {
+          res.statusCode = reply.status;
+          res.setHeader("content-type", "application/json");
+        }
         res.end(JSON.stringify(reply.body));
       }),
     ),
@@ -87,7 +99,10 @@ export const mounts: Record<string, Mount> = {
         request.method,
         new URL(request.url, "http://x"),
       );
-      return reply.code(result.status).send(result.body);
+      return reply
+        .code(result.status)
+        .headers(result.headers ?? {})
+        .send(result.body);
     });
     app.setErrorHandler((error: { code?: string }, _request, reply) =>
       reply.code(500).send({ error: error.code ?? "unknown" }),
@@ -99,7 +114,7 @@ export const mounts: Record<string, Mount> = {
     app.use(honoSessions(sessions));
     app.all("*", async (c) => {
       const result = await handle(c.get("session"), c.req.method, new URL(c.req.url));
-      return c.json(result.body, result.status as 200);
+      return c.json(result.body, result.status as 200, result.headers);
     });
     app.onError((error, c) =>
       c.json({ error: (error as { code?: string }).code ?? "unknown" }, 500),
@@ -110,7 +125,10 @@ export const mounts: Record<string, Mount> = {
     fetchServer(
       fetchSessions(sessions, async (request, session) => {
         const result = await handle(session, request.method, new URL(request.url));
-        return Response.json(result.body, { status: result.status });
+        return Response.json(result.body, {
+          status: result.status,
+          ...(result.headers === undefined ? {} : { headers: result.headers }),
+        });
       }),
     ),
 };

@@ -16,6 +16,7 @@ import type { CsrfOptions } from "../csrf/options.ts";
 import { freshAuthCheck } from "./fresh-auth.ts";
 import { type Answer, csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
+import { joinedHeader } from "./kit/node-response.ts";
 import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 import { sessionMissing } from "./kit/session-missing.ts";
@@ -182,6 +183,10 @@ const FASTIFY_END: ResponseEnd<OnSend> = {
     reply.header("set-cookie", headers.setCookie); // appended to any Set-Cookie already there
     reply.header("cache-control", headers.cacheControl);
     if (headers.clearSiteData !== null) reply.header("clear-site-data", headers.clearSiteData);
+  },
+  cacheControl: ({ reply }) => joinedHeader(reply.getHeader("cache-control")),
+  setCacheControl: ({ reply }, value) => {
+    reply.header("cache-control", value);
   },
   send: ({ payload, done }) => done(null, payload),
   storeUnavailable: ({ reply, payload, done }) => {

@@ -9,7 +9,12 @@ import { freshAuthCheck } from "./fresh-auth.ts";
 import { csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { webCsrfRequest } from "./kit/read-web-form-body.ts";
-import { addSessionHeaders, answerResponse, withHeaders } from "./kit/web-response.ts";
+import {
+  addSessionHeaders,
+  answerResponse,
+  setCacheControl,
+  withHeaders,
+} from "./kit/web-response.ts";
 
 /**
  * A handler that receives the session next to the request. Extra arguments the runtime passes
@@ -130,6 +135,10 @@ interface Outcome {
 const FETCH_END: ResponseEnd<Outcome> = {
   addHeaders: (outcome, headers) => {
     outcome.response = withHeaders(outcome.response, (h) => addSessionHeaders(h, headers));
+  },
+  cacheControl: (outcome) => outcome.response.headers.get("cache-control"),
+  setCacheControl: (outcome, value) => {
+    outcome.response = setCacheControl(outcome.response, value);
   },
   send: () => {},
   storeUnavailable: (outcome) => {

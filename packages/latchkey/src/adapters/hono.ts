@@ -11,7 +11,12 @@ import { csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { webCsrfRequest } from "./kit/read-web-form-body.ts";
 import { sessionMissing } from "./kit/session-missing.ts";
-import { addSessionHeaders, answerResponse, withHeaders } from "./kit/web-response.ts";
+import {
+  addSessionHeaders,
+  answerResponse,
+  setCacheControl,
+  withHeaders,
+} from "./kit/web-response.ts";
 
 /** The Hono environment the middleware provides: `c.get("session")` is typed. */
 export interface SessionEnv<T extends SessionData = SessionData> {
@@ -140,6 +145,8 @@ const HONO_END: ResponseEnd<Context> = {
       c,
       withHeaders(c.res, (h) => addSessionHeaders(h, headers)),
     ),
+  cacheControl: (c) => c.res.headers.get("cache-control"),
+  setCacheControl: (c, value) => replaceResponse(c, setCacheControl(c.res, value)),
   send: () => {},
   storeUnavailable: (c) => replaceResponse(c, answerResponse(STORE_UNAVAILABLE)),
   // Thrown errors (e.g. cookie-too-large) reach app.onError.

@@ -29,6 +29,8 @@ export interface ResolvedConfig {
   readonly cookieAttributeText: string;
   /** `Clear-Site-Data` header value for logout, or null. */
   readonly clearSiteData: string | null;
+  /** `Cache-Control` for responses to an authenticated session that set no cookie, or null. */
+  readonly authenticatedCacheControl: "no-store" | null;
   /** null: no limit. */
   readonly maxSessions: {
     readonly limit: number;
@@ -85,6 +87,7 @@ export function resolveConfig(options: SessionsOptions): ResolvedConfig {
     cookieAttributes: cookie.attributes,
     cookieAttributeText: cookie.attributeText,
     clearSiteData: resolveClearSiteData(options.clearSiteData),
+    authenticatedCacheControl: resolveAuthenticatedCacheControl(options.authenticatedCacheControl),
     maxSessions: resolveMaxSessions(options.maxSessionsPerUser),
     userAgentBinding: resolveUserAgentBinding(options.userAgentBinding),
     emit: countedEvents(eventSink(options.onEvent), observability.metrics),
@@ -344,6 +347,17 @@ function resolveUserAgentBinding(
     throw new LatchkeyError("config-invalid", 'userAgentBinding must be "off", "event" or "end".');
   }
   return value;
+}
+
+function resolveAuthenticatedCacheControl(
+  value: SessionsOptions["authenticatedCacheControl"],
+): ResolvedConfig["authenticatedCacheControl"] {
+  if (value === undefined || value === "no-store") return "no-store";
+  if (value === false) return null;
+  throw new LatchkeyError(
+    "config-invalid",
+    'authenticatedCacheControl must be "no-store" (the default) or false; a logged-in page must not be kept by shared caches.',
+  );
 }
 
 function resolveClearSiteData(value: SessionsOptions["clearSiteData"]): string | null {

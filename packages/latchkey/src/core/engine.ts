@@ -102,6 +102,11 @@ export interface Sessions<T extends object = SessionData> {
   readonly csrf: CsrfTokens;
   /** The session cookie's name. */
   readonly cookieName: string;
+  /**
+   * @internal What adapters put in `Cache-Control` of an authenticated session's responses that
+   * set no cookie, or null (the `authenticatedCacheControl` option).
+   */
+  readonly authenticatedCacheControl: "no-store" | null;
   /** Closes the store. */
   close(): Promise<void>;
 }
@@ -153,6 +158,7 @@ export function createSessions<T extends object = SessionData>(
 
   return {
     cookieName: config.cookieName,
+    authenticatedCacheControl: config.authenticatedCacheControl,
 
     load: async (request) => open(request),
     open,

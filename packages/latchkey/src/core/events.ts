@@ -23,7 +23,8 @@ export type TamperReason =
   | "unknown-key"
   | "does-not-open"
   | "bad-payload"
-  | "ambiguous-cookie";
+  | "ambiguous-cookie"
+  | "non-canonical";
 
 export interface SessionEvent {
   type: SessionEventType;

@@ -69,6 +69,20 @@ export interface SessionsOptions {
    * clear cookies for the whole registrable domain (`example.com` and its subdomains).
    */
   clearSiteData?: false | readonly string[];
+  /**
+   * `Cache-Control` on every response to an authenticated session, also those that set no cookie.
+   * Default `"no-store"`: a logged-in page is one user's data, and a shared cache or the browser's
+   * back/forward cache must not keep it for the next person at that screen or behind that proxy
+   * (ASVS 5.0 14.3.2). An app-set value that already keeps shared caches out (`no-store`, or
+   * `private` without a field list) is left alone; any other value is replaced. `false` adds
+   * nothing. Responses that set the session cookie carry `no-store` whatever this says.
+   *
+   * @example
+   * ```ts
+   * createSessions({ secrets, authenticatedCacheControl: false }); // the app sets its own
+   * ```
+   */
+  authenticatedCacheControl?: "no-store" | false;
   /** Security events: created, login, rotated, expired, destroyed, tampered, unknown-id, … */
   onEvent?: (event: SessionEvent) => void;
   /**

@@ -147,7 +147,7 @@ export function csrfGuard<T extends object>(
     options,
     attach(session, cookieHeader, onIssue) {
       const context = attachCsrfContext(session, options.cookie, cookieHeader, onIssue ?? null);
-      if (context.ambiguous) sessions.emit({ type: "tampered", reason: "ambiguous-cookie" });
+      if (context.refused !== null) sessions.emit({ type: "tampered", reason: context.refused });
       return context;
     },
     async check(session, request) {

@@ -1,6 +1,7 @@
-import { parse, type SerializeOptions, serialize } from "cookie";
-import { cookieNamedTwice } from "../core/cookies.ts";
+import { type SerializeOptions, serialize } from "cookie";
+import { cookieNamedTwice, isCanonicalCookieValue, rawCookieValue } from "../core/cookies.ts";
 import { LatchkeyError } from "../core/errors.ts";
+import type { TamperReason } from "../core/events.ts";
 import { randomBytesPooled } from "../crypto/random.ts";
 import type { CsrfTokens } from "./tokens.ts";
 
@@ -47,8 +48,11 @@ export interface BindableSession {
 /** One request's CSRF state, attached to its session by the CSRF middleware. */
 export interface CsrfRequestContext {
   readonly cookie: PreSessionCookie;
-  /** The request carried more than one cookie of this name: none of them is used. */
-  readonly ambiguous: boolean;
+  /**
+   * Why the request's cookie of this name was refused, or null: more than one of them
+   * (`ambiguous-cookie`), or a value not spelled as latchkey writes it (`non-canonical`).
+   */
+  readonly refused: Extract<TamperReason, "ambiguous-cookie" | "non-canonical"> | null;
   /** A well-formed pre-session value the request carried, or null. */
   readonly presented: string | null;
   /** A value issued during this request: the response must set it (see `setCookie`). */
@@ -65,20 +69,34 @@ export function attachCsrfContext(
   cookieHeader: string | null | undefined,
   onIssue: CsrfRequestContext["onIssue"] = null,
 ): CsrfRequestContext {
-  const present = cookieHeader?.includes(cookie.name) === true;
-  // Two cookies of this name: one was planted (a sibling subdomain, a plain-http page), and
-  // neither can be trusted to be this browser's own.
-  const ambiguous = present && cookieNamedTwice(cookieHeader as string, cookie.name);
-  const value = present && !ambiguous ? parse(cookieHeader as string)[cookie.name] : undefined;
+  const { value, refused } = readPreSessionCookie(cookie.name, cookieHeader);
   const context: CsrfRequestContext = {
     cookie,
-    ambiguous,
+    refused,
     presented: value !== undefined && VALUE.test(value) ? value : null,
     issued: null,
     onIssue,
   };
   contexts.set(session, context);
   return context;
+}
+
+const NO_COOKIE = Object.freeze({ value: undefined, refused: null });
+
+function readPreSessionCookie(
+  name: string,
+  header: string | null | undefined,
+): { value: string | undefined; refused: CsrfRequestContext["refused"] } {
+  if (!header?.includes(name)) return NO_COOKIE;
+  // Two cookies of this name: one was planted (a sibling subdomain, a plain-http page), and
+  // neither can be trusted to be this browser's own.
+  if (cookieNamedTwice(header, name)) return { value: undefined, refused: "ambiguous-cookie" };
+  const value = rawCookieValue(header, name);
+  // Read as the header spells it: a %-encoded or quoted copy of a value is not the value.
+  if (value !== undefined && !isCanonicalCookieValue(value)) {
+    return { value: undefined, refused: "non-canonical" };
+  }
+  return { value, refused: null };
 }
 
 /** The Set-Cookie line for a value issued in this request, or null. */

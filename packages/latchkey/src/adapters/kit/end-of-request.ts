@@ -3,16 +3,26 @@ import type { SessionHeaders } from "../../core/cookies.ts";
 import type { Sessions } from "../../core/engine.ts";
 import { isLatchkeyError } from "../../core/errors.ts";
 import type { Session } from "../../core/session.ts";
+import { cacheControlFor } from "./cache-control.ts";
 
 // The end of a request, written once for every adapter: prepare the commit, write to the store,
 // and only then add the session's headers and let the response go out. A failed write is never
 // sent as a success: an unreachable store becomes the 503 answer, anything else (e.g.
-// `cookie-too-large`) goes to the framework's error handling.
+// `cookie-too-large`) goes to the framework's error handling. A response that sets no session
+// cookie may still need `Cache-Control: no-store` (an authenticated page, a pre-session CSRF
+// cookie): cache-control.ts decides, the framework only applies it.
 
-/** How one framework carries out the end of a request on its response `R`. Created once per adapter. */
+/**
+ * How one framework carries out the end of a request on its response `R`. Created once per
+ * adapter; its methods do not use `this` (they are passed on as plain functions).
+ */
 export interface ResponseEnd<R> {
   /** Adds the session's Set-Cookie, Cache-Control and Clear-Site-Data. */
   addHeaders(response: R, headers: SessionHeaders): void;
+  /** The Cache-Control the application set on the response (several joined by ", "), or null. */
+  cacheControl(response: R): string | null;
+  /** Replaces the response's Cache-Control. */
+  setCacheControl(response: R, value: string): void;
   /** Lets the response go out. */
   send(response: R): void;
   /** Replaces the response with the 503 answer (`STORE_UNAVAILABLE`). */
@@ -40,13 +50,13 @@ export function endRequest<T extends object, R>(
     return undefined;
   }
   if (!pending.writes) {
-    if (pending.headers !== null) end.addHeaders(response, pending.headers);
+    addResponseHeaders(sessions, session, end, response, pending.headers);
     end.send(response);
     return undefined;
   }
   return pending.persist().then(
     () => {
-      if (pending.headers !== null) end.addHeaders(response, pending.headers);
+      addResponseHeaders(sessions, session, end, response, pending.headers);
       end.send(response);
     },
     (error: unknown) => {
@@ -54,4 +64,23 @@ export function endRequest<T extends object, R>(
       else end.fail(response, error);
     },
   );
+}
+
+/**
+ * Adds what the response carries because of the session: the commit's headers (which include
+ * `no-store`), or else the Cache-Control that `cacheControlFor` asks of a response without them.
+ */
+export function addResponseHeaders<T extends object, R>(
+  sessions: Sessions<T>,
+  session: Session<T>,
+  end: ResponseEnd<R>,
+  response: R,
+  headers: SessionHeaders | null,
+): void {
+  if (headers !== null) {
+    end.addHeaders(response, headers);
+    return;
+  }
+  const cacheControl = cacheControlFor(sessions, session, end.cacheControl, response);
+  if (cacheControl !== null) end.setCacheControl(response, cacheControl);
 }

@@ -4,7 +4,8 @@ import type { RequestInfo, Sessions } from "../../core/engine.ts";
 import { isLatchkeyError, LatchkeyError } from "../../core/errors.ts";
 import type { Session } from "../../core/session.ts";
 import { type Answer, STORE_UNAVAILABLE } from "./answers.ts";
-import { endRequest, type ResponseEnd } from "./end-of-request.ts";
+import { addResponseHeaders, endRequest, type ResponseEnd } from "./end-of-request.ts";
+import { liftWriteHeadHeaders } from "./write-head-headers.ts";
 
 // Shared by the node:http and Express adapters: both hand the application a ServerResponse that
 // it ends itself, so the session must be saved at that moment.
@@ -12,7 +13,8 @@ import { endRequest, type ResponseEnd } from "./end-of-request.ts";
 // `end()` is held back until the store write has finished, then the session headers are added
 // and the response goes out (see end-of-request.ts). A response that streams (writeHead/write
 // before end) gets its headers when they are flushed and the write is awaited before end; if
-// that write fails the connection is cut (fail closed).
+// that write fails the connection is cut (fail closed). Headers passed to writeHead itself are
+// set on the response first (write-head-headers.ts), so the session's headers are added last.
 
 export function requestInfo(req: IncomingMessage): RequestInfo {
   return { cookie: req.headers.cookie, userAgent: req.headers["user-agent"] };
@@ -40,6 +42,14 @@ export function appendSetCookie(res: ServerResponse, line: string): void {
     );
   }
   res.appendHeader("set-cookie", line);
+}
+
+/** A header's value as one string ("a, b" for a list), or null when it is not set. */
+export function joinedHeader(
+  value: string | number | readonly string[] | undefined,
+): string | null {
+  if (value === undefined) return null;
+  return typeof value === "object" ? value.join(", ") : String(value);
 }
 
 function applySessionHeaders(res: ServerResponse, headers: SessionHeaders): void {
@@ -104,6 +114,10 @@ const NODE_END: ResponseEnd<HookedResponse> = {
   addHeaders(res, headers) {
     if (!res.headersSent) applySessionHeaders(res, headers);
   },
+  cacheControl: (res) => joinedHeader(res.getHeader("cache-control")),
+  setCacheControl(res, value) {
+    if (!res.headersSent) res.setHeader("cache-control", value);
+  },
   send(res) {
     const hook = res[HOOK];
     restore(res, hook);
@@ -126,11 +140,13 @@ const NODE_END: ResponseEnd<HookedResponse> = {
 // store, so they go out now and end() waits for the write instead.
 function hookedWriteHead(this: HookedResponse, ...args: unknown[]): ServerResponse {
   const hook = this[HOOK];
+  let writeArgs: readonly unknown[] = args;
   if (!hook.started) {
     hook.started = true;
     try {
       const pending = hook.sessions.prepare(hook.session);
-      if (pending.headers !== null) applySessionHeaders(this, pending.headers);
+      writeArgs = liftWriteHeadHeaders(this, args);
+      addResponseHeaders(hook.sessions, hook.session, NODE_END, this, pending.headers);
       if (pending.writes) {
         hook.streamed = pending.persist();
         hook.streamed.catch(() => {}); // observed again in end()
@@ -141,7 +157,10 @@ function hookedWriteHead(this: HookedResponse, ...args: unknown[]): ServerRespon
       return this;
     }
   }
-  return (hook.writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  return (hook.writeHead as (...a: unknown[]) => ServerResponse).apply(
+    this,
+    writeArgs as unknown[],
+  );
 }
 
 function hookedEnd(this: HookedResponse, ...args: unknown[]): ServerResponse {

@@ -29,3 +29,8 @@ export function addSessionHeaders(headers: Headers, session: SessionHeaders): vo
   headers.set("cache-control", session.cacheControl);
   if (session.clearSiteData !== null) headers.set("clear-site-data", session.clearSiteData);
 }
+
+/** Replaces the response's Cache-Control (copying a response whose headers are immutable). */
+export function setCacheControl(response: Response, value: string): Response {
+  return withHeaders(response, (h) => h.set("cache-control", value));
+}
