@@ -201,11 +201,13 @@ print(signing.dumps({"user_id": 7}, key="${STRONG}", salt=salt, compress=True))`
     for (const [name, value] of cookies) {
       const signed = signedCookieFor(name, value, jar);
       assert.ok(signed !== undefined, name);
-      const start = performance.now();
+      // CPU time, not wall time: a loaded machine stretches the wall clock, not the work done.
+      const start = process.cpuUsage();
       assert.equal(findSecret(signed, candidates), undefined);
-      const ms = performance.now() - start;
-      console.log(`  ${signed.format}: ${candidates.length} candidates in ${ms.toFixed(1)} ms`);
-      assert.ok(ms < 1000, `${signed.format} took ${ms} ms`);
+      const used = process.cpuUsage(start);
+      const ms = (used.user + used.system) / 1000;
+      console.log(`  ${signed.format}: ${candidates.length} candidates in ${ms.toFixed(1)} ms of CPU`);
+      assert.ok(ms < 1000, `${signed.format} took ${ms} ms of CPU`);
     }
   });
 });
