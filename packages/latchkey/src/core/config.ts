@@ -5,6 +5,7 @@ import type { Store } from "../stores/types.ts";
 import { parseDuration } from "./duration.ts";
 import { type EventSink, eventSink } from "./emit.ts";
 import { LatchkeyError } from "./errors.ts";
+import { type KeptKeys, NOTHING_KEPT, resolveKeepOnLogin } from "./login-carry-over.ts";
 import { type Observability, resolveObservability } from "./observability.ts";
 import type { CookieStore, SameSite, SessionsOptions } from "./options.ts";
 import { DEFAULT_PRESET, TIMEOUT_PRESETS } from "./presets.ts";
@@ -37,6 +38,8 @@ export interface ResolvedConfig {
     readonly policy: "evict-oldest" | "refuse";
   } | null;
   readonly userAgentBinding: "off" | "event" | "end";
+  /** What `login()` carries over from the session it replaces, unless the call says otherwise. */
+  readonly keepOnLogin: KeptKeys;
   readonly emit: EventSink;
   /** Store failure log and metrics (the `log` and `telemetry` options). */
   readonly observability: Observability;
@@ -90,6 +93,10 @@ export function resolveConfig(options: SessionsOptions): ResolvedConfig {
     authenticatedCacheControl: resolveAuthenticatedCacheControl(options.authenticatedCacheControl),
     maxSessions: resolveMaxSessions(options.maxSessionsPerUser),
     userAgentBinding: resolveUserAgentBinding(options.userAgentBinding),
+    keepOnLogin:
+      options.keepOnLogin === undefined
+        ? NOTHING_KEPT
+        : resolveKeepOnLogin(options.keepOnLogin, "config-invalid", "keepOnLogin"),
     emit: countedEvents(eventSink(options.onEvent), observability.metrics),
     observability,
     now,

@@ -1,6 +1,7 @@
 import type { Store } from "../stores/types.ts";
 import type { Duration } from "./duration.ts";
 import type { SessionEvent } from "./events.ts";
+import type { KeepOnLogin } from "./login-carry-over.ts";
 import type { TimeoutPreset } from "./presets.ts";
 import type { TelemetryOptions } from "./telemetry.ts";
 
@@ -58,6 +59,19 @@ export interface SessionsOptions {
    * Server stores only.
    */
   maxSessionsPerUser?: number | { limit: number; policy?: "evict-oldest" | "refuse" };
+  /**
+   * Which values set before `login()` reach the logged-in session. Default `"none"`: it starts
+   * empty, because anything written before authentication may have been planted by someone else
+   * (login CSRF, a shared computer) and would then be read as the user's own. Name the keys that
+   * should survive (a cart, a return URL), or `"all"` to carry everything as latchkey 0.1 did.
+   * `login(userId, { keep })` overrides it for one call; `reauthenticate()` always keeps everything.
+   *
+   * @example
+   * ```ts
+   * createSessions({ secrets, store, keepOnLogin: ["cart"] });
+   * ```
+   */
+  keepOnLogin?: KeepOnLogin;
   /**
    * What a User-Agent change on an existing session does: `"event"` (default) reports a
    * `user-agent-changed` event, `"end"` also ends the session, `"off"` does nothing. A weak signal

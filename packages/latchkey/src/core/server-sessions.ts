@@ -2,10 +2,17 @@ import type { SessionChange, SessionMeta, Store } from "../stores/types.ts";
 import { claimForReplacement, followGrace, liveSuccessor } from "./claim-chain.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit, settledCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
-import { COPIES_END, type CredentialChange } from "./credential-change.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
+import { COPIES_END, type CredentialChange } from "./credential-change.ts";
 import { previousOf, reportEnded, reportUserAgentChanged, userOf } from "./emit.ts";
 import { LatchkeyError } from "./errors.ts";
+import {
+  type KeepOnLogin,
+  type KeptKeys,
+  keptForLogin,
+  keptOnLogin,
+  keysNotKept,
+} from "./login-carry-over.ts";
 import type { SessionMode } from "./mode.ts";
 import {
   type CommitFacts,
@@ -123,8 +130,10 @@ export function serverSessions(
     state: ServerRequestState,
     userId: string,
     persistent: boolean,
+    keep: KeepOnLogin | undefined,
     reason?: string,
   ): Promise<CredentialChange> {
+    const kept = keptForLogin(keep, config.keepOnLogin);
     const now = clock();
     const meta = createdMeta(config, now, newSessionId(), {
       userId,
@@ -137,6 +146,7 @@ export function serverSessions(
     const previous = await reissueNow(state, meta, {
       limited: true,
       ifGone: reason === undefined ? "start-empty" : "reject",
+      kept,
     });
     emit({
       type: "login",
@@ -153,16 +163,17 @@ export function serverSessions(
    * A new token for the session's data, written now; the old token is destroyed at once, by a
    * claim (see claim-chain.ts). `limited`: the new entry counts against `maxSessionsPerUser`.
    * `ifGone`: what to do when the old session was gone before the claim (revoked in flight).
+   * `kept`: which of the old session's values the new entry takes over (see login-carry-over.ts).
    */
   async function reissueNow(
     state: ServerRequestState,
     meta: SessionMeta,
-    options: { limited: boolean; ifGone: "start-empty" | "reject" },
+    options: { limited: boolean; ifGone: "start-empty" | "reject"; kept: KeptKeys },
   ): Promise<string | null> {
     const previous = state.ref;
     const changes = collectChanges(state);
     const issued = tokens.issue();
-    let data = applyChanges(state.raw, changes);
+    let data = keptOnLogin(applyChanges(state.raw, changes), options.kept);
     const entry = { secretHash: issued.secretHash, meta, data };
     if (options.limited) {
       await createLoggedInEntry(config, store, issued.ref, entry, previous, meta.createdAt);
@@ -171,7 +182,9 @@ export function serverSessions(
     }
     if (previous !== null) {
       const won = await claimForReplacement(store, previous, issued.ref, data, changes);
-      if (won !== null) data = won;
+      // A claim that moved on to a concurrent rotation's successor took all of its values.
+      if (won !== null)
+        data = won === data ? data : await dropNotKept(issued.ref, won, options.kept);
       else if (options.ifGone === "reject") {
         await store.delete(issued.ref);
         state.reset();
@@ -196,6 +209,17 @@ export function serverSessions(
     state.presentedToken = null;
     markSaved(state, data);
     return previous;
+  }
+
+  /** Removes from the entry `ref`, holding `data`, the values that do not carry over. */
+  async function dropNotKept(
+    ref: string,
+    data: Record<string, string>,
+    kept: KeptKeys,
+  ): Promise<Record<string, string>> {
+    const dropped = keysNotKept(data, kept);
+    if (dropped.length > 0) await store.update(ref, { delete: dropped });
+    return keptOnLogin(data, kept);
   }
 
   /** First write of a new visitor: the session comes into being now, not at the first request. */
@@ -304,11 +328,12 @@ export function serverSessions(
     begin: (userAgent) => new ServerRequestState(userAgent),
     load,
 
-    login: (state, userId, options) => login(state, userId, options.persistent ?? false),
+    login: (state, userId, options) =>
+      login(state, userId, options.persistent ?? false, options.keep),
 
     reauthenticate: (state) => {
       const meta = state.meta as SessionMeta;
-      return login(state, meta.userId as string, meta.persistent, "reauthenticate");
+      return login(state, meta.userId as string, meta.persistent, "all", "reauthenticate");
     },
 
     now: clock,
@@ -320,6 +345,7 @@ export function serverSessions(
       const previous = await reissueNow(state, rotatedMeta(config, state.meta, now), {
         limited: false,
         ifGone: "reject",
+        kept: "all",
       });
       emit({
         type: "rotated",

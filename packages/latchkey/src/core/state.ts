@@ -146,8 +146,14 @@ export function mergedData(state: RequestState): Record<string, string> {
   return data;
 }
 
-/** Marks the data as saved: the current values become the baseline for the next change. */
+/**
+ * Marks the data as saved: the current values become the baseline for the next change. A value
+ * decoded earlier whose key `data` does not hold (left behind at login) is forgotten with it.
+ */
 export function markSaved(state: RequestState, data: Record<string, string>): void {
+  for (const key of Object.keys(state.values)) {
+    if (!Object.hasOwn(data, key)) delete state.values[key];
+  }
   state.raw = data;
   state.changed.clear();
   state.deleted.clear();
