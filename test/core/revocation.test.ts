@@ -149,18 +149,23 @@ describe("revocation", () => {
     );
   });
 
-  it("revokeOthers keeps the asking session and ends the user's other ones", async () => {
+  it("revokeOthers keeps the asking session under a new cookie and ends the user's other ones", async () => {
     const { server } = await app();
     const keep = await loginAs(server, "alice");
     const other = await loginAs(server, "alice");
     const bob = await loginAs(server, "bob");
+    const copy = new CookieJar("__Host-session");
+    copy.value = keep.jar.value;
     const reply = await request(`${server.url}/revoke-others`, {
       method: "POST",
       cookie: keep.jar.header,
       headers: { "user-agent": "browser-a" },
     });
+    keep.jar.take(reply);
     assert.equal(JSON.parse(reply.body).removed, 1);
+    assert.notEqual(keep.jar.value, copy.value, "the response carries a new cookie");
     assert.equal((await me(server, keep.jar)).userId, "alice");
+    assert.equal((await me(server, copy)).userId, null, "a copy of the old cookie");
     assert.equal((await me(server, other.jar)).userId, null);
     assert.equal((await me(server, bob.jar)).userId, "bob");
   });
