@@ -6,7 +6,7 @@ import { it } from "node:test";
 
 const BROKEN = new URL("./support/broken-stores.ts", import.meta.url).pathname;
 
-it("the conformance suite catches lost updates, resurrection, re-formatting, forgotten marks, listed rotations, racy claims, chain-blind revocation, check-then-act limits", () => {
+it("the conformance suite catches lost updates, resurrection, re-formatting, forgotten marks, listed rotations, racy claims, chain-blind revocation, check-then-act limits, driver errors for unstorable ids", () => {
   // Without NODE_TEST_CONTEXT the child reports in plain TAP, not to this runner.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const run = spawnSync(process.execPath, ["--import", "tsx", "--test-reporter=tap", BROKEN], {
@@ -54,6 +54,10 @@ it("the conformance suite catches lost updates, resurrection, re-formatting, for
     "check-then-act": [
       "concurrent createWithinLimit() for one user (refuse): never more than the limit",
       "concurrent createWithinLimit() for one user (evict-oldest): never more than the limit",
+    ],
+    "driver-errors": [
+      "a user id with a NUL byte is refused by every method, nothing written",
+      "a value key with a NUL byte is refused by create() and update()",
     ],
   });
 });

@@ -1,6 +1,6 @@
 // One app process of the two-process tests: the store app on a shared Redis or PostgreSQL.
 // Prints {"url": …} on stdout once it listens; stops on SIGTERM.
-// Env: STORE=redis|postgres|cookie-redis, SESSION_SECRET, REDIS_URL + PREFIX, or DATABASE_URL + SCHEMA.
+// Env: STORE=memory|redis|postgres|cookie-redis|sqlite, SESSION_SECRET, REDIS_URL + PREFIX, or DATABASE_URL + SCHEMA.
 // cookie-redis: sealed cookie sessions whose revocation marks live in Redis. sqlite: SQLITE_PATH.
 import { type CookieStore, createSessions } from "../../../packages/latchkey/src/index.ts";
 import type { Store } from "../../../packages/latchkey/src/stores/types.ts";
@@ -20,6 +20,10 @@ async function makeStore(): Promise<Store | CookieStore> {
     return cookieStore({
       revocation: redisStore({ url: env("REDIS_URL"), prefix: env("PREFIX") }),
     });
+  }
+  if (env("STORE") === "memory") {
+    const { memoryStore } = await import("../../../packages/latchkey/src/stores/memory.ts");
+    return memoryStore();
   }
   if (env("STORE") === "sqlite") {
     const { sqliteStore } = await import("../../../packages/latchkey/src/stores/sqlite.ts");

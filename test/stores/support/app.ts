@@ -21,6 +21,16 @@ export function startApp(sessions: Sessions<Values>): Promise<RunningServer> {
     const url = new URL(req.originalUrl, "http://x");
     const param = (name: string) => url.searchParams.get(name) ?? "";
     switch (`${req.method} ${url.pathname}`) {
+      case "GET /ping":
+        // Never touches the session: how long this takes is how responsive the process is.
+        res.json({ pong: true });
+        return;
+      case "POST /blob": {
+        // A large value: `size` characters, different on every request.
+        const size = Number(param("size"));
+        session.set(param("key"), `${Date.now()}:`.padEnd(size, "x"));
+        break;
+      }
       case "POST /set":
         session.set(param("key"), param("value"));
         break;

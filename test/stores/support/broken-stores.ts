@@ -2,6 +2,7 @@
 // (by conformance-catches.test.ts, in a child process) to prove the suite notices.
 import { memoryStore } from "../../../packages/latchkey/src/stores/memory.ts";
 import type { Store, StoredSession } from "../../../packages/latchkey/src/stores/types.ts";
+import { checkChange, checkUserId } from "../../../packages/latchkey/src/stores/validate.ts";
 import { describeStoreConformance } from "../../../packages/latchkey/src/testing/index.ts";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
@@ -12,6 +13,7 @@ function overwriting(): Store {
   return {
     ...inner,
     async update(ref, change) {
+      checkChange("update", change); // its one mistake is the overwrite, not this
       const entry = await inner.get(ref);
       if (entry === null) return;
       await tick();
@@ -57,10 +59,13 @@ function forgetful(): Store {
       await inner.deleteAll();
       marks = new Map();
     },
-    async markRevoked(key, at) {
+    async markRevoked(key, at, until) {
+      await inner.revokedSince([key]); // the argument checks; its one mistake is deleteAll()
       marks.set(key, Math.max(at, marks.get(key) ?? 0));
+      void until;
     },
     async revokedSince(keys) {
+      await inner.revokedSince(keys);
       return Math.max(0, ...keys.map((k) => marks.get(k) ?? 0));
     },
   };
@@ -127,6 +132,7 @@ function chainBlind(): Store {
     },
     delete: deleteOne,
     async deleteByUser(userId) {
+      checkUserId("deleteByUser", userId); // its one mistake is the chains, not this
       let removed = 0;
       for (const ref of known) {
         if ((await inner.get(ref))?.meta.userId !== userId) continue;
@@ -164,6 +170,37 @@ function checkThenAct(): Store {
   };
 }
 
+/**
+ * Passes whatever it is given to its backend, which (as PostgreSQL does) rejects a NUL byte with
+ * a driver error: the engine would report an outage instead of the caller's mistake.
+ */
+function driverErrors(): Store {
+  const inner = memoryStore();
+  const hasNul = (value: unknown): boolean =>
+    typeof value === "string"
+      ? value.includes("\0")
+      : typeof value === "object" && value !== null
+        ? Object.entries(value).some(([key, inner]) => key.includes("\0") || hasNul(inner))
+        : false;
+  const backend =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (hasNul(args)) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+      return call(...args);
+    };
+  return {
+    ...inner,
+    create: backend(inner.create),
+    update: backend(inner.update),
+    createWithinLimit: backend(inner.createWithinLimit),
+    listByUser: backend(inner.listByUser),
+    deleteByUser: backend(inner.deleteByUser),
+    markRevoked: backend(inner.markRevoked),
+    revokedSince: backend(inner.revokedSince),
+  };
+}
+
 describeStoreConformance("racy-claim", racyClaim);
 describeStoreConformance("chain-blind", chainBlind);
 describeStoreConformance("check-then-act", checkThenAct);
+describeStoreConformance("driver-errors", driverErrors);

@@ -13,6 +13,7 @@ import {
   setOf,
   summaryOf,
 } from "./sql/rows.ts";
+import { isBusy, whenUnlocked } from "./sqlite-lock.ts";
 import type { SessionChange, Store, StoredSession } from "./types.ts";
 import { withArgumentChecks } from "./validate.ts";
 
@@ -25,6 +26,12 @@ export interface SqliteStoreOptions {
   table?: string;
   /** Expired rows are deleted once every this many new sessions. Default 100. */
   pruneEvery?: number;
+  /**
+   * How long (ms) an operation waits for another connection's write lock before it fails (and the
+   * request answers 503). The wait runs on timers, so other requests are served meanwhile; reads
+   * never wait (WAL). Default 2000.
+   */
+  lockTimeout?: number;
 }
 
 /** The SQLite store: `Store` plus the file handle it uses. */
@@ -37,7 +44,9 @@ export interface SqliteStore extends Store {
  * Survives restarts and is shared by every process on the machine that opens the same file.
  *
  * The file runs in WAL mode (readers never wait for the writer); every statement is prepared
- * once. A change set is applied in a single UPDATE, so concurrent requests that change different
+ * once. SQLite itself never waits for a lock (`busy_timeout = 0`: better-sqlite3 is synchronous,
+ * so its wait would stop the whole process); a write that finds another connection's lock retries
+ * on timers until `lockTimeout`, then fails. A change set is applied in a single UPDATE, so concurrent requests that change different
  * keys all persist, across processes too. Claims are one statement; revocations and limited
  * creates run in `BEGIN IMMEDIATE` transactions, which SQLite runs one at a time across processes. Expired rows are deleted as new sessions arrive (no
  * cron job). A read-only request costs one indexed SELECT.
@@ -59,6 +68,13 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   if (!Number.isSafeInteger(pruneEvery) || pruneEvery < 1) {
     throw new LatchkeyError("config-invalid", "sqliteStore: pruneEvery must be a positive integer");
   }
+  const lockTimeout = options.lockTimeout ?? 2_000;
+  if (!Number.isSafeInteger(lockTimeout) || lockTimeout < 0) {
+    throw new LatchkeyError(
+      "config-invalid",
+      "sqliteStore: lockTimeout must be a whole number of milliseconds, 0 or more",
+    );
+  }
   if ((options.path === undefined) === (options.database === undefined)) {
     throw new LatchkeyError(
       "config-invalid",
@@ -68,12 +84,15 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   const owned = options.database === undefined;
   const db = options.database ?? new Database(options.path as string);
   if (owned) {
+    // Setup may wait for a lock the SQLite way (blocking): nothing is being served yet.
+    db.pragma(`busy_timeout = ${lockTimeout}`);
+    // An in-memory database answers "memory" and stays so: it has one connection, so no lock to wait for.
     db.pragma("journal_mode = WAL");
     // WAL + NORMAL: a crash may lose the last commits, never corrupt the file; the usual choice.
     db.pragma("synchronous = NORMAL");
-    db.pragma("busy_timeout = 5000");
   }
   db.exec(schemaSql(table));
+  if (owned) db.pragma("busy_timeout = 0");
 
   const metaAssignments = META_COLUMNS.map(
     ([field, column]) =>
@@ -131,12 +150,21 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   };
 
   let created = 0;
+  /** Deletes expired rows, unless another connection holds the lock: the next turn will. */
   function prune(): void {
     const now = Date.now();
-    sql.prune.run(now);
-    sql.pruneMarks.run(now);
+    try {
+      sql.prune.run(now);
+      sql.pruneMarks.run(now);
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    }
+  }
+  function counted(): void {
+    if (++created % pruneEvery === 0) prune();
   }
   prune();
+  const unlocked = <T>(attempt: () => T): Promise<T> => whenUnlocked(attempt, lockTimeout);
 
   function removeWithChain(ref: string): number {
     return removeChainSync(ref, (link) => {
@@ -162,7 +190,6 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       successor: m.successor,
       data: dataText(session.data),
     });
-    if (++created % pruneEvery === 0) prune();
   }
 
   // IMMEDIATE: take the write lock at BEGIN, so two processes never both read, then both write.
@@ -199,25 +226,30 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     kind: "server",
     database: db,
     async get(ref) {
-      const row = sql.get.get(ref);
+      const row = await unlocked(() => sql.get.get(ref));
       return row === undefined ? null : sessionOf(row);
     },
     async create(ref, session) {
-      insert(ref, session);
+      await unlocked(() => insert(ref, session));
+      counted();
     },
     async claim(ref, successorRef, pointerUntil) {
       if (pointerUntil === 0) {
-        const result = claimDelete.immediate(ref);
+        const result = await unlocked(() => claimDelete.immediate(ref));
         return result === true ? { claimed: true } : { claimed: false, successor: result };
       }
-      const row = sql.claim.get({ ref, successor: successorRef, until: pointerUntil });
+      const row = await unlocked(() =>
+        sql.claim.get({ ref, successor: successorRef, until: pointerUntil }),
+      );
       if (row === undefined) return { claimed: false, successor: null };
       return row.successor === successorRef
         ? { claimed: true }
         : { claimed: false, successor: row.successor };
     },
     async createWithinLimit(ref, session, limit) {
-      return createWithinLimit.immediate(ref, session, limit);
+      const result = await unlocked(() => createWithinLimit.immediate(ref, session, limit));
+      if (result.created) counted();
+      return result;
     },
     async update(ref, change: SessionChange) {
       const patch: Record<string, string | null> = Object.assign(
@@ -225,26 +257,27 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
         setOf(change),
       );
       for (const key of change.delete ?? []) patch[key] = null;
-      sql.update.run({ ref, data: JSON.stringify(patch), meta: metaPatchText(change) });
+      const values = { ref, data: JSON.stringify(patch), meta: metaPatchText(change) };
+      await unlocked(() => sql.update.run(values));
     },
     async delete(ref) {
-      deleteWithChain.immediate(ref);
+      await unlocked(() => deleteWithChain.immediate(ref));
     },
     async listByUser(userId) {
-      return sql.listByUser.all(userId).map(summaryOf);
+      return (await unlocked(() => sql.listByUser.all(userId))).map(summaryOf);
     },
     async deleteByUser(userId) {
-      return deleteByUser.immediate(userId);
+      return unlocked(() => deleteByUser.immediate(userId));
     },
     async deleteAll() {
-      sql.deleteAll.run();
+      await unlocked(() => sql.deleteAll.run());
     },
     async markRevoked(key, at, until) {
-      sql.mark.run(key, at, until);
+      await unlocked(() => sql.mark.run(key, at, until));
     },
     async revokedSince(keys) {
       if (keys.length === 0) return 0;
-      return sql.revokedSince.get(JSON.stringify(keys)) ?? 0;
+      return (await unlocked(() => sql.revokedSince.get(JSON.stringify(keys)))) ?? 0;
     },
     async ping() {
       db.prepare("SELECT 1").get();
