@@ -55,8 +55,9 @@ const store: Store | CookieStore = sealed
   : shared;
 const base: SessionsOptions = { secrets: [env("SESSION_SECRET")], store };
 const engines: Record<string, Sessions<Values>> = {
-  // Rotates on (nearly) every request; the grace window must be shorter than the period.
-  m: createSessions<Values>({ ...base, rotateEvery: 2, rotationGrace: 1 }),
+  // Rotates a second after login; the grace window (shorter than the period, as it must be) is
+  // long enough for a trial's checks through the pre-rotation cookie.
+  m: createSessions<Values>({ ...base, rotateEvery: 1_000, rotationGrace: 800 }),
   v: createSessions<Values>(base),
 };
 if (!sealed) {
