@@ -18,6 +18,11 @@ export interface SessionHeaders {
   readonly cacheControl: "no-store";
   /** `Clear-Site-Data` on logout. */
   readonly clearSiteData: string | null;
+  /**
+   * More Set-Cookie lines the response carries with the session cookie: a migrated request
+   * expires the legacy framework's cookie (`latchkey/migrate`). Absent almost always.
+   */
+  readonly alsoSetCookie?: readonly string[];
 }
 
 /**

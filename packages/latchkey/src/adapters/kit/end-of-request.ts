@@ -79,6 +79,10 @@ export function addResponseHeaders<T extends object, R>(
 ): void {
   if (headers !== null) {
     end.addHeaders(response, headers);
+    // Every framework's addHeaders appends its Set-Cookie and sets the other headers (the same
+    // values again), so each further cookie line goes out through it as well.
+    for (const line of headers.alsoSetCookie ?? [])
+      end.addHeaders(response, { ...headers, setCookie: line });
     return;
   }
   const cacheControl = cacheControlFor(sessions, session, end.cacheControl, response);
