@@ -1,3 +1,4 @@
+import type { SerializeOptions } from "cookie";
 import { type CsrfTokens, csrfTokens } from "../csrf/tokens.ts";
 import type { PendingCommit, SessionHeaders } from "./commit.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
@@ -102,6 +103,8 @@ export interface Sessions<T extends object = SessionData> {
   readonly csrf: CsrfTokens;
   /** The session cookie's name. */
   readonly cookieName: string;
+  /** @internal The session cookie's attributes (the express-session compat layer shows them). */
+  readonly cookieAttributes: Readonly<SerializeOptions>;
   /**
    * @internal What adapters put in `Cache-Control` of an authenticated session's responses that
    * set no cookie, or null (the `authenticatedCacheControl` option).
@@ -158,6 +161,7 @@ export function createSessions<T extends object = SessionData>(
 
   return {
     cookieName: config.cookieName,
+    cookieAttributes: config.cookieAttributes,
     authenticatedCacheControl: config.authenticatedCacheControl,
 
     load: async (request) => open(request),

@@ -123,6 +123,21 @@ export class Session<T extends object = SessionData> {
     return this.#state.has(key);
   }
 
+  /**
+   * The keys that hold a value, after this request's changes.
+   *
+   * @example
+   * ```ts
+   * for (const key of req.session.keys()) console.log(key, req.session.get(key));
+   * ```
+   */
+  keys(): (keyof T & string)[] {
+    const state = this.#state;
+    const keys = new Set(Object.keys(state.values));
+    for (const key of Object.keys(state.raw ?? {})) if (!state.deleted.has(key)) keys.add(key);
+    return [...keys] as (keyof T & string)[];
+  }
+
   /** True when the request came without a valid session. */
   get isNew(): boolean {
     return this.#state.meta === null;
