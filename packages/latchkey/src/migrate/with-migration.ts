@@ -1,0 +1,141 @@
+import { serialize } from "cookie";
+import type { PendingCommit, SessionHeaders } from "../core/commit.ts";
+import type { RequestInfo, Sessions } from "../core/engine.ts";
+import type { Session } from "../core/session.ts";
+import { legacyCookies } from "./legacy-cookies.ts";
+import type { LegacyReader, LegacySession } from "./reader.ts";
+
+export interface MigrationOptions {
+  /** Where legacy sessions come from: `expressSessionReader`, `cookieSessionReader`, `flaskCookieReader`, … */
+  from: LegacyReader;
+  /** Path and Domain the legacy cookie was set with (it is only removed by a cookie of the same ones). Default path `/`, no domain. */
+  legacyCookie?: { path?: string; domain?: string };
+}
+
+/** What the commit of a migrated request adds: the legacy cookies expired, the record retired. */
+interface Migrated {
+  expire: readonly string[];
+  retire: (() => Promise<void>) | undefined;
+}
+
+/**
+ * Sessions that take over a legacy framework's sessions, one request at a time. A request that
+ * carries no latchkey session but a legacy cookie has that cookie verified by `from` (with the
+ * legacy secret); a valid one becomes a latchkey session — its data, its user logged in — whose
+ * cookie goes out with the legacy cookies expired. A legacy cookie that does not verify is never
+ * imported: the request stays anonymous and a `tampered` event is emitted. Requests without a
+ * legacy cookie take the usual path, untouched.
+ *
+ * Every adapter (`latchkey/express`, `/fastify`, `/hono`, `/node`, `/fetch`) works with the
+ * result as with the sessions it wraps. Pass the result, not `sessions`, to the middleware.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "redis";
+ * import { createSessions } from "latchkey";
+ * import { sessionMiddleware } from "latchkey/express";
+ * import { connectRedisSessions, expressSessionReader, withMigration } from "latchkey/migrate";
+ *
+ * const legacyRedis = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const sessions = withMigration(createSessions({ secrets: [process.env.SESSION_SECRET!] }), {
+ *   from: expressSessionReader({
+ *     secrets: [process.env.EXPRESS_SESSION_SECRET!],
+ *     store: connectRedisSessions(legacyRedis),
+ *   }),
+ * });
+ * app.use(sessionMiddleware(sessions));
+ * ```
+ */
+export function withMigration<T extends object>(
+  sessions: Sessions<T>,
+  options: MigrationOptions,
+): Sessions<T> {
+  const reader = options.from;
+  const names = reader.cookieNames;
+  const expire = names.map((name) =>
+    serialize(name, "", {
+      path: options.legacyCookie?.path ?? "/",
+      domain: options.legacyCookie?.domain,
+      expires: new Date(0),
+      maxAge: 0,
+    }),
+  );
+  const migrated = new WeakMap<Session<T>, Migrated>();
+
+  function open(request: RequestInfo): Session<T> | Promise<Session<T>> {
+    const opened = sessions.open(request);
+    const cookies = legacyCookies(request.cookie, names);
+    if (cookies === undefined) return opened;
+    return Promise.resolve(opened).then((session) => {
+      if (!session.isNew) return session; // a latchkey session wins; the legacy one is not read
+      if (cookies === "ambiguous") {
+        sessions.emit({ type: "tampered", reason: "ambiguous-cookie" });
+        return session;
+      }
+      return reader.read(cookies).then(async (found) => {
+        if (found.outcome === "refused") sessions.emit({ type: "tampered", reason: found.reason });
+        if (found.outcome !== "found") return session;
+        await importInto(session, found.session);
+        migrated.set(session, { expire, retire: found.session.retire?.bind(found.session) });
+        return session;
+      });
+    });
+  }
+
+  function prepare(session: Session<T>): PendingCommit {
+    const pending = sessions.prepare(session);
+    const done = migrated.get(session);
+    return done === undefined ? pending : withLegacyRemoved(sessions, pending, done);
+  }
+
+  return {
+    ...sessions,
+    open,
+    load: async (request) => open(request),
+    prepare,
+    async commit(session) {
+      const pending = prepare(session);
+      await pending.persist();
+      return pending.headers;
+    },
+  };
+}
+
+/** Logs the legacy user in and copies the data: the login starts the session empty, so data comes after. */
+async function importInto<T extends object>(session: Session<T>, legacy: LegacySession) {
+  if (legacy.userId !== null) await session.login(legacy.userId);
+  // The legacy keys are the application's own (each reader's `data` option renames them); the
+  // session type cannot know them, so they are set through its untyped view.
+  const untyped = session as unknown as Session<Record<string, unknown>>;
+  for (const [key, value] of Object.entries(legacy.data)) {
+    if (value !== undefined) untyped.set(key, value);
+  }
+  if (legacy.persistent) session.persistent = true;
+}
+
+/**
+ * The migrated request's commit: the legacy record is retired only once the latchkey session is
+ * stored (a failed write leaves the user their legacy session), and the legacy cookies expire
+ * with the response that sets latchkey's. A legacy store that fails to delete is reported, not
+ * fatal: the browser drops the legacy cookie anyway.
+ */
+function withLegacyRemoved<T extends object>(
+  sessions: Sessions<T>,
+  pending: PendingCommit,
+  { expire, retire }: Migrated,
+): PendingCommit {
+  return {
+    get headers(): SessionHeaders | null {
+      const headers = pending.headers;
+      return headers === null ? null : { ...headers, alsoSetCookie: expire };
+    },
+    writes: pending.writes || retire !== undefined,
+    async persist() {
+      await pending.persist();
+      if (retire === undefined || pending.headers === null) return;
+      await retire().catch(() =>
+        sessions.emit({ type: "store-unavailable", reason: "migrate-retire" }),
+      );
+    },
+  };
+}
