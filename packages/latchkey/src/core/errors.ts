@@ -26,6 +26,7 @@ export type LatchkeyErrorCode =
   | "session-not-saved"
   // runtime
   | "cookie-too-large"
+  | "csrf-refused"
   | "session-limit"
   | "not-authenticated"
   | "not-supported"
