@@ -131,11 +131,12 @@ export class Session<T extends object = SessionData> {
    * for (const key of req.session.keys()) console.log(key, req.session.get(key));
    * ```
    */
-  keys(): (keyof T & string)[] {
+  // Plain strings: a Session<T> stays assignable to the Session<SessionData> adapters declare.
+  keys(): string[] {
     const state = this.#state;
     const keys = new Set(Object.keys(state.values));
     for (const key of Object.keys(state.raw ?? {})) if (!state.deleted.has(key)) keys.add(key);
-    return [...keys] as (keyof T & string)[];
+    return [...keys];
   }
 
   /** True when the request came without a valid session. */
