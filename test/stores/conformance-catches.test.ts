@@ -6,7 +6,7 @@ import { it } from "node:test";
 
 const BROKEN = new URL("./support/broken-stores.ts", import.meta.url).pathname;
 
-it("the conformance suite catches lost updates, resurrection, re-formatting, forgotten marks, listed rotations, racy claims, chain-blind revocation, check-then-act limits, driver errors for unstorable ids", () => {
+it("the conformance suite catches lost updates, resurrection, re-formatting, forgotten marks, listed rotations, racy claims, chain-blind revocation, check-then-act limits, driver errors for unstorable ids, updates that move a rotated-away entry", () => {
   // Without NODE_TEST_CONTEXT the child reports in plain TAP, not to this runner.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const run = spawnSync(process.execPath, ["--import", "tsx", "--test-reporter=tap", BROKEN], {
@@ -35,6 +35,7 @@ it("the conformance suite catches lost updates, resurrection, re-formatting, for
     resurrecting: [
       "update() of a missing entry leaves it missing",
       "update() after delete() does not resurrect the session",
+      "update() resolves true when it applied the change, false for a missing entry",
     ],
     reformatting: ["create() then get() returns the entry exactly, value texts unchanged"],
     forgetful: ["deleteAll() removes every session but keeps revocation marks"],
@@ -46,6 +47,7 @@ it("the conformance suite catches lost updates, resurrection, re-formatting, for
     "racy-claim": [
       "concurrent claims of one ref: exactly one wins, every loser learns the winner",
       "concurrent claims with pointerUntil 0: one wins, the others find the entry gone",
+      "an update racing the claim of its entry never moves the pointer",
     ],
     "chain-blind": [
       "delete() removes the entry and its whole successor chain",
@@ -58,6 +60,10 @@ it("the conformance suite catches lost updates, resurrection, re-formatting, for
     "driver-errors": [
       "a user id with a NUL byte is refused by every method, nothing written",
       "a value key with a NUL byte is refused by create() and update()",
+    ],
+    "pointer-moving": [
+      "update() of a rotated-away entry changes nothing: expiresAt, values, meta",
+      "an update racing the claim of its entry never moves the pointer",
     ],
   });
 });

@@ -7,6 +7,12 @@ import { describeStoreConformance } from "../../../packages/latchkey/src/testing
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
+/** `entry` rotated away: pointing at `successor` until `until`. */
+const pointerOf = (entry: StoredSession, successor: string, until: number): StoredSession => ({
+  ...entry,
+  meta: { ...entry.meta, successor, expiresAt: until },
+});
+
 /** Read, modify, write the whole record: concurrent change sets overwrite each other. */
 function overwriting(): Store {
   const inner = memoryStore();
@@ -15,11 +21,12 @@ function overwriting(): Store {
     async update(ref, change) {
       checkChange("update", change); // its one mistake is the overwrite, not this
       const entry = await inner.get(ref);
-      if (entry === null) return;
+      if (entry === null || entry.meta.successor !== null) return false;
       await tick();
       const data = { ...entry.data, ...change.set };
       for (const key of change.delete ?? []) delete data[key];
       await inner.create(ref, { ...entry, meta: { ...entry.meta, ...change.meta }, data });
+      return true;
     },
   };
 }
@@ -33,7 +40,9 @@ function resurrecting(): Store {
       if ((await inner.get(ref)) === null) {
         const meta = { ...change.meta } as StoredSession["meta"];
         await inner.create(ref, { secretHash: "", meta, data: { ...change.set } });
-      } else await inner.update(ref, change);
+        return true;
+      }
+      return inner.update(ref, change);
     },
   };
 }
@@ -110,7 +119,7 @@ function racyClaim(): Store {
       if (entry.meta.successor !== null) return { claimed: false, successor: entry.meta.successor };
       await tick();
       if (pointerUntil === 0) await inner.delete(ref);
-      else await inner.update(ref, { meta: { successor, expiresAt: pointerUntil } });
+      else await inner.create(ref, pointerOf(entry, successor, pointerUntil));
       return { claimed: true };
     },
   };
@@ -121,7 +130,10 @@ function chainBlind(): Store {
   const inner = memoryStore();
   const known = new Set<string>();
   const deleteOne = async (ref: string) => {
-    await inner.update(ref, { meta: { successor: null } }); // cut the link, then delete
+    // Cut the link (rewriting the entry: an update leaves a pointer alone), then delete.
+    const entry = await inner.get(ref);
+    if (entry !== null)
+      await inner.create(ref, { ...entry, meta: { ...entry.meta, successor: null } });
     await inner.delete(ref);
   };
   return {
@@ -200,7 +212,25 @@ function driverErrors(): Store {
   };
 }
 
+/** Applies updates to rotated-away entries too: a late write moves the pointer's end of grace. */
+function pointerMoving(): Store {
+  const inner = memoryStore();
+  return {
+    ...inner,
+    async update(ref, change) {
+      const entry = await inner.get(ref);
+      if (entry === null) return false;
+      if (entry.meta.successor === null) return inner.update(ref, change);
+      const data = { ...entry.data, ...change.set };
+      for (const key of change.delete ?? []) delete data[key];
+      await inner.create(ref, { ...entry, meta: { ...entry.meta, ...change.meta }, data });
+      return true;
+    },
+  };
+}
+
 describeStoreConformance("racy-claim", racyClaim);
 describeStoreConformance("chain-blind", chainBlind);
 describeStoreConformance("check-then-act", checkThenAct);
 describeStoreConformance("driver-errors", driverErrors);
+describeStoreConformance("pointer-moving", pointerMoving);

@@ -69,8 +69,8 @@ export async function followGrace(
 
 /**
  * The live end of the rotation chain that starts at `ref` (itself, when it was not rotated away),
- * or null when the session is gone. Changes owed to a session go there, never to a pointer: an
- * update would move the pointer's `expiresAt`, stretching its grace window.
+ * or null when the session is gone. Changes owed to a session go there: the store refuses to
+ * update a pointer (moving its `expiresAt` would stretch its grace window).
  */
 export async function liveSuccessor(
   store: Store,
@@ -81,6 +81,31 @@ export async function liveSuccessor(
   if (entry === null || entry.meta.expiresAt <= now) return null;
   if (entry.meta.successor === null) return ref;
   return (await followGrace(store, entry, now))?.ref ?? null;
+}
+
+/**
+ * Applies `change` to the session that `ref` held when the request loaded it: to `ref` itself, or,
+ * when a concurrent rotation claimed `ref` since, to the live end of its successor chain. A store
+ * leaves a rotated-away entry unchanged and says so (`update` resolves false), so a pointer's grace
+ * window never moves and the write is not lost. Resolves to the ref the change landed on, or null
+ * when the session is gone (revoked, logged out, expired, or replaced by a login or rotate()).
+ */
+export async function updateLive(
+  store: Store,
+  ref: string,
+  change: SessionChange,
+  now: number,
+): Promise<string | null> {
+  let target = ref;
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    if (await store.update(target, change)) return target;
+    const next = await liveSuccessor(store, target, now);
+    // The same ref again would mean a live entry that refused the change: only a store breaking
+    // the contract does that, and asking it again would not help.
+    if (next === null || next === target) return null;
+    target = next;
+  }
+  return null;
 }
 
 /** The change set that turns the values `before` into `after`. */

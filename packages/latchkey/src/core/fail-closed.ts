@@ -44,7 +44,7 @@ export function failClosed(
     },
     async update(ref, change) {
       try {
-        await store.update(ref, change);
+        return await store.update(ref, change);
       } catch (error) {
         throw unavailable("update", error);
       }

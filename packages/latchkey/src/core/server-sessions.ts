@@ -1,5 +1,5 @@
 import type { SessionChange, SessionMeta, Store } from "../stores/types.ts";
-import { claimForReplacement, followGrace, liveSuccessor } from "./claim-chain.ts";
+import { claimForReplacement, followGrace, updateLive } from "./claim-chain.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit, settledCommit } from "./commit.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { expiredCookieHeaders, sessionCookieHeaders } from "./cookies.ts";
@@ -279,10 +279,9 @@ export function serverSessions(
       }
       await store.delete(issued.ref);
       // The winner's entry may itself have been rotated since: the changes go to the live end of
-      // the chain, never to a pointer (an update would move the pointer's end of grace).
+      // the chain (the store leaves a pointer's end of grace alone).
       if (claim.successor !== null && changes !== null) {
-        const live = await liveSuccessor(store, claim.successor, now);
-        if (live !== null) await store.update(live, changes);
+        await updateLive(store, claim.successor, changes, now);
       }
       return null;
     });
@@ -314,14 +313,14 @@ export function serverSessions(
     // The cookie goes out again only when it must: a new token, or a persistent cookie whose
     // Max-Age should follow the session. A browser-session cookie needs nothing re-sent.
     const token = state.issuedToken ?? (plan.refreshLifetime ? state.presentedToken : null);
-    return {
-      headers:
-        token === null
-          ? null
-          : sessionCookieHeaders(config, token, cookieMaxAge(config, meta, now)),
-      writes: true,
-      persist: () => store.update(ref, change),
-    };
+    const headers =
+      token === null ? null : sessionCookieHeaders(config, token, cookieMaxAge(config, meta, now));
+    // A concurrent rotation may have claimed `ref` since this request loaded it: the write then
+    // lands on its successor, and the response must not send the rotated-away token back over the
+    // new cookie that the rotating response gave the browser.
+    return settledCommit(headers, async () =>
+      (await updateLive(store, ref, change, now)) === ref ? headers : null,
+    );
   }
 
   return {

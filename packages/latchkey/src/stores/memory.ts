@@ -146,7 +146,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
     async update(ref, change: SessionChange) {
       const entry = find(ref);
-      if (entry === undefined) return;
+      if (entry === undefined || entry.meta.successor !== null) return false;
       const meta = change.meta ? { ...entry.meta, ...change.meta } : entry.meta;
       let data = entry.data;
       if (change.set || change.delete) {
@@ -154,6 +154,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         if (change.delete) for (const key of change.delete) delete data[key];
       }
       put(ref, snapshot(entry.secretHash, meta, data));
+      return true;
     },
     async delete(ref) {
       removeWithChain(ref);

@@ -112,7 +112,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     get: `SELECT * FROM ${table} WHERE ref = $1`,
     insert: `INSERT INTO ${table} (${SESSION_COLUMNS.join(", ")}) VALUES (${SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})`,
     // One statement: the row lock serialises concurrent change sets, each applied to the latest row.
-    update: `UPDATE ${table} SET data = (data || $2::jsonb) - $3::text[],\n  ${metaAssignments}\nWHERE ref = $1`,
+    // An update waiting on a concurrent claim re-checks `successor IS NULL` on the claimed row
+    // (READ COMMITTED re-evaluates the WHERE clause), so it never moves a pointer.
+    update: `UPDATE ${table} SET data = (data || $2::jsonb) - $3::text[],\n  ${metaAssignments}\nWHERE ref = $1 AND successor IS NULL`,
     // SET expressions read the row as it is now (a concurrent claim's change included: the row
     // lock makes this one wait, then re-read it), and RETURNING shows the successor after this
     // statement: ours when we won, the winner's otherwise.
@@ -250,12 +252,13 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
     },
 
     async update(ref, change) {
-      await query(sql.update, [
+      const updated = await query(sql.update, [
         ref,
         dataText(setOf(change)),
         [...(change.delete ?? [])],
         metaPatchText(change),
       ]);
+      return updated.rowCount === 1;
     },
 
     async claim(ref, successorRef, pointerUntil) {

@@ -192,11 +192,11 @@ export function redisStore(options: RedisStoreOptions): Store {
       const stored = (await run(client, UPDATE, sessionKey(ref), args)) as Array<
         string | null
       > | null;
-      if (stored === null) return; // no such session
+      if (stored === null) return false; // no such session, or a rotated-away one
       const [userId, createdAt, storedExpiry, successor] = stored.map((text) =>
         text === null ? null : JSON.parse(text),
       ) as [string | null, number, number, string | null];
-      if (userId === null) return;
+      if (userId === null) return true;
       // The user's index records what the limit needs, and lives as long as the sessions it lists.
       if (typeof change.meta?.userId === "string") {
         await users.put(userId, ref, { createdAt, expiresAt: storedExpiry, successor });
@@ -204,6 +204,7 @@ export function redisStore(options: RedisStoreOptions): Store {
         const state = change.meta?.successor === undefined ? "" : successor === null ? "0" : "1";
         await users.touch(userId, ref, storedExpiry, state);
       }
+      return true;
     },
 
     async delete(ref) {

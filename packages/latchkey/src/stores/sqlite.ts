@@ -105,8 +105,9 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     ),
     // One statement: the row lock makes concurrent change sets apply one after the other, each
     // to the latest data. json_patch sets the keys given as strings and removes those given null.
+    // A rotated-away entry is skipped in the same statement, so a claim cannot slip in between.
     update: db.prepare(
-      `UPDATE ${table} SET data = json_patch(data, @data),\n  ${metaAssignments}\nWHERE ref = @ref`,
+      `UPDATE ${table} SET data = json_patch(data, @data),\n  ${metaAssignments}\nWHERE ref = @ref AND successor IS NULL`,
     ),
     // SET expressions read the row as it was: the successor is written only where there was none,
     // and RETURNING shows who holds the entry now (this claim's successor, or the winner's).
@@ -258,7 +259,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       );
       for (const key of change.delete ?? []) patch[key] = null;
       const values = { ref, data: JSON.stringify(patch), meta: metaPatchText(change) };
-      await unlocked(() => sql.update.run(values));
+      return (await unlocked(() => sql.update.run(values))).changes === 1;
     },
     async delete(ref) {
       await unlocked(() => deleteWithChain.immediate(ref));

@@ -95,8 +95,16 @@ export interface Store {
   get(ref: string): Promise<StoredSession | null>;
   /** Adds a new entry. `ref` is fresh: random, never seen before. */
   create(ref: string, session: StoredSession): Promise<void>;
-  /** Applies a change set. A missing entry stays missing: an update never resurrects a session. */
-  update(ref: string, change: SessionChange): Promise<void>;
+  /**
+   * Applies a change set, atomically, and resolves to whether it was applied. Two kinds of entry
+   * are left exactly as they are (resolving to false): a missing one (an update never resurrects a
+   * session) and a rotated-away one (`meta.successor` set). The second is checked in the same
+   * atomic step as the write (e.g. `WHERE successor IS NULL`): a request that loaded the entry
+   * before a concurrent rotation claimed it must not move the pointer's `expiresAt`, which would
+   * stretch the old token's grace window. The engine learns from `false` that the change is owed
+   * to the live end of the successor chain, and sends it there.
+   */
+  update(ref: string, change: SessionChange): Promise<boolean>;
   /**
    * Rotates `ref` away, atomically: succeeds only when the entry exists and has no successor. Then
    * it sets `meta.successor = successorRef` and `meta.expiresAt = pointerUntil` (the store forgets

@@ -20,6 +20,10 @@
  *   reading where it points: a rotation racing a revocation leaves no live session behind.
  * - `createWithinLimit(ref, session, limit)`: concurrent logins of one user never leave more
  *   live sessions than the limit, with either policy.
+ * - `update(ref, change)`: a rotated-away entry (`meta.successor` set) is left unchanged, checked
+ *   in the same step as the write, and the call resolves false (as for a missing entry), so a
+ *   request that loaded the session before a concurrent rotation never moves the old token's end
+ *   of grace.
  *
  * On Redis Cluster each of these must touch one key per script; see `redisStore` for one way.
  *
@@ -35,6 +39,7 @@ import type { Store } from "../stores/types.ts";
 import { describeArgumentChecks } from "./argument-checks.ts";
 import { describeAtomicity } from "./atomicity.ts";
 import { assertData, baseMeta, fresh, session, sleep, TRICKY_DATA } from "./fixtures.ts";
+import { describeRotatedEntryUpdates } from "./rotated-entries.ts";
 
 export interface ConformanceOptions {
   /**
@@ -154,11 +159,14 @@ export function describeStoreConformance(
         { ...(await store.get(ref))?.meta },
         { ...meta, lastSeenAt: meta.lastSeenAt + 5, expiresAt: meta.expiresAt + 5, successor },
       );
-      await store.update(ref, { meta: { successor: null, persistent: true, authTime: 42 } });
-      const got = await store.get(ref);
-      assert.equal(got?.meta.successor, null);
+      const other = fresh();
+      const named = baseMeta({ userAgent: "agent", authTime: 7, persistent: false });
+      await store.create(other, { secretHash: "h", meta: named, data: { a: "1" } });
+      await store.update(other, { meta: { userAgent: null, persistent: true, authTime: null } });
+      const got = await store.get(other);
+      assert.equal(got?.meta.userAgent, null);
       assert.equal(got?.meta.persistent, true);
-      assert.equal(got?.meta.authTime, 42);
+      assert.equal(got?.meta.authTime, null);
       assertData(got?.data, { a: "1" }, "values untouched by a meta-only change");
     });
 
@@ -314,6 +322,8 @@ export function describeStoreConformance(
     );
 
     describeAtomicity(check, () => store);
+
+    describeRotatedEntryUpdates(check, () => store);
 
     describeArgumentChecks(check, () => store);
 

@@ -27,11 +27,16 @@ return 1`);
 /**
  * KEYS[1] session hash; ARGV[1] new expiresAt or ""; ARGV[2] how many ARGV entries are
  * field/value pairs to set; then those pairs; then the fields to delete.
- * A missing session stays missing (no resurrection). Returns, as stored after the change, the
- * JSON texts of userId, createdAt, expiresAt and successor (what the user's index records).
+ * A missing session stays missing (no resurrection), and a rotated-away one (successor set) is
+ * left as it is, checked in this same script so that no claim runs in between: moving a pointer's
+ * expiry would stretch its grace window. Both return false (nil). Otherwise returns, as stored
+ * after the change, the JSON texts of userId, createdAt, expiresAt and successor (what the user's
+ * index records).
  */
 export const UPDATE = script(`${CHUNK}
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local found = redis.call('HMGET', KEYS[1], 'h', 'm:successor')
+if not found[1] then return false end
+if found[2] and found[2] ~= 'null' then return false end
 local last = 2 + tonumber(ARGV[2])
 for i = 3, last, CHUNK do
   redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + CHUNK - 1, last)))
