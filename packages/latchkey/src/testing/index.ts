@@ -41,6 +41,8 @@ import { describeAtomicity } from "./atomicity.ts";
 import { assertData, baseMeta, fresh, session, sleep, TRICKY_DATA } from "./fixtures.ts";
 import { describeRotatedEntryUpdates } from "./rotated-entries.ts";
 
+export { signIn } from "./sign-in.ts";
+
 export interface ConformanceOptions {
   /**
    * Called before the store is made; return a reason to skip the whole suite (e.g. "redis not
