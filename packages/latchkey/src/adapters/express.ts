@@ -5,8 +5,10 @@ import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
 import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
-import { freshAuthCheck } from "./fresh-auth.ts";
-import { csrfRefusal } from "./kit/answers.ts";
+import { attachExpressSession } from "./express-session/attach.ts";
+import { latchkeySession } from "./express-session/facade.ts";
+import { passportUser, type UserIdOf } from "./express-session/user-id.ts";
+import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import {
   appendSetCookie,
   commitOnResponse,
@@ -16,7 +18,54 @@ import {
 } from "./kit/node-response.ts";
 import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
+import {
+  csrfRefused,
+  type Refusal,
+  RefusalError,
+  refusalHandlerOf,
+  rememberRefusalHandler,
+  STORE_UNAVAILABLE_REFUSAL,
+} from "./kit/refusals.ts";
 import { sessionMissing } from "./kit/session-missing.ts";
+
+export type {
+  ExpressSessionCompat,
+  ExpressSessionMembers,
+} from "./express-session/facade.ts";
+export { latchkeySession } from "./express-session/facade.ts";
+export { passportUser, type UserIdOf } from "./express-session/user-id.ts";
+export { type Refusal, RefusalError, type RefusalKind } from "./kit/refusals.ts";
+
+/**
+ * What the Express `onRefused` option receives: the refusal, the request and response, and a
+ * `next` that sends latchkey's own answer when called without an argument, and hands an error
+ * to Express's error handlers when called with one (`next(new RefusalError(refusal))`).
+ */
+export type ExpressRefusalHandler = (
+  refusal: Refusal,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+) => void | Promise<void>;
+
+/** Options of the Express `sessionMiddleware`. */
+export interface ExpressSessionOptions {
+  /**
+   * Requests latchkey refuses (CSRF, step-up, a store that is down) are offered here first, e.g.
+   * to render an HTML page for a form post. `"next"` hands every refusal to Express's error
+   * handlers as a `RefusalError` (`status`, `code` — `EBADCSRFTOKEN` for CSRF, as csurf — and
+   * `reason`). Default: latchkey's own answer (JSON 403, or the 503).
+   */
+  onRefused?: ExpressRefusalHandler | "next";
+  /**
+   * `"express-session"`: `req.session` behaves as express-session's (properties, `regenerate`,
+   * `save`, `destroy`, `reload`, `touch`, `cookie`, `req.sessionID`), for Passport and ported
+   * apps. See `expressSessionCompat()`.
+   */
+  compat?: "express-session";
+  /** With `compat`: where the data names the logged-in user. Default: Passport's `passport.user`. */
+  userId?: UserIdOf;
+}
 
 declare global {
   namespace Express {
@@ -53,14 +102,25 @@ declare global {
  */
 export function sessionMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
+  options: ExpressSessionOptions = {},
 ): RequestHandler {
+  const onRefused = options.onRefused;
+  const userIdOf = options.userId ?? passportUser;
+  const storeDown = (req: Request, res: Response, next: NextFunction) =>
+    answerRefusal(STORE_UNAVAILABLE_REFUSAL, req, res, next, onRefused);
   const attach = (req: Request, res: Response, next: NextFunction, session: Session<T>) => {
-    req.session = session;
-    commitOnResponse(sessions, session, res, next);
+    rememberRefusalHandler(session, onRefused);
+    commitOnResponse(sessions, session, res, next, () => storeDown(req, res, next));
+    if (options.compat !== "express-session") req.session = session;
+    else {
+      attachExpressSession(sessions, session, req, res, userIdOf, (error) =>
+        isLatchkeyError(error, "store-unavailable") ? storeDown(req, res, next) : next(error),
+      );
+    }
     next();
   };
-  const loadFailed = (res: Response, next: NextFunction, error: unknown) => {
-    if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);
+  const loadFailed = (req: Request, res: Response, next: NextFunction, error: unknown) => {
+    if (isLatchkeyError(error, "store-unavailable")) storeDown(req, res, next);
     else next(error);
   };
 
@@ -69,8 +129,67 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
       sessions,
       requestInfo(req),
       (session) => attach(req, res, next, session),
-      (error) => loadFailed(res, next, error),
+      (error) => loadFailed(req, res, next, error),
     );
+}
+
+/**
+ * `sessionMiddleware` with `req.session` shaped like express-session's, so Passport (0.6+, which
+ * calls `req.session.regenerate()` and `save()`) and apps written for express-session run
+ * unchanged: `req.session.views = 1`, `delete req.session.cart`, `regenerate(cb)`, `save(cb)`,
+ * `destroy(cb)`, `reload(cb)`, `touch()`, a read-only `req.session.cookie`, and `req.sessionID`
+ * (the session's reference, never the token). It is a thin view over latchkey's session: values
+ * are saved as changes (no lost updates), a store that is down fails closed, and when the data
+ * names a user (`userId`, default Passport's `req.session.passport.user`) latchkey logs the
+ * session in: a new token, the old one destroyed, the user known to `listSessions` and
+ * `revokeUser`. latchkey's own API stays on `latchkeySession(req.session)`.
+ *
+ * @example
+ * ```ts
+ * import passport from "passport";
+ * import { expressSessionCompat, latchkeySession } from "latchkey/express";
+ *
+ * app.use(expressSessionCompat(sessions));
+ * app.use(csrfMiddleware(sessions));
+ * app.use(passport.session());
+ * app.post("/login", passport.authenticate("local", { successRedirect: "/", failureRedirect: "/login" }));
+ * app.get("/login", (req, res) => res.send(loginForm(latchkeySession(req.session).csrfToken())));
+ * ```
+ */
+export function expressSessionCompat<T extends SessionData = SessionData>(
+  sessions: Sessions<T>,
+  options: Omit<ExpressSessionOptions, "compat"> = {},
+): RequestHandler {
+  return sessionMiddleware(sessions, { ...options, compat: "express-session" });
+}
+
+/** Offers `refusal` to the application's `onRefused`, else sends latchkey's answer. */
+function answerRefusal(
+  refusal: Refusal,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  onRefused: ExpressRefusalHandler | "next" | undefined,
+): void {
+  const fallback = () =>
+    refusal.kind === "store-unavailable"
+      ? sendStoreUnavailable(res)
+      : sendAnswer(res, refusal.answer);
+  if (onRefused === undefined) {
+    fallback();
+    return;
+  }
+  if (onRefused === "next") {
+    next(new RefusalError(refusal));
+    return;
+  }
+  const handled: NextFunction = (error?: unknown) =>
+    error === undefined ? fallback() : next(error);
+  try {
+    Promise.resolve(onRefused(refusal, req, res, handled)).catch(next);
+  } catch (error) {
+    next(error);
+  }
 }
 
 /**
@@ -98,11 +217,11 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
 ): RequestHandler {
   const guard = csrfGuard(sessions, options);
   return (req: Request, res: Response, next: NextFunction) => {
-    const session: Session<SessionData> | undefined = req.session;
-    if (session === undefined) {
+    if (req.session === undefined) {
       next(sessionMissing("csrfMiddleware", "app.use(sessionMiddleware(sessions))"));
       return;
     }
+    const session = latchkeySession<SessionData>(req.session);
     guard.attach(session, req.headers.cookie, (line) => appendSetCookie(res, line));
     const parsedFormField = () => {
       const body: unknown = req.body;
@@ -112,7 +231,7 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
     };
     guard.check(session, nodeCsrfRequest(req, parsedFormField)).then((reason) => {
       if (reason === null) next();
-      else sendAnswer(res, csrfRefusal(reason));
+      else answerRefusal(csrfRefused(reason), req, res, next, refusalHandlerOf(session));
     }, next);
   };
 }
@@ -129,15 +248,15 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
  * ```
  */
 export function requireFreshAuth(maxAge: Duration): RequestHandler {
-  const check = freshAuthCheck(maxAge);
+  const check = freshAuthRefusalCheck(maxAge);
   return (req: Request, res: Response, next: NextFunction) => {
-    const session: Session<SessionData> | undefined = req.session;
-    if (session === undefined) {
+    if (req.session === undefined) {
       next(sessionMissing("requireFreshAuth", "app.use(sessionMiddleware(sessions))"));
       return;
     }
+    const session = latchkeySession<SessionData>(req.session);
     const refusal = check(session);
     if (refusal === null) next();
-    else sendAnswer(res, refusal);
+    else answerRefusal(refusal, req, res, next, refusalHandlerOf(session));
   };
 }

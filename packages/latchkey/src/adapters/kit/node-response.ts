@@ -69,6 +69,8 @@ interface Hook {
   readonly end: ServerResponse["end"];
   readonly writeHead: ServerResponse["writeHead"];
   readonly onError: (error: unknown) => void;
+  /** Answers a store that went down while saving (the 503, or the application's `onRefused`). */
+  readonly storeUnavailable: (res: ServerResponse) => void;
   /** Session headers were applied (at writeHead), or the end of the request has begun. */
   started: boolean;
   /** The store write begun at writeHead, for a response that streams. */
@@ -82,13 +84,14 @@ type HookedResponse = ServerResponse & { [HOOK]: Hook };
 /**
  * Saves the session when the response ends. `onError` receives failures other than an unavailable
  * store (e.g. `cookie-too-large`), after the hooks are removed, so the framework's error handling
- * can answer normally.
+ * can answer normally; `storeUnavailable` answers a store that is down (default: the 503).
  */
 export function commitOnResponse<T extends object>(
   sessions: Sessions<T>,
   session: Session<T>,
   res: ServerResponse,
   onError: (error: unknown) => void,
+  storeUnavailable: (res: ServerResponse) => void = sendStoreUnavailable,
 ): void {
   const hooked = res as HookedResponse;
   hooked[HOOK] = {
@@ -97,12 +100,20 @@ export function commitOnResponse<T extends object>(
     end: res.end,
     writeHead: res.writeHead,
     onError,
+    storeUnavailable,
     started: false,
     streamed: null,
     endArgs: NO_ARGS,
   };
   res.writeHead = hookedWriteHead as ServerResponse["writeHead"];
   res.end = hookedEnd as ServerResponse["end"];
+}
+
+/** True once the application began its answer: ended (also while the session is being saved) or sent headers. */
+export function responseStarted(res: ServerResponse): boolean {
+  return (
+    res.headersSent || res.writableEnded || (res as Partial<HookedResponse>)[HOOK]?.started === true
+  );
 }
 
 function restore(res: ServerResponse, hook: Hook): void {
@@ -124,9 +135,10 @@ const NODE_END: ResponseEnd<HookedResponse> = {
     (hook.end as (...a: unknown[]) => ServerResponse).apply(res, hook.endArgs as unknown[]);
   },
   storeUnavailable(res) {
-    restore(res, res[HOOK]);
+    const hook = res[HOOK];
+    restore(res, hook);
     if (res.headersSent) res.destroy();
-    else sendStoreUnavailable(res);
+    else hook.storeUnavailable(res);
   },
   fail(res, error) {
     const hook = res[HOOK];
