@@ -35,9 +35,14 @@ export class CookieRequestState extends RequestState implements CommitFacts {
    * A rotation moves the seal's issue time past it, but never this.
    */
   validSince = 0;
+  /**
+   * The presented seal was replaced by a periodic rotation moments ago and is still inside its
+   * grace window: the request is served, but sends no seal (the browser already holds the newer one).
+   */
+  viaGrace = false;
 
   get superseded(): boolean {
-    return false;
+    return this.viaGrace;
   }
 
   get outdated(): boolean {
@@ -49,6 +54,7 @@ export class CookieRequestState extends RequestState implements CommitFacts {
     this.reissued = false;
     this.openedWithOlderKey = false;
     this.validSince = 0;
+    this.viaGrace = false;
   }
 }
 
@@ -62,8 +68,9 @@ export interface CookieSessions extends SessionMode<CookieRequestState> {
  * Sealed cookie sessions: everything lives in the cookie. `revocation`, when given, keeps marks
  * that end sealed sessions early; it must already fail closed (see `failClosed`). With it,
  * `logout()`, `login()`, `rotate()` and `reauthenticate()` end the previous seal and its copies
- * (a mark on the session's id, which a new seal outlives by being issued after it). Without it
- * they only replace the cookie in this browser, and resolve to `copiesRemainValid: true`.
+ * (a mark on the session's id, which a new seal outlives by being issued after it), and periodic
+ * rotation ends it when its grace window ends (see `rotatePeriodic`). Without it they only replace
+ * the cookie in this browser, and resolve to `copiesRemainValid: true`.
  */
 export function cookieSessions(
   config: ResolvedConfig,
@@ -84,10 +91,45 @@ export function cookieSessions(
   /** Whether a mark ends the session `sid` of `userId` valid since `validSince`. */
   async function isRevoked(sid: string, userId: string | null, validSince: number) {
     if (revocation === undefined) return false;
-    const marks = userId === null ? ["*", `s:${sid}`] : ["*", `s:${sid}`, `u:${userId}`];
-    const since = await revocation.revokedSince(marks);
+    const since = await revocation.revokedSince(marksOf(sid, userId));
     // A mark covers everything issued up to and including its millisecond.
     return validSince <= since;
+  }
+
+  // Periodic rotation of a sealed session, with a revocation store. The rotation at time R of a
+  // seal issued at i writes two marks: first `g:<sid>:<i>` at R, kept for the grace window (which
+  // seal was rotated, and when), then `s:<sid>` at i, which ends every seal of the session issued
+  // up to i: the rotated one, the copies the browser re-sealed from it, and all older ones. The
+  // new seal is issued at R > i, so it, and the seal of a concurrent rotation of the same seal,
+  // outlive that mark. On load, a seal whose marks say "dead" is looked at again (a second round
+  // trip, only then): it is still served, read-only, when the latest mark is exactly its own
+  // rotation mark (`since === i`, so nothing revoked the session after it was issued) and its grace
+  // record says it was rotated less than `rotationGrace` ago. A logout, revokeUser() or revokeAll()
+  // after i writes a later mark, so it ends the rotated seal and its successor at once, grace or
+  // not. A seal served through grace sends no new seal: a copy of an old cookie cannot be turned
+  // into a fresh one, and the browser keeps the newer cookie it was already given.
+
+  /** The marks that can end a seal of the session `sid` of `userId`, read in one round trip. */
+  function marksOf(sid: string, userId: string | null): string[] {
+    return userId === null ? ["*", `s:${sid}`] : ["*", `s:${sid}`, `u:${userId}`];
+  }
+
+  /** The grace record of the seal of `sid` issued at `issuedAt`: its `at` is when it was rotated. */
+  function graceKey(sid: string, issuedAt: number): string {
+    return `g:${sid}:${issuedAt}`;
+  }
+
+  /** Whether a seal issued at `issuedAt`, whose latest mark is `since`, is inside its rotation grace. */
+  async function inRotationGrace(
+    store: Store,
+    sid: string,
+    issuedAt: number,
+    since: number,
+    now: number,
+  ) {
+    if (since !== issuedAt) return false;
+    const rotatedAt = await store.revokedSince([graceKey(sid, issuedAt)]);
+    return rotatedAt > 0 && now < rotatedAt + config.graceMs;
   }
 
   /** Whether the request's session was revoked since it was loaded (or logged in). */
@@ -112,6 +154,7 @@ export function cookieSessions(
     state.meta = { ...(state.meta as SessionMeta), issuedAt: markedAt + 1 };
     state.validSince = markedAt + 1;
     state.reissued = true;
+    state.viaGrace = false;
   }
 
   /** Carries out a verdict that let the seal through expiry (and revocation, if checked). */
@@ -176,8 +219,19 @@ export function cookieSessions(
     }
     // Without a revocation store there is nothing to wait for: the request goes on at once.
     if (revocation === undefined) return settle(state, opened, meta, verdict, now);
-    return isRevoked(payload.s, payload.u, payload.i).then((revoked) => {
-      if (!revoked) return settle(state, opened, meta, verdict, now);
+    const store = revocation;
+    return store.revokedSince(marksOf(payload.s, payload.u)).then(async (since) => {
+      // A mark covers everything issued up to and including its millisecond.
+      if (payload.i > since) return settle(state, opened, meta, verdict, now);
+      if (await inRotationGrace(store, payload.s, payload.i, since, now)) {
+        await settle(state, opened, meta, verdict, now);
+        if (state.meta !== null) {
+          state.viaGrace = true;
+          // Only a mark later than the rotation's own ends it now.
+          state.validSince = payload.i + 1;
+        }
+        return undefined;
+      }
       emit({
         type: "unknown-id",
         at: now,
@@ -214,6 +268,7 @@ export function cookieSessions(
     state.ref = meta.sid;
     state.validSince = now;
     state.reissued = true;
+    state.viaGrace = false;
     emit({
       type: "login",
       at: now,
@@ -229,7 +284,12 @@ export function cookieSessions(
    * Every write is a new seal, and this is where it is made (periodic rotation included):
    * synchronously, so a too-large session fails before anything is sent.
    */
-  function sealed(state: CookieRequestState, meta: SessionMeta, now: number): PendingCommit {
+  function sealed(
+    state: CookieRequestState,
+    meta: SessionMeta,
+    now: number,
+    retire?: (store: Store) => Promise<void>,
+  ): PendingCommit {
     const data = mergedData(state);
     const value = seals.seal(meta, data);
     markSaved(state, data);
@@ -238,12 +298,31 @@ export function cookieSessions(
     // end it. One issued later (a rotation) would outlive a mark made while the request was in
     // flight, so the marks are checked again first; a response that cannot wait sends no seal.
     if (revocation === undefined || meta.issuedAt <= state.validSince) return headersOnly(headers);
+    const store = revocation;
     const { sid, userId } = meta;
     return settledCommit(null, async () => {
+      // A periodic rotation ends the seal it replaces first (its own mark is at the old seal's
+      // issue time, which the check below does not count: `validSince` is just after it).
+      if (retire !== undefined) await retire(store);
       if (!(await revokedInFlight(state))) return headers;
       emit({ type: "unknown-id", at: now, ref: sid, reason: "revoked", ...userOf(userId) });
       return expiredCookieHeaders(config, false);
     });
+  }
+
+  /** Periodic rotation: a new seal, and with a revocation store the old one ends after its grace. */
+  function rotatePeriodic(state: CookieRequestState, now: number): PendingCommit {
+    const previous = state.meta as SessionMeta;
+    const meta = rotatedMeta(config, previous, now);
+    const { sid, issuedAt } = previous;
+    const pending = sealed(state, meta, now, async (store) => {
+      // The grace record first: a request with the old seal never sees the mark without it.
+      await store.markRevoked(graceKey(sid, issuedAt), now, now + config.graceMs);
+      await store.markRevoked(`s:${sid}`, issuedAt, issuedAt + config.absoluteMs);
+      state.validSince = issuedAt + 1;
+    });
+    emit({ type: "rotated", at: now, ref: sid, reason: "periodic" });
+    return pending;
   }
 
   return {
@@ -316,14 +395,12 @@ export function cookieSessions(
           emit({ type: "created", at: now, ref: meta.sid });
           return pending;
         }
-        case "rotate-periodic": {
-          const meta = rotatedMeta(config, state.meta as SessionMeta, now);
-          const pending = sealed(state, meta, now);
-          emit({ type: "rotated", at: now, ref: meta.sid, reason: "periodic" });
-          return pending;
-        }
+        case "rotate-periodic":
+          return rotatePeriodic(state, now);
         case "reissue":
         case "write":
+          // A seal served through its rotation grace window is not sealed again (see above).
+          if (state.viaGrace) return NOTHING_TO_COMMIT;
           return sealed(state, { ...(state.meta as SessionMeta), lastSeenAt: now }, now);
       }
     },

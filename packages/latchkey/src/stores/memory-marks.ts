@@ -61,7 +61,9 @@ export function revocationMarks(cap: number): RevocationMarks {
       else if (marks.size >= cap) {
         const [oldestKey, oldest] = marks.entries().next().value as [string, Mark];
         marks.delete(oldestKey);
-        if (oldest.until > now) raiseFloor(oldestKey, oldest.at);
+        // A grace record (`g:`) forgotten early only ends a grace window early; as a floor it
+        // would lend other seals a window they never had.
+        if (oldest.until > now && !oldestKey.startsWith("g:")) raiseFloor(oldestKey, oldest.at);
       }
       marks.set(key, {
         at: Math.max(at, previous?.at ?? 0),
