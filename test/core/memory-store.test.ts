@@ -25,7 +25,8 @@ describe("memoryStore", () => {
   const later = Date.now() + 3_600_000;
 
   it("is bounded: beyond maxSessions the least recently used entry goes", async () => {
-    const store = memoryStore({ maxSessions: 3 });
+    // Anonymous entries, all allowed to fill the store: this is the plain LRU rule.
+    const store = memoryStore({ maxSessions: 3, maxAnonymousSessions: 3 });
     await store.create("a", entry(later));
     await store.create("b", entry(later));
     await store.create("c", entry(later));
