@@ -15,6 +15,7 @@ import type { Session, Sessions } from "../../packages/latchkey/src/index.ts";
 import { listen, type RunningServer } from "../helpers/http.ts";
 import type { AppSession } from "./app.ts";
 import { handleCsrfApp } from "./csrf-app.ts";
+import { koaCsrfMount } from "./koa-mounts.ts";
 import { fetchServer, listenFastify } from "./web-servers.ts";
 
 export type CsrfMount = (
@@ -130,6 +131,7 @@ export const csrfMounts: Record<string, CsrfMount> = {
       ),
     );
   },
+  koa: koaCsrfMount,
 };
 
 async function readText(req: IncomingMessage): Promise<string> {

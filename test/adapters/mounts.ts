@@ -1,4 +1,4 @@
-// Each adapter (Express 5 and 4, node:http, Fastify, Hono, fetch) mounts the shared test app.
+// Each adapter (Express 5 and 4, node:http, Fastify, Hono, fetch, Koa) mounts the shared test app.
 import express from "express";
 import express4 from "express4";
 import Fastify from "fastify";
@@ -14,6 +14,7 @@ import { sessionMiddleware as nodeSessions } from "../../packages/latchkey/src/a
 import type { Sessions } from "../../packages/latchkey/src/index.ts";
 import { listen, type RunningServer } from "../helpers/http.ts";
 import { type AppSession, handle } from "./app.ts";
+import { koaMount } from "./koa-mounts.ts";
 import { fetchServer, listenFastify } from "./web-servers.ts";
 
 export type Mount = (sessions: Sessions<AppSession>) => Promise<RunningServer>;
@@ -131,4 +132,5 @@ export const mounts: Record<string, Mount> = {
         });
       }),
     ),
+  koa: koaMount,
 };
