@@ -13,6 +13,7 @@
 
 export type { FreshAuthRefusal, FreshAuthRefusalBody } from "./adapters/fresh-auth.ts";
 export type { PendingCommit, SessionHeaders } from "./core/commit.ts";
+export type { CredentialChange } from "./core/credential-change.ts";
 export { type Duration, parseDuration } from "./core/duration.ts";
 export { createSessions, type RequestInfo, type Sessions } from "./core/engine.ts";
 export { isLatchkeyError, LatchkeyError, type LatchkeyErrorCode } from "./core/errors.ts";
@@ -22,7 +23,6 @@ export type { CookieOptions, CookieStore, SameSite, SessionsOptions } from "./co
 export { TIMEOUT_PRESETS, type TimeoutPreset } from "./core/presets.ts";
 export type { CheckOptions, Readiness } from "./core/readiness.ts";
 export { MIN_SECRET_BITS, secretWeakness } from "./core/secret-strength.ts";
-export type { CredentialChange } from "./core/credential-change.ts";
 export type { LoginOptions, Session, SessionData } from "./core/session.ts";
 export type { SessionInfo } from "./core/session-info.ts";
 export type { MetricAttributes, TelemetryMeter, TelemetryOptions } from "./core/telemetry.ts";
