@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster, Redis } from "ioredis";
+import { createClient, createCluster } from "redis";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { postgresStore } from "../../packages/latchkey/src/stores/postgres.ts";
 import { redisStore } from "../../packages/latchkey/src/stores/redis.ts";
@@ -74,6 +75,35 @@ describeStoreConformance(
     const client = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
     return withCleanup(redisStore({ client }), async () => {
       client.disconnect();
+      await cluster.destroy();
+    });
+  },
+  { skip: () => skipReason(redisServerMissing()) },
+);
+
+// The same store through node-redis clients: every script and command goes through its API.
+describeStoreConformance(
+  "redis (node-redis client)",
+  async () => {
+    const prefix = `${runId("nr")}:`;
+    const client = await createClient({ url: REDIS_URL }).connect();
+    return withCleanup(redisStore({ client, prefix }), async () => {
+      client.destroy();
+      await dropRedisPrefix(REDIS_URL, prefix);
+    });
+  },
+  { skip: async () => skipReason(await redisUnreachable()) },
+);
+
+describeStoreConformance(
+  "redis (3-master cluster, node-redis createCluster)",
+  async () => {
+    const cluster = await startRedisCluster();
+    const client = await createCluster({
+      rootNodes: cluster.nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
+    }).connect();
+    return withCleanup(redisStore({ client }), async () => {
+      client.destroy();
       await cluster.destroy();
     });
   },

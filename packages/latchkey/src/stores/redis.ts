@@ -4,14 +4,24 @@ import { type Removed, removeChain } from "./chain.ts";
 import { checkConnectionUrl } from "./connection-url.ts";
 import { limitedUser } from "./limit.ts";
 import { lastConnectionError, withConnectionCause } from "./redis/connection-cause.ts";
+import {
+  asIoredis,
+  isNodeRedis,
+  type NodeRedisClient,
+  type NodeRedisCluster,
+} from "./redis/node-redis.ts";
 import { CLAIM, CREATE, DELETE_LINK, MARK, run, UPDATE } from "./redis/scripts.ts";
 import { userIndex } from "./redis/user-index.ts";
 import type { SessionChange, SessionMeta, Store, StoredSession } from "./types.ts";
 import { withArgumentChecks } from "./validate.ts";
 
 export interface RedisStoreOptions {
-  /** An ioredis client: `new Redis(…)` or `new Cluster(…)`. You keep ownership (close() leaves it open). */
-  client?: Redis | Cluster;
+  /**
+   * A connected client: ioredis (`new Redis(…)`, `new Cluster(…)`) or node-redis v4+
+   * (`await createClient(…).connect()`, `await createCluster(…).connect()`). You keep ownership
+   * (close() leaves it open).
+   */
+  client?: Redis | Cluster | NodeRedisClient | NodeRedisCluster;
   /** A standalone server's URL (`redis://…`, `rediss://…`) instead of `client`. */
   url?: string;
   /** Extra ioredis options when `url` is given. */
@@ -24,7 +34,7 @@ export interface RedisStoreOptions {
 }
 
 /**
- * Sessions in Redis (standalone or Cluster), through ioredis: for several app processes or machines.
+ * Sessions in Redis (standalone or Cluster), through ioredis or node-redis: for several app processes or machines.
  *
  * Each session is one hash (`<prefix>s:<ref>`): `h` the secret's hash, `m:<field>` the meta, `d:<key>`
  * each value's JSON text. Reading a session is one `HGETALL`, so a read-only request between
@@ -73,16 +83,20 @@ export function redisStore(options: RedisStoreOptions): Store {
           example: "redis://localhost:6379",
           otherwise: "`client: new Redis({ path })` for a Unix socket",
         });
+  const given = options.client;
   const client =
-    options.client ??
-    new Redis(url as string, {
-      maxRetriesPerRequest: 1,
-      // Reconnect at least once a second: when Redis is back, sessions work again within a second.
-      retryStrategy: (attempt: number) => Math.min(attempt * 50, 1_000),
-      connectTimeout: 5_000,
-      commandTimeout: 5_000,
-      ...options.redisOptions,
-    });
+    given === undefined
+      ? new Redis(url as string, {
+          maxRetriesPerRequest: 1,
+          // Reconnect at least once a second: when Redis is back, sessions work again within a second.
+          retryStrategy: (attempt: number) => Math.min(attempt * 50, 1_000),
+          connectTimeout: 5_000,
+          commandTimeout: 5_000,
+          ...options.redisOptions,
+        })
+      : isNodeRedis(given)
+        ? asIoredis(given)
+        : given;
   // Connection errors surface as rejected commands (and 503s), with the latest one as their
   // cause. A client you pass keeps its own error handling.
   const connectionError = owned ? lastConnectionError(client) : undefined;
