@@ -17,6 +17,7 @@ const QUICK_STARTS = [
   "express-app.ts",
   "fastify-app.ts",
   "hono-app.ts",
+  "koa-app.ts",
   "node-app.ts",
   "fetch-app.ts",
 ];

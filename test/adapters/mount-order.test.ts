@@ -6,9 +6,11 @@ import { after, describe, it } from "node:test";
 import express from "express";
 import Fastify from "fastify";
 import { Hono } from "hono";
+import Koa from "koa";
 import * as expressAdapter from "../../packages/latchkey/src/adapters/express.ts";
 import * as fastifyAdapter from "../../packages/latchkey/src/adapters/fastify.ts";
 import * as honoAdapter from "../../packages/latchkey/src/adapters/hono.ts";
+import * as koaAdapter from "../../packages/latchkey/src/adapters/koa.ts";
 import * as nodeAdapter from "../../packages/latchkey/src/adapters/node.ts";
 import {
   createSessions,
@@ -71,6 +73,24 @@ const mounts: Record<string, Mount> = {
     app.onError((error, c) => c.json(caught(error), 500));
     return fetchServer(app.fetch);
   },
+  koa: async (use) => {
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        ctx.status = 500;
+        ctx.body = caught(error);
+      }
+    });
+    app.use(
+      use === "csrf" ? koaAdapter.csrfMiddleware(sessions) : koaAdapter.requireFreshAuth("5m"),
+    );
+    app.use((ctx) => {
+      ctx.body = { reached: true };
+    });
+    return listen(app.callback());
+  },
 };
 
 const cases: [string, "csrf" | "fresh", string][] = [
@@ -79,6 +99,8 @@ const cases: [string, "csrf" | "fresh", string][] = [
   ["fastify", "fresh", "requireFreshAuth"],
   ["hono", "csrf", "csrfMiddleware"],
   ["hono", "fresh", "requireFreshAuth"],
+  ["koa", "csrf", "csrfMiddleware"],
+  ["koa", "fresh", "requireFreshAuth"],
 ];
 
 describe("a middleware mounted without sessionMiddleware", () => {
@@ -106,6 +128,7 @@ describe("csrfMiddleware given something createSessions() did not return", () =>
     express: () => expressAdapter.csrfMiddleware(notSessions),
     fastify: () => fastifyAdapter.csrfMiddleware(notSessions),
     hono: () => honoAdapter.csrfMiddleware(notSessions),
+    koa: () => koaAdapter.csrfMiddleware(notSessions),
     node: () => nodeAdapter.csrfMiddleware(notSessions, () => {}),
   };
   for (const [framework, create] of Object.entries(adapters)) {
