@@ -13,13 +13,36 @@ import { isLatchkeyError } from "../core/errors.ts";
 import type { Session as LatchkeySession, SessionData } from "../core/session.ts";
 import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
-import { freshAuthCheck } from "./fresh-auth.ts";
-import { type Answer, csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
+import { freshAuthRefusalCheck } from "./fresh-auth.ts";
+import { type Answer, STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { joinedHeader } from "./kit/node-response.ts";
 import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
+import {
+  csrfRefused,
+  type Refusal,
+  refusalHandlerOf,
+  rememberRefusalHandler,
+  STORE_UNAVAILABLE_REFUSAL,
+} from "./kit/refusals.ts";
 import { sessionMissing } from "./kit/session-missing.ts";
+
+/**
+ * The Fastify `onRefused`: send your own answer on `reply` (e.g. an HTML page), or leave it
+ * unsent for latchkey's answer.
+ */
+export type FastifyRefusalHandler = (
+  refusal: Refusal,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => unknown;
+
+/** Options of the Fastify `sessionMiddleware`. */
+export interface FastifySessionOptions {
+  /** Requests latchkey refuses (CSRF, step-up, a store that is down while loading) are offered here first. */
+  onRefused?: FastifyRefusalHandler;
+}
 
 // Inside this block `Session` would name fastify's own `Session` interface if another plugin
 // (e.g. @fastify/session) declared one: hence the alias.
@@ -62,7 +85,9 @@ function sessionOf(request: FastifyRequest): LatchkeySession<SessionData> | null
  */
 export function sessionMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
+  options: FastifySessionOptions = {},
 ): FastifyPluginAsync {
+  const onRefused = options.onRefused;
   // Every route sees `request.session` as `SessionData`, whatever `T` adds to it.
   const engine: Sessions<SessionData> = sessions;
   // Fastify runs onSend again for the error reply if a hook fails: save each session once.
@@ -83,14 +108,16 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
       // nothing saves nothing, so most requests pass both hooks without a promise.
       app.addHook("onRequest", (request, reply, done) => {
         const loadFailed = (error: unknown) => {
-          if (isLatchkeyError(error, "store-unavailable")) sendAnswer(reply, STORE_UNAVAILABLE);
-          else done(error as Error);
+          if (isLatchkeyError(error, "store-unavailable")) {
+            void answerRefusal(STORE_UNAVAILABLE_REFUSAL, request, reply, onRefused);
+          } else done(error as Error);
         };
         openSession(
           engine,
           { cookie: request.headers.cookie, userAgent: request.headers["user-agent"] },
           (session) => {
             request.session = session;
+            rememberRefusalHandler(session, onRefused);
             done();
           },
           loadFailed,
@@ -137,7 +164,9 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
         // Only the untouched request stream can be read and handed back.
         if (payload !== request.raw) csrfRequest.scanBody = async () => null;
         const reason = await guard.check(session, csrfRequest);
-        if (reason !== null) return sendAnswer(reply, csrfRefusal(reason));
+        if (reason !== null) {
+          return answerRefusal(csrfRefused(reason), request, reply, refusalHandlerOf(session));
+        }
         return payload;
       });
     },
@@ -156,15 +185,30 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
  * ```
  */
 export function requireFreshAuth(maxAge: Duration): preHandlerAsyncHookHandler {
-  const check = freshAuthCheck(maxAge);
+  const check = freshAuthRefusalCheck(maxAge);
   return async function requireFreshAuth(request: FastifyRequest, reply: FastifyReply) {
     const session = sessionOf(request);
     if (session === null) {
       throw sessionMissing("requireFreshAuth", "app.register(sessionMiddleware(sessions))");
     }
     const refusal = check(session);
-    if (refusal !== null) return sendAnswer(reply, refusal);
+    if (refusal !== null) return answerRefusal(refusal, request, reply, refusalHandlerOf(session));
   };
+}
+
+/** Offers `refusal` to the application, then sends latchkey's answer if it sent none. */
+async function answerRefusal(
+  refusal: Refusal,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  handler: FastifyRefusalHandler | undefined,
+): Promise<FastifyReply> {
+  try {
+    if (handler !== undefined) await handler(refusal, request, reply);
+  } catch {
+    // The request stays refused: latchkey's answer goes out instead.
+  }
+  return reply.sent ? reply : sendAnswer(reply, refusal.answer);
 }
 
 function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {

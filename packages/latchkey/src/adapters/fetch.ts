@@ -5,10 +5,18 @@ import type { Session, SessionData } from "../core/session.ts";
 import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { preSessionSetCookie } from "../csrf/pre-session.ts";
-import { freshAuthCheck } from "./fresh-auth.ts";
-import { csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
+import { freshAuthRefusalCheck } from "./fresh-auth.ts";
+import { STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { webCsrfRequest } from "./kit/read-web-form-body.ts";
+import {
+  csrfRefused,
+  type Refusal,
+  refusalHandlerOf,
+  rememberRefusalHandler,
+  STORE_UNAVAILABLE_REFUSAL,
+} from "./kit/refusals.ts";
+import { refusalResponse } from "./kit/web-refusal.ts";
 import {
   addSessionHeaders,
   answerResponse,
@@ -25,6 +33,21 @@ export type SessionFetchHandler<T extends SessionData = SessionData, A extends u
   session: Session<T>,
   ...args: A
 ) => Response | Promise<Response>;
+
+/**
+ * The fetch `onRefused`: return a Response of your own (an HTML page for a form post), or
+ * nothing for latchkey's answer.
+ */
+export type FetchRefusalHandler = (
+  refusal: Refusal,
+  request: Request,
+) => Response | undefined | Promise<Response | undefined>;
+
+/** Options of the fetch `sessionMiddleware`. */
+export interface FetchSessionOptions {
+  /** Requests latchkey refuses (CSRF, step-up, a store that is down while loading) are offered here first. */
+  onRefused?: FetchRefusalHandler;
+}
 
 /** What `sessionMiddleware` returns: a plain `(request, ...args) => Promise<Response>`. */
 export type FetchHandler<A extends unknown[] = []> = (
@@ -56,7 +79,9 @@ export type FetchHandler<A extends unknown[] = []> = (
 export function sessionMiddleware<T extends SessionData = SessionData, A extends unknown[] = []>(
   sessions: Sessions<T>,
   handler: SessionFetchHandler<T, A>,
+  options: FetchSessionOptions = {},
 ): FetchHandler<A> {
+  const onRefused = options.onRefused;
   return async (request, ...args) => {
     let session: Session<T>;
     try {
@@ -65,9 +90,12 @@ export function sessionMiddleware<T extends SessionData = SessionData, A extends
         userAgent: request.headers.get("user-agent"),
       });
     } catch (error) {
-      if (isLatchkeyError(error, "store-unavailable")) return answerResponse(STORE_UNAVAILABLE);
+      if (isLatchkeyError(error, "store-unavailable")) {
+        return refusalResponse(STORE_UNAVAILABLE_REFUSAL, request, onRefused);
+      }
       throw error;
     }
+    rememberRefusalHandler(session, onRefused);
     const outcome: Outcome = { response: await handler(request, session, ...args) };
     const ending = endRequest(sessions, session, FETCH_END, outcome);
     if (ending !== undefined) await ending;
@@ -97,7 +125,13 @@ export function csrfMiddleware<T extends SessionData = SessionData, A extends un
   return async (request, session, ...args) => {
     const context = guard.attach(session, request.headers.get("cookie"));
     const reason = await guard.check(session, webCsrfRequest(request));
-    if (reason !== null) return answerResponse(csrfRefusal(reason));
+    if (reason !== null) {
+      return refusalResponse(
+        csrfRefused(reason),
+        request,
+        refusalHandlerOf<FetchRefusalHandler>(session),
+      );
+    }
     const response = await handler(request, session, ...args);
     const setCookie = preSessionSetCookie(context);
     return setCookie === null
@@ -120,10 +154,11 @@ export function requireFreshAuth<T extends SessionData = SessionData, A extends 
   maxAge: Duration,
   handler: SessionFetchHandler<T, A>,
 ): SessionFetchHandler<T, A> {
-  const check = freshAuthCheck(maxAge);
+  const check = freshAuthRefusalCheck(maxAge);
   return async (request, session, ...args) => {
     const refusal = check(session);
-    return refusal === null ? handler(request, session, ...args) : answerResponse(refusal);
+    if (refusal === null) return handler(request, session, ...args);
+    return refusalResponse(refusal, request, refusalHandlerOf<FetchRefusalHandler>(session));
   };
 }
 

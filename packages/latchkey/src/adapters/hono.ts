@@ -6,11 +6,19 @@ import type { Session, SessionData } from "../core/session.ts";
 import { BODY_TOO_LARGE, csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { preSessionSetCookie } from "../csrf/pre-session.ts";
-import { freshAuthCheck } from "./fresh-auth.ts";
-import { csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
+import { freshAuthRefusalCheck } from "./fresh-auth.ts";
+import { STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { webCsrfRequest } from "./kit/read-web-form-body.ts";
+import {
+  csrfRefused,
+  type Refusal,
+  refusalHandlerOf,
+  rememberRefusalHandler,
+  STORE_UNAVAILABLE_REFUSAL,
+} from "./kit/refusals.ts";
 import { sessionMissing } from "./kit/session-missing.ts";
+import { refusalResponse } from "./kit/web-refusal.ts";
 import {
   addSessionHeaders,
   answerResponse,
@@ -21,6 +29,21 @@ import {
 /** The Hono environment the middleware provides: `c.get("session")` is typed. */
 export interface SessionEnv<T extends SessionData = SessionData> {
   Variables: { session: Session<T> };
+}
+
+/**
+ * The Hono `onRefused`: return a Response of your own (`c.html(page, refusal.status)`), or
+ * nothing for latchkey's answer.
+ */
+export type HonoRefusalHandler = (
+  refusal: Refusal,
+  c: Context,
+) => Response | undefined | Promise<Response | undefined>;
+
+/** Options of the Hono `sessionMiddleware`. */
+export interface HonoSessionOptions {
+  /** Requests latchkey refuses (CSRF, step-up, a store that is down while loading) are offered here first. */
+  onRefused?: HonoRefusalHandler;
 }
 
 /**
@@ -46,7 +69,9 @@ export interface SessionEnv<T extends SessionData = SessionData> {
  */
 export function sessionMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
+  options: HonoSessionOptions = {},
 ): MiddlewareHandler<SessionEnv<T>> {
+  const onRefused = options.onRefused;
   return async (c, next): Promise<Response | undefined> => {
     let session: Session<T>;
     try {
@@ -55,9 +80,12 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
         userAgent: c.req.header("user-agent"),
       });
     } catch (error) {
-      if (isLatchkeyError(error, "store-unavailable")) return answerResponse(STORE_UNAVAILABLE);
+      if (isLatchkeyError(error, "store-unavailable")) {
+        return refusalResponse(STORE_UNAVAILABLE_REFUSAL, c, onRefused);
+      }
       throw error;
     }
+    rememberRefusalHandler(session, onRefused);
     c.set("session", session);
     await next();
     const ending = endRequest(sessions, session, HONO_END, c);
@@ -100,7 +128,9 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
       };
     }
     const reason = await guard.check(session, csrfRequest);
-    if (reason !== null) return answerResponse(csrfRefusal(reason));
+    if (reason !== null) {
+      return refusalResponse(csrfRefused(reason), c, refusalHandlerOf<HonoRefusalHandler>(session));
+    }
     await next();
     const setCookie = preSessionSetCookie(context);
     if (setCookie !== null) {
@@ -125,14 +155,16 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
 export function requireFreshAuth<T extends SessionData = SessionData>(
   maxAge: Duration,
 ): MiddlewareHandler<SessionEnv<T>> {
-  const check = freshAuthCheck(maxAge);
+  const check = freshAuthRefusalCheck(maxAge);
   return async (c, next): Promise<Response | undefined> => {
     const session: Session<T> | undefined = c.get("session");
     if (session === undefined) {
       throw sessionMissing("requireFreshAuth", "app.use(sessionMiddleware(sessions))");
     }
     const refusal = check(session);
-    if (refusal !== null) return answerResponse(refusal);
+    if (refusal !== null) {
+      return refusalResponse(refusal, c, refusalHandlerOf<HonoRefusalHandler>(session));
+    }
     await next();
     return undefined;
   };

@@ -5,17 +5,28 @@ import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
 import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
-import { freshAuthCheck } from "./fresh-auth.ts";
-import { csrfRefusal } from "./kit/answers.ts";
-import {
-  appendSetCookie,
-  commitOnResponse,
-  requestInfo,
-  sendAnswer,
-  sendStoreUnavailable,
-} from "./kit/node-response.ts";
+import { freshAuthRefusalCheck } from "./fresh-auth.ts";
+import { answerNodeRefusal, type NodeRefusalHandler } from "./kit/node-refusal.ts";
+import { appendSetCookie, commitOnResponse, requestInfo, sendAnswer } from "./kit/node-response.ts";
 import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
+import {
+  csrfRefused,
+  refusalHandlerOf,
+  rememberRefusalHandler,
+  STORE_UNAVAILABLE_REFUSAL,
+} from "./kit/refusals.ts";
+
+export type { NodeRefusalHandler } from "./kit/node-refusal.ts";
+
+/** Options of the node:http `sessionMiddleware`. */
+export interface NodeSessionOptions {
+  /**
+   * Requests latchkey refuses (CSRF, step-up, a store that is down) are offered here first:
+   * answer on `res` (e.g. an HTML page), or leave it untouched for latchkey's answer.
+   */
+  onRefused?: NodeRefusalHandler;
+}
 
 /** A node:http request with its session. */
 export type SessionRequest<T extends SessionData = SessionData> = IncomingMessage & {
@@ -50,11 +61,22 @@ export type SessionHandler<T extends SessionData = SessionData> = (
 export function sessionMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
   handler: SessionHandler<T>,
+  options: NodeSessionOptions = {},
 ): RequestListener {
+  const onRefused = options.onRefused;
+  const storeDown = (req: IncomingMessage, res: ServerResponse) =>
+    answerNodeRefusal(STORE_UNAVAILABLE_REFUSAL, req, res, onRefused);
   const run = (req: IncomingMessage, res: ServerResponse, session: Session<T>) => {
     const request = req as SessionRequest<T>;
     request.session = session;
-    commitOnResponse(sessions, session, res, () => sendInternalError(res));
+    rememberRefusalHandler(session, onRefused);
+    commitOnResponse(
+      sessions,
+      session,
+      res,
+      () => sendInternalError(res),
+      () => storeDown(req, res),
+    );
     let result: void | Promise<void>;
     try {
       result = handler(request, res);
@@ -65,8 +87,8 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     // Any thenable the handler returns, not only a native Promise, has its failure answered.
     if (result !== undefined) Promise.resolve(result).catch(() => sendInternalError(res));
   };
-  const loadFailed = (res: ServerResponse, error: unknown) => {
-    if (isLatchkeyError(error, "store-unavailable")) sendStoreUnavailable(res);
+  const loadFailed = (req: IncomingMessage, res: ServerResponse, error: unknown) => {
+    if (isLatchkeyError(error, "store-unavailable")) storeDown(req, res);
     else sendInternalError(res);
   };
 
@@ -75,7 +97,7 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
       sessions,
       requestInfo(req),
       (session) => run(req, res, session),
-      (error) => loadFailed(res, error),
+      (error) => loadFailed(req, res, error),
     );
 }
 
@@ -101,7 +123,7 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
     guard.attach(req.session, req.headers.cookie, (line) => appendSetCookie(res, line));
     const reason = await guard.check(req.session, nodeCsrfRequest(req));
     if (reason === null) await handler(req, res);
-    else sendAnswer(res, csrfRefusal(reason));
+    else answerNodeRefusal(csrfRefused(reason), req, res, refusalHandlerOf(req.session));
   };
 }
 
@@ -118,11 +140,11 @@ export function requireFreshAuth<T extends SessionData = SessionData>(
   maxAge: Duration,
   handler: SessionHandler<T>,
 ): SessionHandler<T> {
-  const check = freshAuthCheck(maxAge);
+  const check = freshAuthRefusalCheck(maxAge);
   return async (req, res) => {
     const refusal = check(req.session);
     if (refusal === null) await handler(req, res);
-    else sendAnswer(res, refusal);
+    else answerNodeRefusal(refusal, req, res, refusalHandlerOf(req.session));
   };
 }
 
