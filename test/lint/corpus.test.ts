@@ -84,4 +84,29 @@ describe("lint corpus", () => {
       assert.ok(shown[1]!.length <= limit, `${f.id} shows too much: ${f.evidence}`);
     }
   });
+
+  it("titles name the cookie: a remember-me or CSRF cookie is not called the session cookie", () => {
+    const { findings } = lintPaths([corpus], repoRoot);
+    const titleOf = (id: string, cookie: string, file: string) =>
+      findings.find((f) => f.id === id && f.cookie === cookie && f.location!.file.endsWith(file))
+        ?.title;
+    assert.equal(
+      titleOf("cookie-lifetime-long", "remember_token", "flask/login_app.py"),
+      "Remember-me cookie lives too long",
+    );
+    assert.equal(
+      titleOf("cookie-missing-secure", "remember_token", "flask/login_app.py"),
+      "Remember-me cookie may travel over plain HTTP (no Secure)",
+    );
+    assert.equal(
+      titleOf("cookie-missing-secure", "csrftoken", "django/blog/settings.py"),
+      "CSRF cookie may travel over plain HTTP (no Secure)",
+    );
+    assert.equal(
+      titleOf("cookie-missing-secure", "sessionid", "django/blog/settings.py"),
+      "Cookie may travel over plain HTTP (no Secure)",
+    );
+    for (const f of findings)
+      if (/remember/i.test(f.cookie ?? "")) assert.doesNotMatch(f.title, /session cookie/i, f.id);
+  });
 });

@@ -1,6 +1,8 @@
 // The cookie checks every framework shares, written once against resolved values. Framework front
 // ends (js/frameworks.ts, python/flask.ts, python/django.ts) only say which option is which,
 // what the framework's default is, and how to fix it in that framework.
+
+import { CATALOGUE } from "../findings/catalogue.ts";
 import type { Finding } from "../report/finding.ts";
 import { lintFinding, type RuleId } from "./rules.ts";
 import {
@@ -71,11 +73,13 @@ type Emit = (
 export function checkCookie(spec: CookieSpec): Finding[] {
   const findings: Finding[] = [];
   const where = spec.where ?? "";
+  const kind = cookieKind(spec);
   const emit: Emit = (id, severity, setting, evidence, fix) => {
     findings.push(
       lintFinding({
         id,
         severity,
+        title: fittedTitle(CATALOGUE[id].title, kind),
         file: setting?.file ?? spec.file,
         at: setting?.at ?? spec.anchor,
         evidence: `${evidence}${where}`,
@@ -91,6 +95,30 @@ export function checkCookie(spec: CookieSpec): Finding[] {
   if (spec.name !== undefined) checkName(spec.name, emit);
   if (spec.domain !== undefined) checkDomain(spec.domain, emit);
   return findings;
+}
+
+type CookieKind = "Session cookie" | "Remember-me cookie" | "CSRF cookie";
+
+// What the configured cookie is, from its settings' names (REMEMBER_COOKIE_*, CSRF_COOKIE_*) or
+// its own name: the titles name it, so a remember-me finding does not send the reader to the
+// session cookie's settings.
+function cookieKind(spec: CookieSpec): CookieKind {
+  const keys = [spec.secure, spec.httpOnly, spec.sameSite, spec.lifetime, spec.name, spec.domain]
+    .map((o) => o?.key ?? "")
+    .join(" ");
+  if (/\bREMEMBER_/.test(keys) || /remember/i.test(spec.cookie)) return "Remember-me cookie";
+  if (/\bCSRF_/.test(keys) || /csrf|xsrf/i.test(spec.cookie)) return "CSRF cookie";
+  return "Session cookie";
+}
+
+function lowerKind(kind: CookieKind): string {
+  return kind === "CSRF cookie" ? kind : kind.toLowerCase();
+}
+
+/** "Session cookie lives too long" → "Remember-me cookie lives too long"; "Cookie …" likewise. */
+function fittedTitle(title: string, kind: CookieKind): string {
+  if (kind === "Session cookie") return title;
+  return title.replace(/^(?:Session cookie|Cookie)\b/, kind);
 }
 
 /** Shows a literal the way the user wrote the option: `False`/`None` for Python settings. */
@@ -200,7 +228,7 @@ function checkSameSite(
         "cookie-samesite-none",
         "low",
         setting,
-        `${key} = "${value.value}": the session cookie is sent on cross-site requests`,
+        `${key} = "${value.value}": the ${lowerKind(cookieKind(spec))} is sent on cross-site requests`,
         fix,
       );
     }

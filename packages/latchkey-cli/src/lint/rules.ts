@@ -15,6 +15,8 @@ export interface FindingInput {
   evidence: string;
   fix: string;
   cookie?: string;
+  /** The catalogue's title fitted to the case (a remember-me cookie is not "the session cookie"). */
+  title?: string;
 }
 
 /** Builds a report finding for a place in a source file. */
@@ -23,7 +25,7 @@ export function lintFinding(input: FindingInput): Finding {
   return {
     id: input.id,
     severity: input.severity,
-    title: entry.title,
+    title: input.title ?? entry.title,
     ...(input.cookie !== undefined ? { cookie: input.cookie } : {}),
     evidence: input.evidence,
     standard: entry.standard,

@@ -134,23 +134,80 @@ function sameLiteral(a: Value, b: Value): boolean {
 /** Lints every runnable Django configuration among the given settings modules. */
 export function lintDjango(settingsModules: readonly DjangoModule[]): Finding[] {
   const imported = new Set(settingsModules.flatMap((m) => starImports(m, settingsModules)));
-  const merged = new Map<string, { finding: Finding; leaves: string[] }>();
+  const merged = new Map<string, { finding: Finding; leaves: DjangoModule[] }>();
   for (const leaf of settingsModules) {
     if (imported.has(leaf) || moduleEnvironment(leaf) === "development") continue;
     const settings = effective(leaf, settingsModules, new Set());
     for (const finding of checkDjango(settings, leaf.module.file)) {
-      const key = `${finding.id}\u0000${finding.location?.file}\u0000${finding.location?.line}\u0000${finding.location?.column}\u0000${finding.cookie}`;
+      // A setting that is absent is absent from the whole project, not from one leaf: keyed by
+      // the project (the module its leaves build on) and what is missing, so base.py +
+      // production.py + staging.py report it once.
+      const where = isAbsentSetting(finding, leaf)
+        ? `absent\u0000${projectRoot(leaf, settingsModules).path}\u0000${finding.evidence}`
+        : `${finding.location?.file}\u0000${finding.location?.line}\u0000${finding.location?.column}`;
+      const key = `${finding.id}\u0000${where}\u0000${finding.cookie}`;
       const entry = merged.get(key);
-      if (entry) entry.leaves.push(leaf.module.file);
-      else merged.set(key, { finding, leaves: [leaf.module.file] });
+      if (entry) entry.leaves.push(leaf);
+      else merged.set(key, { finding, leaves: [leaf] });
     }
   }
-  // Say which configuration a finding applies to, unless it is the file the finding is in.
-  return [...merged.values()].map(({ finding, leaves }) =>
-    leaves.length === 1 && leaves[0] === finding.location?.file
-      ? finding
-      : { ...finding, evidence: `${finding.evidence} (effective in ${leaves.join(", ")})` },
+  return [...merged.values()].map(({ finding, leaves }) => {
+    const located =
+      leaves.length > 1 && isAbsentSetting(finding, leaves[0]!)
+        ? atSharedModule(finding, leaves, settingsModules)
+        : finding;
+    // Say which configuration a finding applies to, unless it is the file the finding is in.
+    const files = leaves.map((l) => l.module.file);
+    return files.length === 1 && files[0] === located.location?.file
+      ? located
+      : { ...located, evidence: `${located.evidence} (effective in ${files.join(", ")})` };
+  });
+}
+
+// Findings about a missing option sit at the top of the leaf module (there is no line to point
+// at); one at 1:1 where the leaf really assigns something is not one of them.
+function isAbsentSetting(finding: Finding, leaf: DjangoModule): boolean {
+  const at = finding.location;
+  return (
+    at !== undefined &&
+    at.file === leaf.module.file &&
+    at.line === 1 &&
+    at.column === 1 &&
+    !leaf.module.statements.some(
+      (s) => s.kind === "set" && s.setting.at.line === 1 && s.setting.file === leaf.module.file,
+    )
   );
+}
+
+// The settings module every one of `leaves` star-imports (directly or not), nearest first: that
+// is where the missing option belongs. Without one, the first leaf keeps it.
+function atSharedModule(
+  finding: Finding,
+  leaves: readonly DjangoModule[],
+  modules: readonly DjangoModule[],
+): Finding {
+  const closures = leaves.map((leaf) => importClosure(leaf, modules));
+  const shared = closures[0]!.find((m) => closures.every((c) => c.includes(m)));
+  if (shared === undefined || finding.location === undefined) return finding;
+  return { ...finding, location: { ...finding.location, file: shared.module.file } };
+}
+
+/** The module a configuration ultimately builds on (itself when it imports none). */
+function projectRoot(leaf: DjangoModule, modules: readonly DjangoModule[]): DjangoModule {
+  return importClosure(leaf, modules).at(-1) ?? leaf;
+}
+
+/** Modules `from` star-imports, transitively, nearest first. */
+function importClosure(from: DjangoModule, modules: readonly DjangoModule[]): DjangoModule[] {
+  const out: DjangoModule[] = [];
+  const queue = starImports(from, modules);
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    if (out.includes(next)) continue;
+    out.push(next);
+    queue.push(...starImports(next, modules));
+  }
+  return out;
 }
 
 // Signed cookies hold the session on the client; with a pickle serializer the server unpickles
