@@ -20,6 +20,7 @@ const loginFile = (name: string) =>
 interface ActiveReport {
   target: string;
   findings: JsonFinding[];
+  skipped: { check: string; cookie?: string; reason: string }[];
   steps: { check: string; sent: string; received: string; note?: string }[];
 }
 
@@ -176,6 +177,37 @@ describe("active audit: express-session", () => {
     }
   });
 
+  it("Passport-style logout with the README's 'keyboard cat': a signed id, a replaced cookie", async () => {
+    const app = await startExpressLogin({
+      regenerate: true,
+      logout: "passport",
+      password: PASSWORD,
+      secret: "keyboard cat",
+    });
+    try {
+      const { run, report } = await activeAudit(app.url, "simple-form.json");
+      // Logout destroys the old session and hands out a fresh anonymous id: nothing of the old
+      // session is left, so no logout-cookie-not-cleared. The weak secret signs only the id.
+      assert.deepEqual(
+        summary(report.findings),
+        [...passive, "high csrf-accepted", "medium session-secret-weak connect.sid"].sort(),
+      );
+      assert.equal(run.status, 1);
+      const weak = byId(report).get("session-secret-weak")!;
+      assert.match(weak.severityReason ?? "", /^an id into server-side state \(express-session/);
+      assert.match(weak.severityReason ?? "", /taking over a session still needs a live random id/);
+      const replaced = report.steps.find((s) => s.check === "logout-cookie-not-cleared");
+      assert.match(replaced?.received ?? "", /^replaced: /);
+      assert.match(replaced?.note ?? "", /old one no longer logs in/);
+      // An id into server-side state: the id checks apply, and ran.
+      assert.ok(!report.skipped.some((s) => s.check === "session-id-low-entropy"));
+      assert.ok(!report.skipped.some((s) => s.check === "session-id-adopted"));
+      assert.ok(report.steps.some((s) => s.check === "session-id-adopted"));
+    } finally {
+      await app.close();
+    }
+  });
+
   it("with regenerate() and destroy(): only the missing CSRF protection", async () => {
     const app = await startExpressLogin({ regenerate: true, password: PASSWORD, secret });
     try {
@@ -242,15 +274,27 @@ describe("active audit: iron-session (sealed cookie sessions)", () => {
       const logout = byId(report).get("logout-not-invalidated")!;
       assert.match(logout.evidence, /client-side iron-session \(Fe26\.2 iron seal\)/);
       assert.match(logout.evidence, /by design/);
+      assert.match(
+        logout.severityReason ?? "",
+        /^sealed client-side data \(iron-session.*\): the session lives in the cookie/,
+      );
       const entropy = report.steps.find((s) => s.check === "session-id-low-entropy")!;
       assert.equal(entropy.received, "skipped");
       assert.match(entropy.note ?? "", /iron-session .* \(encrypted data, not a random id\)/);
-      // The forged id keeps the seal's marker, so iron-session judges it (and rejects it)
-      // instead of failing on the prefix.
-      const adopted = report.steps.filter((s) => s.check === "session-id-adopted");
-      assert.ok(
-        adopted.every((s) => s.sent.includes("app_session=Fe26") && !s.received.startsWith("500")),
-      );
+      // Sealed data carries no id: entropy and adoption do not apply, and the report says why;
+      // nothing can be read or cracked either.
+      const skips = report.skipped
+        .filter((s) => s.cookie === "app_session")
+        .map((s) => s.check)
+        .sort();
+      assert.deepEqual(skips, [
+        "session-data-readable",
+        "session-id-adopted",
+        "session-id-low-entropy",
+        "session-secret-weak",
+      ]);
+      const adoption = report.skipped.find((s) => s.check === "session-id-adopted")!;
+      assert.match(adoption.reason, /^sealed client-side data .*no id to plant/);
     } finally {
       await app.close();
     }
@@ -294,6 +338,12 @@ describe("active audit: Flask-Login (login_user() keeps the session id)", () => 
       const f = byId(report).get("logout-not-invalidated")!;
       assert.match(f.evidence, /by design/);
       assert.match(f.fix, /Flask-Session/);
+      assert.match(f.severityReason ?? "", /^signed client-side data \(flask\)/);
+      // Logout replaced the cookie, but the old value still logs in: something of it survives.
+      assert.match(
+        byId(report).get("logout-cookie-not-cleared")!.evidence,
+        /replaced session with a new value, but the session it held was not ended/,
+      );
       const skipped = report.steps.find((s) => s.check === "session-id-low-entropy")!;
       assert.match(skipped.note ?? "", /client-side session/);
     } finally {
@@ -337,6 +387,21 @@ describe("active audit: Flask-Login (login_user() keeps the session id)", () => 
         /remember_token cookie captured before logout .*sent alone/,
       );
       assert.match(rememberFinding.evidence, /Flask-Login's remember cookie/);
+      // Its fix is Flask-Login's, not the session cookie's: a per-login get_id() token and the
+      // REMEMBER_COOKIE_* settings.
+      assert.match(rememberFinding.fix, /get_id\(\) return a per-login token/);
+      assert.match(rememberFinding.fix, /REMEMBER_COOKIE_DURATION/);
+      assert.match(rememberFinding.fix, /REMEMBER_COOKIE_SECURE = True, REMEMBER_COOKIE_HTTPONLY/);
+      assert.match(rememberFinding.fix, /REMEMBER_COOKIE_SAMESITE = 'Lax'/);
+      assert.match(
+        rememberFinding.severityReason ?? "",
+        /^signed client-side data \(Flask-Login remember cookie\)/,
+      );
+      const insecure = report.findings.find(
+        (f) => f.id === "cookie-missing-secure" && f.cookie === "remember_token",
+      ) as JsonFinding & { title: string };
+      assert.equal(insecure.title, "Remember-me cookie sent without Secure");
+      assert.equal(insecure.fix, "Set REMEMBER_COOKIE_SECURE = True.");
       assert.match(logout.find((f) => f.cookie === "session")!.evidence, /by design/);
       const found = report.steps.find(
         (s) => s.check === "session-cookie" && s.note?.includes("2 cookies"),

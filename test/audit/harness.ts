@@ -84,6 +84,7 @@ export function runCli(
 export interface JsonFinding {
   id: string;
   severity: string;
+  severityReason?: string;
   cookie?: string;
   evidence: string;
   fix: string;

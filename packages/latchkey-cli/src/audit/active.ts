@@ -4,7 +4,7 @@
 // rate-limited, a hard budget) and is recorded, redacted, for the report.
 
 import { CliError } from "../errors.ts";
-import type { ReportStep } from "../report/finding.ts";
+import type { ReportStep, SkippedCheck } from "../report/finding.ts";
 import type { ClientLimits } from "./active-client.ts";
 import { ActiveClient } from "./active-client.ts";
 import type { PendingFinding } from "./active-result.ts";
@@ -18,7 +18,9 @@ import type { LoginDescription } from "./login-description.ts";
 import type { Flow } from "./login-flow.ts";
 import { isLoggedIn, logIn } from "./login-flow.ts";
 import { checkLogout } from "./logout-check.ts";
+import { classifySession, isClientSide } from "./session-architecture.ts";
 import { findSessionCookies } from "./session-cookies.ts";
+import { signedCookieFor } from "./weak-secret.ts";
 
 export interface ActiveOptions {
   description: LoginDescription;
@@ -37,6 +39,8 @@ export interface ActiveOptions {
 export interface ActiveResult {
   findings: PendingFinding[];
   steps: ReportStep[];
+  /** Checks that did not apply to a cookie (client-side data has no id) or were not asked for. */
+  skipped: SkippedCheck[];
   /** The login exchange and the first logged-in page, for the passive checks. */
   responses: FetchedResponse[];
   sessionCookie: string;
@@ -70,6 +74,7 @@ export async function runActiveChecks(target: URL, options: ActiveOptions): Prom
 async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<ActiveResult> {
   const { client, description } = flow;
   const findings: PendingFinding[] = [];
+  const skipped: SkippedCheck[] = [];
 
   if (await isLoggedIn(flow, "login", new CookieJar()))
     throw new CliError(
@@ -103,15 +108,31 @@ async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<A
     idle = { jar: idleJar, since: Date.now() };
   }
 
+  const values = new Map(jar.names().map((n): [string, string] => [n, jar.get(n) ?? ""]));
   for (const cookie of cookies) {
     const at = { url: loginUrl, cookie };
     findings.push(...(await checkFixation(flow, preLogin, jar, cookie, at)));
-    findings.push(...(await checkAdopted(flow, preLogin, cookie, jar.get(cookie) ?? "", at)));
+    const value = jar.get(cookie) ?? "";
+    const arch = classifySession(
+      decodeClientSession(cookie, value, new Set(jar.names())),
+      signedCookieFor(cookie, value, values)?.format,
+    );
+    // A planted value of signed or sealed data fails its signature: the test would prove only
+    // that the site checks signatures. Forging one needs the secret (session-secret-weak).
+    if (isClientSide(arch.architecture)) {
+      const reason = `${arch.label}: there is no id to plant; a forged value needs the secret (session-secret-weak)`;
+      flow.client.note("session-id-adopted", `plant a ${cookie} value`, "skipped", reason);
+      skipped.push({ check: "session-id-adopted", cookie, reason });
+    } else findings.push(...(await checkAdopted(flow, preLogin, cookie, value, at)));
   }
   if (description.csrfProbe !== undefined) {
     const csrf = await probeCsrf(flow, jar);
     if (csrf !== undefined) findings.push(csrf);
-  }
+  } else
+    skipped.push({
+      check: "csrf-accepted",
+      reason: "the login description has no csrfProbe (a harmless state-changing request)",
+    });
   findings.push(...(await checkLogout(flow, jar, cookies, loginUrl)));
   const entropy = await checkEntropy(flow, {
     name,
@@ -120,7 +141,9 @@ async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<A
     sealed: clientSide?.sealed ?? false,
     issuedBeforeLogin: preLogin.get(name) !== undefined,
   });
-  if (entropy !== undefined) findings.push({ ...entropy, ...where });
+  if (entropy !== undefined && "skipped" in entropy)
+    skipped.push({ check: "session-id-low-entropy", cookie: name, reason: entropy.skipped });
+  else if (entropy !== undefined) findings.push({ ...entropy, ...where });
   if (idle !== undefined && idleProbeMs !== undefined) {
     const wait = idle.since + idleProbeMs - Date.now();
     flow.client.note(
@@ -138,9 +161,14 @@ async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<A
         evidence: `a session left unused for ${formatMs(idleProbeMs)} still authenticates ${description.loggedIn.url}`,
         ...where,
       });
-  }
+  } else
+    skipped.push({
+      check: "session-idle-timeout-long",
+      reason: "not asked for: --idle-probe DURATION leaves a session unused that long",
+    });
   return {
     findings,
+    skipped,
     steps: client.steps,
     responses: [...page, ...login],
     sessionCookie: name,

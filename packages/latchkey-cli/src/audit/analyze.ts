@@ -1,12 +1,13 @@
 // Turns what the crawl saw into findings. Pure (no network), so every check can be fed hostile
 // headers directly; the probes' responses arrive as plain data too.
-import type { Finding } from "../report/finding.ts";
+import type { Finding, SkippedCheck } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
 import { clientSessionName, decodeClientSession } from "./client-session.ts";
 import type { AuditContext, ObservedCookie } from "./context.ts";
 import { isLoopback, makeFinding } from "./context.ts";
 import { checkCookie } from "./cookie-checks.ts";
 import type { FetchedResponse } from "./fetch.ts";
+import { withCookieFix } from "./fixes.ts";
 import { detectFramework, FRAMEWORK_NAMES, type Framework } from "./framework.ts";
 import {
   checkCacheControl,
@@ -17,9 +18,11 @@ import {
   isExpectedHttpsRedirect,
 } from "./response-checks.ts";
 import { checkScriptIntegrity } from "./script-integrity.ts";
+import { type ArchitectureVerdict, classifySession } from "./session-architecture.ts";
 import { judgeSessionCookie } from "./session-cookie.ts";
 import type { SetCookie } from "./set-cookie.ts";
 import { lifetimeSeconds, parseSetCookie, redact } from "./set-cookie.ts";
+import { type RatingContext, rate } from "./severity-rules.ts";
 import { findSecret, signedCookieFor } from "./weak-secret.ts";
 
 export interface Observations {
@@ -43,9 +46,13 @@ export interface AnalyzeOptions {
 }
 
 export interface Analysis {
+  /** Rated: each carries its severityReason. */
   findings: Finding[];
   framework: Framework;
   frameworkName: string;
+  /** How later findings (the active checks') are rated: what each session cookie carries. */
+  rating: RatingContext;
+  skipped: SkippedCheck[];
 }
 
 export function analyze(obs: Observations, options: AnalyzeOptions): Analysis {
@@ -100,6 +107,13 @@ export function analyze(obs: Observations, options: AnalyzeOptions): Analysis {
     now,
   };
 
+  const architectures = sessionArchitectures(observed, clientSessions, jar, now);
+  const notSession = new Map<string, string>();
+  for (const o of observed)
+    if (!o.verdict.session && !architectures.has(o.cookie.name))
+      notSession.set(o.cookie.name, o.verdict.reason);
+  const rating: RatingContext = { development: ctx.development, architectures, notSession };
+
   const collected: Finding[] = [];
   for (const o of observed) collected.push(...checkCookie(o, ctx));
   for (const response of obs.responses) {
@@ -128,10 +142,75 @@ export function analyze(obs: Observations, options: AnalyzeOptions): Analysis {
   if (obs.corsProbe !== undefined) collected.push(...checkCors(obs.corsProbe, ctx));
   collected.push(...clientSessionFindings(observed, clientSessions, jar, options.candidates, ctx));
   return {
-    findings: sortFindings(dedupe(collected)),
+    findings: sortFindings(
+      dedupe(collected).map((f) => rate(withCookieFix(f, framework, architectures), rating)),
+    ),
     framework,
     frameworkName: FRAMEWORK_NAMES[framework],
+    rating,
+    skipped: passiveSkips(architectures, observed, jar),
   };
+}
+
+// Per session cookie, what it carries: the most specific reading of any value it was seen with
+// (an empty value while logged out says nothing; the logged-in value does).
+function sessionArchitectures(
+  observed: readonly ObservedCookie[],
+  decoded: ReadonlyMap<string, ReturnType<typeof decodeClientSession>>,
+  jar: ReadonlyMap<string, string>,
+  now: number,
+): Map<string, ArchitectureVerdict> {
+  const rank = (v: ArchitectureVerdict) =>
+    v.architecture !== "server-side-id" ? 2 : v.label.includes("signed") ? 1 : 0;
+  const out = new Map<string, ArchitectureVerdict>();
+  for (const o of observed) {
+    const { name, value } = o.cookie;
+    if (!o.verdict.session || name.endsWith(".sig") || isDeletion(o.cookie, now)) continue;
+    const verdict = classifySession(
+      decoded.get(`${name}\u0000${value}`),
+      signedCookieFor(name, value, jar)?.format,
+    );
+    const seen = out.get(name);
+    if (seen === undefined || rank(verdict) > rank(seen)) out.set(name, verdict);
+  }
+  return out;
+}
+
+// Passive checks that a session cookie's format rules out, so a reader does not take silence
+// for a pass.
+function passiveSkips(
+  architectures: ReadonlyMap<string, ArchitectureVerdict>,
+  observed: readonly ObservedCookie[],
+  jar: ReadonlyMap<string, string>,
+): SkippedCheck[] {
+  const out: SkippedCheck[] = [];
+  for (const [cookie, verdict] of architectures) {
+    if (verdict.architecture === "sealed-client-data") {
+      out.push(
+        {
+          check: "session-data-readable",
+          cookie,
+          reason: `${verdict.label}: encrypted, the client cannot read it`,
+        },
+        {
+          check: "session-secret-weak",
+          cookie,
+          reason: `${verdict.label}: encryption keys are not tried, only signing secrets`,
+        },
+      );
+      continue;
+    }
+    const signed = observed.some(
+      (o) => o.cookie.name === cookie && signedCookieFor(cookie, o.cookie.value, jar) !== undefined,
+    );
+    if (!signed)
+      out.push({
+        check: "session-secret-weak",
+        cookie,
+        reason: `${verdict.label}: the value carries no signature, so there is no secret to guess`,
+      });
+  }
+  return out;
 }
 
 function isDeletion(cookie: SetCookie, now: number): boolean {
@@ -230,7 +309,7 @@ function clientSessionFindings(
     const signed = signedCookieFor(name, value, jar);
     const secret = signed === undefined ? undefined : findSecret(signed, candidates);
     if (signed !== undefined && secret !== undefined) {
-      entry.secret = `${signed.format} signature verifies with a known weak secret ${redact(secret.toString("latin1"))}; anyone can forge sessions`;
+      entry.secret = `${signed.format} signature verifies with a known weak secret ${redact(secret.toString("latin1"))}`;
     }
   }
   const out: Finding[] = [];

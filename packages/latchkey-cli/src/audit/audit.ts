@@ -12,10 +12,12 @@ import { isLoopback, makeFinding } from "./context.ts";
 import { crawl } from "./crawl.ts";
 import type { FetchedResponse, FetchOptions } from "./fetch.ts";
 import { fetchOnce } from "./fetch.ts";
+import { withCookieFix } from "./fixes.ts";
 import type { LoginDescription } from "./login-description.ts";
 import { checkSameOrigin } from "./login-description.ts";
 import { isExpectedHttpsRedirect } from "./response-checks.ts";
 import { environmentSecrets, scrubReport, scrubSecrets } from "./secret-values.ts";
+import { rate } from "./severity-rules.ts";
 import { bundledCandidates } from "./weak-secret.ts";
 
 export interface AuditOptions {
@@ -121,7 +123,20 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     candidates,
     ...(active !== undefined ? { sessionCookies: active.sessionCookies } : {}),
   });
-  const report: Report = { target: target.href, findings: analysis.findings };
+  const report: Report = {
+    target: target.href,
+    findings: analysis.findings,
+    skipped: [
+      ...analysis.skipped,
+      ...(active?.skipped ?? [
+        {
+          check: "active checks",
+          reason:
+            "no --login: fixation, adopted ids, logout, CSRF and id entropy need a login description",
+        },
+      ]),
+    ],
+  };
   if (active !== undefined) {
     const ctx = {
       target: start,
@@ -129,11 +144,19 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
       framework: analysis.framework,
       now: Date.now(),
     };
+    // Rated with what the passive analysis learnt about each session cookie's format.
     const findings = active.findings.map((f) =>
-      makeFinding(ctx, f.id, f.severity, f.title, f.evidence, {
-        ...(f.url !== undefined ? { url: f.url } : {}),
-        ...(f.cookie !== undefined ? { cookie: f.cookie } : {}),
-      }),
+      rate(
+        withCookieFix(
+          makeFinding(ctx, f.id, f.severity, f.title, f.evidence, {
+            ...(f.url !== undefined ? { url: f.url } : {}),
+            ...(f.cookie !== undefined ? { cookie: f.cookie } : {}),
+          }),
+          analysis.framework,
+          analysis.rating.architectures,
+        ),
+        analysis.rating,
+      ),
     );
     report.findings = sortFindings([...analysis.findings, ...findings]);
     report.steps = active.steps;

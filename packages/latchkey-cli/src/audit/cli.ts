@@ -13,11 +13,13 @@ import { formatSarif } from "../report/sarif.ts";
 import { escapeForTerminal as safe } from "../report/terminal-text.ts";
 import { sarifTool } from "../version.ts";
 import { auditSite } from "./audit.ts";
+import { explain, isAuditFindingId } from "./explain.ts";
 import type { LoginDescription } from "./login-description.ts";
 import { checkEnvironment, parseLoginDescription } from "./login-description.ts";
 import { parseWordlist } from "./weak-secret.ts";
 
 const USAGE = `Usage: latchkey audit <url> [options]
+       latchkey audit --explain <finding-id>
 
 Fetches <url> and the same-origin pages it links to, and reports insecure session cookies and
 headers. Never sends a request to any other host.
@@ -32,6 +34,7 @@ Options:
   --timeout MS       time allowed per page: its requests, redirects and analysis (default 10000)
   --https-port N     where an http:// target's HTTPS lives, when not 443; a redirect to any
                      other port does not count as redirecting to HTTPS
+  --explain ID       print a finding's rule, standard, severity, how it is tested and its fixes
 
 Active checks (they log in, log out and send the CSRF probe request; see docs/audit.md):
   --login FILE       login description (JSON): enables session-fixation, logout, adopted-id,
@@ -52,6 +55,13 @@ export async function runAuditCli(argv: string[]): Promise<number> {
   const { values, positionals } = args;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.explain !== undefined) {
+    if (positionals.length > 0) return usage("--explain takes a finding id, not a URL");
+    if (!isAuditFindingId(values.explain))
+      return usage(`--explain: not a finding id latchkey audit reports: ${values.explain}`);
+    process.stdout.write(explain(values.explain));
     return 0;
   }
   if (positionals.length !== 1) return usage("expected exactly one <url>");
@@ -198,6 +208,7 @@ function parse(argv: string[]) {
       samples: { type: "string" },
       rate: { type: "string" },
       "idle-probe": { type: "string" },
+      explain: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

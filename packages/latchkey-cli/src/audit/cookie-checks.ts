@@ -28,7 +28,13 @@ export function checkCookie(observed: ObservedCookie, ctx: AuditContext): Findin
   // A cookie being deleted (logout) carries no value worth protecting.
   if (lifetime !== undefined && lifetime <= 0) return [];
   const session = verdict.session;
-  const kind = session ? "Session cookie" : "Cookie";
+  // A remember-me cookie logs in on its own like a session cookie, but it is not the session:
+  // the title names what the reader will find in their config.
+  const kind = !session
+    ? "Cookie"
+    : /remember/i.test(cookie.name)
+      ? "Remember-me cookie"
+      : "Session cookie";
   const out: Finding[] = [];
   const add = (
     id: FindingIdOf<"audit">,
@@ -57,7 +63,7 @@ export function checkCookie(observed: ObservedCookie, ctx: AuditContext): Findin
       "cookie-missing-secure",
       transport(ctx, session ? "high" : "low"),
       `${kind} sent without Secure`,
-      session ? `session cookie: ${verdict.reason}` : undefined,
+      session ? `${kind.toLowerCase()}: ${verdict.reason}` : undefined,
     );
   }
   if (!hasAttribute(cookie, "httponly") && !CSRF_COOKIE.test(cookie.name)) {
@@ -65,7 +71,7 @@ export function checkCookie(observed: ObservedCookie, ctx: AuditContext): Findin
       "cookie-missing-httponly",
       session ? "high" : "low",
       `${kind} readable by scripts (no HttpOnly)`,
-      session ? `session cookie: ${verdict.reason}` : undefined,
+      session ? `${kind.toLowerCase()}: ${verdict.reason}` : undefined,
     );
   }
 
@@ -92,11 +98,7 @@ export function checkCookie(observed: ObservedCookie, ctx: AuditContext): Findin
       `${kind} with SameSite=None but no Secure (browsers reject it)`,
     );
   } else if (effectiveSameSite === "none" && session) {
-    add(
-      "cookie-samesite-none",
-      "low",
-      "Session cookie sent on cross-site requests (SameSite=None)",
-    );
+    add("cookie-samesite-none", "low", `${kind} sent on cross-site requests (SameSite=None)`);
   }
 
   const path = lastAttribute(cookie, "path");
@@ -118,7 +120,7 @@ export function checkCookie(observed: ObservedCookie, ctx: AuditContext): Findin
     if (!secure)
       add("cookie-prefix-invalid", "medium", "__Secure- cookie without Secure (browsers drop it)");
   } else if (session) {
-    add("cookie-prefix-missing", "low", "Session cookie without the __Host- prefix");
+    add("cookie-prefix-missing", "low", `${kind} without the __Host- prefix`);
   }
   if (hasAttribute(cookie, "partitioned") && !secure) {
     add(
@@ -141,7 +143,7 @@ export function checkCookie(observed: ObservedCookie, ctx: AuditContext): Findin
       add(
         "cookie-domain-broad",
         "low",
-        "Session cookie with a Domain attribute (also sent to subdomains)",
+        `${kind} with a Domain attribute (also sent to subdomains)`,
       );
     }
   }
@@ -159,7 +161,7 @@ export function checkCookie(observed: ObservedCookie, ctx: AuditContext): Findin
       add(
         "cookie-lifetime-long",
         "low",
-        "Persistent session cookie outlives a working day",
+        `Persistent ${kind.toLowerCase()} outlives a working day`,
         `lifetime ${lifetime >= DAY * 2 ? `${days} days` : `${Math.round(lifetime / 3600)} hours`}`,
       );
     }

@@ -28,17 +28,13 @@ const CHECK = "session-id-low-entropy";
 export async function checkEntropy(
   flow: Flow,
   input: EntropyCheckInput,
-): Promise<Omit<PendingFinding, "url" | "cookie"> | undefined> {
+): Promise<Omit<PendingFinding, "url" | "cookie"> | { skipped: string } | undefined> {
   if (input.clientSide !== undefined) {
-    flow.client.note(
-      CHECK,
-      "(no requests)",
-      "skipped",
-      input.sealed
-        ? `${input.name} is a ${input.clientSide} client-side session (encrypted data, not a random id); its key is what matters`
-        : `${input.name} is a ${input.clientSide} client-side session (signed data, not a random id); its secret is what matters (session-secret-weak)`,
-    );
-    return undefined;
+    const reason = input.sealed
+      ? `${input.name} is a ${input.clientSide} client-side session (encrypted data, not a random id); its key is what matters`
+      : `${input.name} is a ${input.clientSide} client-side session (signed data, not a random id); its secret is what matters (session-secret-weak)`;
+    flow.client.note(CHECK, "(no requests)", "skipped", reason);
+    return { skipped: reason };
   }
   const { description } = flow;
   const source =

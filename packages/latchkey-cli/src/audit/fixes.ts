@@ -1,6 +1,8 @@
 // The fix for each finding, in the words of the framework that set the cookie.
 import type { FindingIdOf } from "../findings/catalogue.ts";
+import type { Finding } from "../report/finding.ts";
 import type { Framework } from "./framework.ts";
+import type { ArchitectureVerdict } from "./session-architecture.ts";
 
 type FixTable = Partial<Record<Framework, string>> & { generic: string };
 
@@ -325,4 +327,52 @@ const FIXES: Record<FindingIdOf<"audit">, FixTable> = {
 export function fixFor(id: FindingIdOf<"audit">, framework: Framework): string {
   const table = FIXES[id];
   return table[framework] ?? table.generic;
+}
+
+/** Every framework's fix for `id`, generic last (for `latchkey audit --explain`). */
+export function fixesFor(id: FindingIdOf<"audit">): [Framework, string][] {
+  const { generic, ...specific } = FIXES[id];
+  return [...(Object.entries(specific) as [Framework, string][]), ["generic", generic]];
+}
+
+// Flask-Login's remember cookie has its own settings (REMEMBER_COOKIE_*): a fix naming
+// SESSION_COOKIE_* would leave it as it is. It is the user id signed with SECRET_KEY, the same at
+// every login, so only a per-login token from get_id() lets logout revoke it.
+const FLASK_LOGIN_REMEMBER: Partial<Record<FindingIdOf<"audit">, string>> = {
+  "logout-not-invalidated":
+    "Flask-Login's remember cookie is get_id() signed with SECRET_KEY and never expires on the server: make get_id() return a per-login token (e.g. f'{user.id}:{user.session_token}') that logout replaces and the user_loader checks, set REMEMBER_COOKIE_DURATION to days rather than the 365-day default, and REMEMBER_COOKIE_SECURE = True, REMEMBER_COOKIE_HTTPONLY = True, REMEMBER_COOKIE_SAMESITE = 'Lax'.",
+  "cookie-missing-secure": "Set REMEMBER_COOKIE_SECURE = True.",
+  "cookie-missing-httponly":
+    "Set REMEMBER_COOKIE_HTTPONLY = True (the default; something turned it off).",
+  "cookie-samesite-missing": "Set REMEMBER_COOKIE_SAMESITE = 'Lax' (or 'Strict').",
+  "cookie-lifetime-long":
+    "Set REMEMBER_COOKIE_DURATION = timedelta(days=14) (or less); the default is 365 days.",
+  "cookie-prefix-missing":
+    "Set REMEMBER_COOKIE_NAME = '__Host-remember_token' with REMEMBER_COOKIE_SECURE = True and no REMEMBER_COOKIE_DOMAIN.",
+};
+
+/**
+ * The fix for a finding about one cookie, when what the cookie is (Flask-Login's remember cookie)
+ * calls for other settings than the framework's session cookie.
+ */
+export function fixForCookie(
+  id: FindingIdOf<"audit">,
+  framework: Framework,
+  cookie: ArchitectureVerdict | undefined,
+): string {
+  if (cookie?.label.includes("Flask-Login remember cookie"))
+    return FLASK_LOGIN_REMEMBER[id] ?? fixFor(id, framework);
+  return fixFor(id, framework);
+}
+
+/** `finding` with the fix its cookie calls for (see fixForCookie). */
+export function withCookieFix(
+  finding: Finding,
+  framework: Framework,
+  architectures: ReadonlyMap<string, ArchitectureVerdict>,
+): Finding {
+  if (finding.cookie === undefined || finding.location !== undefined) return finding;
+  const cookie = architectures.get(finding.cookie);
+  if (cookie === undefined) return finding;
+  return { ...finding, fix: fixForCookie(finding.id as FindingIdOf<"audit">, framework, cookie) };
 }

@@ -29,30 +29,26 @@ export async function checkLogout(
   const responses = await sendSpec(flow, "logout", spec, jar, {}, token, { follow: true });
   const out: PendingFinding[] = [];
   const expired = new Set<string>();
+  // The value each cookie was last set to by the logout exchange, when it was set to one.
+  const replacedWith = new Map<string, string>();
   for (const r of responses)
     for (const header of r.setCookies) {
       const c = parseSetCookie(header);
-      const life = c === undefined ? undefined : lifetimeSeconds(c, Date.now());
-      if (c !== undefined && life !== undefined && life <= 0) expired.add(c.name);
+      if (c === undefined) continue;
+      const life = lifetimeSeconds(c, Date.now());
+      if (life !== undefined && life <= 0) {
+        expired.add(c.name);
+        replacedWith.delete(c.name);
+      } else if (c.value !== "") replacedWith.set(c.name, c.value);
     }
   const cleared = responses.some((r) => /"(cookies|\*)"/i.test(r.headers["clear-site-data"] ?? ""));
-  for (const name of cookies)
-    if (!expired.has(name) && !cleared)
-      out.push({
-        id: "logout-cookie-not-cleared",
-        severity: "low",
-        title: "Logout leaves the session cookie in the browser",
-        evidence: `the logout response neither expires ${name} (Max-Age=0 or a past Expires) nor sends Clear-Site-Data: "cookies"`,
-        url,
-        cookie: name,
-      });
 
   const primary = cookies[0]!;
   const survivors = new Map<string, string[]>();
   const survived = (name: string, what: string) =>
     survivors.set(name, [...(survivors.get(name) ?? []), what]);
-  if (await isLoggedIn(flow, CHECK, jar))
-    survived(primary, "the browser is still logged in after logout");
+  const browserIn = await isLoggedIn(flow, CHECK, jar);
+  if (browserIn) survived(primary, "the browser is still logged in after logout");
   const replayIn = await isLoggedIn(flow, CHECK, captured);
   let aloneIn = false;
   if (cookies.length > 1) {
@@ -72,6 +68,36 @@ export async function checkLogout(
         ? `the cookies captured before logout (${cookies.join(", ")}), replayed together, still authenticate ${flow.description.loggedIn.url} after logout`
         : `the ${primary} cookie captured before logout (${redact(captured.get(primary) ?? "")}) still authenticates ${flow.description.loggedIn.url} after logout`;
     survived(primary, what);
+  }
+  // What the browser keeps matters, not how: an expired cookie, Clear-Site-Data, or a new value
+  // that is not the old session (the old value is dead and the new one is anonymous) all leave
+  // nothing of the session behind. express-session with Passport, Rails and Sinatra do the last.
+  for (const name of cookies) {
+    if (expired.has(name) || cleared) continue;
+    const replacement = replacedWith.get(name);
+    const replaced = replacement !== undefined && replacement !== captured.get(name);
+    if (replaced && !browserIn && !survivors.has(name)) {
+      flow.client.note(
+        "logout-cookie-not-cleared",
+        `compare ${name} before and after logout`,
+        `replaced: ${redact(captured.get(name) ?? "")} → ${redact(replacement)}`,
+        "a new anonymous value; the old one no longer logs in: nothing of the session is left",
+      );
+      continue;
+    }
+    out.push({
+      id: "logout-cookie-not-cleared",
+      severity: "low",
+      title:
+        name === primary
+          ? "Logout leaves the session cookie in the browser"
+          : `Logout leaves the ${name} cookie in the browser`,
+      evidence: replaced
+        ? `the logout response replaced ${name} with a new value, but the session it held was not ended (see logout-not-invalidated), and it neither expires the cookie nor sends Clear-Site-Data: "cookies"`
+        : `the logout response neither expires ${name} (Max-Age=0 or a past Expires), nor replaces it with a new anonymous value, nor sends Clear-Site-Data: "cookies"`,
+      url,
+      cookie: name,
+    });
   }
   for (const [name, what] of survivors)
     out.push({

@@ -62,9 +62,19 @@ export function scrubReport(report: Report, secrets: readonly SecretValue[]): Re
       ...f,
       title: scrub(f.title),
       evidence: scrub(f.evidence),
+      ...(f.severityReason !== undefined ? { severityReason: scrub(f.severityReason) } : {}),
       ...(f.url !== undefined ? { url: scrub(f.url) } : {}),
       ...(f.cookie !== undefined ? { cookie: scrub(f.cookie) } : {}),
     })),
+    ...(report.skipped !== undefined
+      ? {
+          skipped: report.skipped.map((s) => ({
+            check: s.check,
+            ...(s.cookie !== undefined ? { cookie: scrub(s.cookie) } : {}),
+            reason: scrub(s.reason),
+          })),
+        }
+      : {}),
     ...(report.steps !== undefined
       ? {
           steps: report.steps.map((s) => ({

@@ -43,6 +43,11 @@ export interface Finding {
   /** Stable, says the problem: "cookie-missing-httponly"; see src/findings/catalogue.ts. */
   id: FindingId;
   severity: Severity;
+  /**
+   * Why this severity, in one line: for session findings, what the cookie carries (an id into
+   * server-side state, signed or sealed client-side data) and what that makes the weakness cost.
+   */
+  severityReason?: string;
   title: string;
   /** Audit: the page or response the finding was seen on. */
   url?: string;
@@ -73,9 +78,18 @@ export interface ReportStep {
   note?: string;
 }
 
+/** A check that did not apply to a cookie, or could not run, and why. */
+export interface SkippedCheck {
+  check: string;
+  cookie?: string;
+  reason: string;
+}
+
 export interface Report {
   target: string;
   findings: Finding[];
+  /** Checks that did not apply or could not run (audit), with the reason. */
+  skipped?: SkippedCheck[];
   /** Present only when active checks ran: every request they made, in order. */
   steps?: ReportStep[];
 }

@@ -31,6 +31,7 @@ export function formatPretty(report: Report, options: PrettyOptions): string {
   const lines: string[] = [`${paint(BOLD, "Target:")} ${safe(report.target)}`];
   if (findings.length === 0) {
     lines.push("", "No findings.");
+    lines.push(...skippedLines(report.skipped, paint));
     lines.push(...stepLines(report.steps, paint));
     return `${lines.join("\n")}\n`;
   }
@@ -47,8 +48,25 @@ export function formatPretty(report: Report, options: PrettyOptions): string {
     lines.push("", paint(colors[severity], `${severity.toUpperCase()} (${items.length})`));
     for (const f of items) lines.push(...findingLines(f, (text) => paint(DIM, text)));
   }
+  lines.push(...skippedLines(report.skipped, paint));
   lines.push(...stepLines(report.steps, paint));
   return `${lines.join("\n")}\n`;
+}
+
+// A check that did not run is not a pass: the reader sees which, and why.
+function skippedLines(
+  skipped: Report["skipped"],
+  paint: (code: string, text: string) => string,
+): string[] {
+  if (skipped === undefined || skipped.length === 0) return [];
+  return [
+    "",
+    paint(BOLD, `SKIPPED (${skipped.length})`),
+    ...skipped.map(
+      (s) =>
+        `  • ${safe(s.check)}${s.cookie !== undefined ? `, cookie ${safe(s.cookie)}` : ""}: ${safe(s.reason)}`,
+    ),
+  ];
 }
 
 // Active checks: every request, grouped under the check that made it, after the findings.
@@ -81,6 +99,7 @@ function findingLines(f: Finding, dim: (text: string) => string): string[] {
   if (f.cookie !== undefined) where.push(`cookie ${safe(f.cookie)}`);
   if (where.length > 0) out.push(`    ${dim("at")}       ${where.join(", ")}`);
   out.push(`    ${dim("evidence")} ${safe(f.evidence)}`);
+  if (f.severityReason !== undefined) out.push(`    ${dim("why")}      ${safe(f.severityReason)}`);
   if (f.standard !== undefined) out.push(`    ${dim("standard")} ${safe(f.standard)}`);
   out.push(`    ${dim("fix")}      ${safe(f.fix)}`);
   return out;

@@ -86,6 +86,7 @@ function resultFor(f: Finding, ruleIndex: number): Record<string, unknown> {
     partialFingerprints: { "latchkeyFinding/v1": fingerprint(f) },
     properties: {
       severity: f.severity,
+      ...(f.severityReason !== undefined ? { severityReason: f.severityReason } : {}),
       evidence: f.evidence,
       fix: f.fix,
       ...(f.cookie !== undefined ? { cookie: f.cookie } : {}),
