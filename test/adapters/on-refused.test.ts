@@ -102,7 +102,9 @@ const apps: Record<string, () => Promise<RunningServer>> = {
   },
 };
 
-async function listenHono(app: Hono<never> | Hono): Promise<RunningServer> {
+async function listenHono(app: {
+  fetch: (request: Request) => Response | Promise<Response>;
+}): Promise<RunningServer> {
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((resolve) => server.once("listening", resolve));
   const { port } = server.address() as { port: number };

@@ -11,7 +11,7 @@ import {
   expressSessionCompat,
   latchkeySession,
 } from "../../packages/latchkey/src/adapters/express.ts";
-import { createSessions } from "../../packages/latchkey/src/index.ts";
+import { createSessions, type Sessions } from "../../packages/latchkey/src/index.ts";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { CookieBrowser } from "../helpers/cookie-jar.ts";
 import { listen, type RunningServer, request } from "../helpers/http.ts";
@@ -24,7 +24,7 @@ interface User {
 }
 const USERS: User[] = [{ id: 7, username: "alice", password: "wonderland" }];
 
-function passportApp(sessions: ReturnType<typeof createSessions>) {
+function passportApp(sessions: Sessions) {
   const passport = new Passport();
   passport.use(
     new LocalStrategy((username, password, done) => {
