@@ -48,7 +48,7 @@ export async function latchkeyApp(
   events: SessionEvent[] = [],
 ): Promise<RunningServer & { close(): Promise<void> }> {
   const sessions = withMigration(
-    createSessions<{ cart: string[] }>({ secrets: [testSecret()], onEvent: (e) => events.push(e) }),
+    createSessions({ secrets: [testSecret()], onEvent: (e) => events.push(e) }),
     { from },
   );
   const app = express();

@@ -17,11 +17,11 @@ interface NodeRedisCommands {
   mGet(keys: string[]): Reply;
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Reply;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Reply;
-  sendCommand(args: string[]): Reply;
 }
 
 /** A node-redis client from `createClient()` (connected: the store does not call `connect()`). */
 export interface NodeRedisClient extends NodeRedisCommands {
+  sendCommand(args: string[]): Reply;
   ping(): Reply;
   scan(
     cursor: string,
