@@ -176,6 +176,83 @@ describe("koa adapter", () => {
     assert.equal(JSON.parse(refused.body).reason, "token-missing");
   });
 
+  it("onRefused: the application's page for a CSRF refusal, latchkey's answer when it sets no body", async () => {
+    const sessions = createSessions<Data>({ secrets: [testSecret()], store: memoryStore() });
+    const seen: string[] = [];
+    const app = new Koa();
+    app.use(
+      koaAdapter.sessionMiddleware(sessions, {
+        onRefused: (refusal, ctx) => {
+          seen.push(`${refusal.kind}:${refusal.reason}`);
+          if (refusal.kind !== "csrf") return;
+          ctx.status = refusal.status;
+          ctx.type = "html";
+          ctx.body = `<!doctype html><h1>Form expired</h1><p>${refusal.code}</p>`;
+        },
+      }),
+    );
+    app.use(koaAdapter.csrfMiddleware(sessions));
+    const fresh = koaAdapter.requireFreshAuth("5m");
+    app.use((ctx, next) => (ctx.path === "/email" ? fresh(ctx, next) : next()));
+    app.use((ctx) => {
+      ctx.body = "reached";
+    });
+    const server = await serve(app);
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+
+    const crossSite = await request(`${server.url}/form`, {
+      method: "POST",
+      headers: { ...form, "sec-fetch-site": "cross-site" },
+      body: "a=1",
+    });
+    assert.equal(crossSite.status, 403);
+    assert.match(crossSite.headers.get("content-type") ?? "", /^text\/html/);
+    assert.equal(crossSite.body, "<!doctype html><h1>Form expired</h1><p>EBADCSRFTOKEN</p>");
+
+    const stepUp = await request(`${server.url}/email`, {
+      method: "POST",
+      headers: { "sec-fetch-site": "same-origin", "content-type": "application/json" },
+      body: "{}",
+    });
+    assert.equal(stepUp.status, 403);
+    assert.deepEqual(JSON.parse(stepUp.body), {
+      error: "fresh-auth-required",
+      reason: "not-authenticated",
+      maxAge: 300,
+    });
+    assert.deepEqual(seen, ["csrf:cross-site", "fresh-auth:not-authenticated"]);
+  });
+
+  it('onRefused "throw": the refusal reaches the error middleware as a RefusalError', async () => {
+    const sessions = createSessions<Data>({ secrets: [testSecret()], store: memoryStore() });
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        assert.ok(error instanceof koaAdapter.RefusalError);
+        ctx.status = error.status;
+        ctx.body = { code: error.code, reason: error.reason };
+      }
+    });
+    app.use(koaAdapter.sessionMiddleware(sessions, { onRefused: "throw" }));
+    app.use(koaAdapter.csrfMiddleware(sessions));
+    app.use((ctx) => {
+      ctx.body = "reached";
+    });
+    const server = await serve(app);
+    const reply = await request(`${server.url}/form`, {
+      method: "POST",
+      headers: {
+        "sec-fetch-site": "same-origin",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "a=1",
+    });
+    assert.equal(reply.status, 403);
+    assert.deepEqual(JSON.parse(reply.body), { code: "EBADCSRFTOKEN", reason: "token-missing" });
+  });
+
   it("ctx.session is typed, not Koa's catch-all any", () => {
     const typed = (ctx: Koa.Context): string | null => {
       // @ts-expect-error a session has no such method: the augmentation gives ctx.session a type

@@ -5,13 +5,22 @@ import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
 import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
-import { freshAuthCheck } from "./fresh-auth.ts";
-import { csrfRefusal, STORE_UNAVAILABLE } from "./kit/answers.ts";
+import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import { endRequest } from "./kit/end-of-request.ts";
-import { KOA_END, sendAnswer } from "./kit/koa-response.ts";
+import { answerKoaRefusal, type KoaRefusalHandler } from "./kit/koa-refusal.ts";
+import { KOA_END } from "./kit/koa-response.ts";
 import { appendSetCookie } from "./kit/node-response.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
+import {
+  csrfRefused,
+  refusalHandlerOf,
+  rememberRefusalHandler,
+  STORE_UNAVAILABLE_REFUSAL,
+} from "./kit/refusals.ts";
 import { sessionMissing } from "./kit/session-missing.ts";
+
+export type { KoaRefusalHandler } from "./kit/koa-refusal.ts";
+export { type Refusal, RefusalError, type RefusalKind } from "./kit/refusals.ts";
 
 // Koa's own `Context` (and every `new Koa<State, CustomContext>()`) includes ExtendableContext,
 // while its DefaultContext would type any property as `any`: augmenting ExtendableContext types
@@ -25,6 +34,18 @@ declare module "koa" {
 }
 
 const MOUNT = "app.use(sessionMiddleware(sessions))";
+
+/** Options of the Koa `sessionMiddleware`. */
+export interface KoaSessionOptions {
+  /**
+   * Requests latchkey refuses (CSRF, step-up, a store that is down) are offered here first, e.g.
+   * to render an HTML page for a form post: set `ctx.body`, or leave it unset for latchkey's
+   * answer. `"throw"` throws every refusal as a `RefusalError` (`status`, `expose`, `code` —
+   * `EBADCSRFTOKEN` for CSRF, as csurf — and `reason`) for your error middleware. Default:
+   * latchkey's own answer (JSON 403, or the 503).
+   */
+  onRefused?: KoaRefusalHandler | "throw";
+}
 
 /**
  * Koa 3 middleware: `ctx.session` is loaded before the next middleware runs and saved after it
@@ -58,7 +79,9 @@ const MOUNT = "app.use(sessionMiddleware(sessions))";
  */
 export function sessionMiddleware<T extends SessionData = SessionData>(
   sessions: Sessions<T>,
+  options: KoaSessionOptions = {},
 ): Middleware {
+  const onRefused = options.onRefused;
   return async (ctx, next) => {
     let session: Session<T>;
     try {
@@ -68,9 +91,10 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
       });
     } catch (error) {
       if (!isLatchkeyError(error, "store-unavailable")) throw error;
-      sendAnswer(ctx, STORE_UNAVAILABLE);
+      await answerKoaRefusal(STORE_UNAVAILABLE_REFUSAL, ctx, onRefused);
       return;
     }
+    rememberRefusalHandler(session, onRefused);
     ctx.session = session;
     await next();
     if (ctx.respond === false) return;
@@ -112,7 +136,7 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
       nodeCsrfRequest(ctx.req, () => parsedField(ctx)),
     );
     if (reason !== null) {
-      sendAnswer(ctx, csrfRefusal(reason));
+      await answerKoaRefusal(csrfRefused(reason), ctx, refusalHandlerOf(session));
       return;
     }
     await next();
@@ -131,13 +155,13 @@ export function csrfMiddleware<T extends SessionData = SessionData>(
  * ```
  */
 export function requireFreshAuth(maxAge: Duration): Middleware {
-  const check = freshAuthCheck(maxAge);
+  const check = freshAuthRefusalCheck(maxAge);
   return async (ctx, next) => {
     const session: Session<SessionData> | undefined = ctx.session;
     if (session === undefined) throw sessionMissing("requireFreshAuth", MOUNT);
     const refusal = check(session);
     if (refusal !== null) {
-      sendAnswer(ctx, refusal);
+      await answerKoaRefusal(refusal, ctx, refusalHandlerOf(session));
       return;
     }
     await next();

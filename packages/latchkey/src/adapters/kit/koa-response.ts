@@ -17,7 +17,7 @@ export function sendAnswer(ctx: Ctx, answer: Answer): void {
 }
 
 /** Answers 503 for a store that is down, dropping every header set so far (cookies included). */
-function sendStoreUnavailable(ctx: Ctx): void {
+export function sendStoreUnavailable(ctx: Ctx): void {
   for (const name of ctx.res.getHeaderNames()) ctx.res.removeHeader(name);
   // Koa destroys a stream body that a string replaces.
   sendAnswer(ctx, STORE_UNAVAILABLE);
