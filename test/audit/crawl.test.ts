@@ -146,7 +146,7 @@ describe("latchkey audit (CLI contract)", () => {
       child.on("close", resolve);
     });
     if (code instanceof Error) return skipOrFail(t, `script(1) not available: ${code.message}`);
-    assert.match(out, /\[1\/1\] http:\/\/127\.0\.0\.1/);
+    assert.match(out, /page 1\/1 http:\/\/127\.0\.0\.1/);
     assert.match(out, /HIGH \(1\)/);
   });
 

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { CliError } from "../errors.ts";
 import type { Report } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
+import { cliVersion } from "../version.ts";
 import type { ActiveResult } from "./active.ts";
 import { runActiveChecks } from "./active.ts";
 import type { Observations } from "./analyze.ts";
@@ -19,6 +20,9 @@ import { isExpectedHttpsRedirect } from "./response-checks.ts";
 import { environmentSecrets, scrubReport, scrubSecrets } from "./secret-values.ts";
 import { rate } from "./severity-rules.ts";
 import { bundledCandidates } from "./weak-secret.ts";
+
+// The JSON report lists the pages fetched; a big crawl keeps its count but not every URL.
+const MAX_LISTED_PAGES = 100;
 
 export interface AuditOptions {
   maxPages?: number;
@@ -62,6 +66,7 @@ export interface AuditResult {
  * const { report } = await auditSite(new URL("https://staging.example.com"), { maxPages: 5 });
  */
 export async function auditSite(target: URL, options: AuditOptions = {}): Promise<AuditResult> {
+  const startedAt = new Date().toISOString();
   const fetchOptions: FetchOptions = {
     timeoutMs: options.timeoutMs ?? 10_000,
     insecure: options.insecure ?? false,
@@ -123,6 +128,7 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     candidates,
     ...(active !== undefined ? { sessionCookies: active.sessionCookies } : {}),
   });
+  const pages = [...new Set(responses.map((r) => r.url))];
   const report: Report = {
     target: target.href,
     findings: analysis.findings,
@@ -161,10 +167,17 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     report.findings = sortFindings([...analysis.findings, ...findings]);
     report.steps = active.steps;
   }
+  report.run = {
+    tool: { name: "latchkey", version: cliVersion() },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    framework: analysis.frameworkName,
+    pages: { count: pages.length, urls: pages.slice(0, MAX_LISTED_PAGES) },
+  };
   return {
     report: scrubReport(report, secrets),
     framework: analysis.frameworkName,
-    pages: new Set(responses.map((r) => r.url)).size,
+    pages: pages.length,
     errors: crawled.errors,
     ...(active !== undefined
       ? { active: { requests: active.requests, sessionCookie: active.sessionCookie } }

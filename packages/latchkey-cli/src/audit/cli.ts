@@ -16,6 +16,7 @@ import { auditSite } from "./audit.ts";
 import { explain, isAuditFindingId } from "./explain.ts";
 import type { LoginDescription } from "./login-description.ts";
 import { checkEnvironment, parseLoginDescription } from "./login-description.ts";
+import { plannedActiveChecks, progressLine } from "./progress.ts";
 import { parseWordlist } from "./weak-secret.ts";
 
 const USAGE = `Usage: latchkey audit <url> [options]
@@ -125,6 +126,10 @@ export async function runAuditCli(argv: string[]): Promise<number> {
   }
 
   const progress = process.stderr.isTTY === true;
+  const line = progressLine(
+    (text) => process.stderr.write(text),
+    description !== undefined ? plannedActiveChecks(description, idleProbeMs !== undefined) : [],
+  );
   let result: Awaited<ReturnType<typeof auditSite>>;
   try {
     result = await auditSite(target, {
@@ -141,24 +146,14 @@ export async function runAuditCli(argv: string[]): Promise<number> {
               samples,
               rate,
               ...(idleProbeMs !== undefined ? { idleProbeMs } : {}),
-              ...(progress
-                ? {
-                    onRequest: (sent: number, check: string) =>
-                      process.stderr.write(`\r\u001b[2K[active ${sent}] ${safe(check)}`),
-                  }
-                : {}),
+              ...(progress ? { onRequest: line.request } : {}),
             },
           }
         : {}),
-      ...(progress
-        ? {
-            onProgress: (done: number, queued: number, url: string) =>
-              process.stderr.write(`\r\u001b[2K[${done + 1}/${queued}] ${safe(url.slice(0, 100))}`),
-          }
-        : {}),
+      ...(progress ? { onProgress: line.page } : {}),
     });
   } catch (error) {
-    if (progress) process.stderr.write("\r\u001b[2K");
+    if (progress) line.clear();
     // Only a login description is read while the audit runs, so an input error is about it.
     if (isCliError(error, "active-check", "input")) {
       process.stderr.write(`latchkey audit: --login: ${safe(error.message)}\n`);
@@ -170,7 +165,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  if (progress) process.stderr.write("\r\u001b[2K");
+  if (progress) line.clear();
   const { report } = result;
   if (values.json) process.stdout.write(formatJson(report));
   else if (values.sarif) process.stdout.write(formatSarif(report, sarifTool()));

@@ -52,12 +52,20 @@ export function scrubSecrets(text: string, secrets: readonly SecretValue[]): str
   return out;
 }
 
-/** The report with every string of its findings and steps scrubbed. */
+/** The report with every string of its findings, steps and page list scrubbed. */
 export function scrubReport(report: Report, secrets: readonly SecretValue[]): Report {
   if (secrets.length === 0) return report;
   const scrub = (text: string) => scrubSecrets(text, secrets);
   return {
     target: scrub(report.target),
+    ...(report.run !== undefined
+      ? {
+          run: {
+            ...report.run,
+            pages: { count: report.run.pages.count, urls: report.run.pages.urls.map(scrub) },
+          },
+        }
+      : {}),
     findings: report.findings.map((f) => ({
       ...f,
       title: scrub(f.title),

@@ -85,8 +85,22 @@ export interface SkippedCheck {
   reason: string;
 }
 
+/** What an audit run was: who ran it, when, and what it saw (audit `--json` only). */
+export interface AuditRun {
+  tool: { name: string; version: string };
+  /** ISO 8601 timestamps of the start and the end of the audit. */
+  startedAt: string;
+  finishedAt: string;
+  /** The framework the passive checks detected, e.g. "Flask", or "unknown". */
+  framework: string;
+  /** Distinct URLs fetched; `urls` holds at most the first 100 of them, in the order fetched. */
+  pages: { count: number; urls: string[] };
+}
+
 export interface Report {
   target: string;
+  /** Present in audit reports: the run's metadata. */
+  run?: AuditRun;
   findings: Finding[];
   /** Checks that did not apply or could not run (audit), with the reason. */
   skipped?: SkippedCheck[];

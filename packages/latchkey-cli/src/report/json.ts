@@ -1,10 +1,12 @@
-import type { Finding, Report } from "./finding.ts";
-import { sortFindings } from "./finding.ts";
+import type { Finding, Report, Severity } from "./finding.ts";
+import { SEVERITIES, sortFindings } from "./finding.ts";
 
 /**
  * The `--json` output, as docs/audit.md and docs/lint.md describe it: `{ target, findings: [{
  * id, severity, title, url, cookie?, evidence, standard?, fix, location? }], steps? }`, most
  * severe first, with a trailing newline.
+ * An audit report opens with its run's metadata: `{ tool: { name, version }, target, startedAt,
+ * finishedAt, framework, pages: { count, urls }, counts: { critical, high, medium, low, info } }`.
  * `steps` is there only when active checks ran (`latchkey audit --login`); `skipped` (audit)
  * lists the checks that did not apply or could not run, with why.
  *
@@ -24,9 +26,20 @@ export function formatJson(report: Report): string {
     ...(s.cookie !== undefined ? { cookie: s.cookie } : {}),
     reason: s.reason,
   }));
+  const run = report.run;
   return `${JSON.stringify(
     {
+      ...(run !== undefined ? { tool: { ...run.tool } } : {}),
       target: report.target,
+      ...(run !== undefined
+        ? {
+            startedAt: run.startedAt,
+            finishedAt: run.finishedAt,
+            framework: run.framework,
+            pages: { count: run.pages.count, urls: [...run.pages.urls] },
+            counts: countBySeverity(report.findings),
+          }
+        : {}),
       findings,
       ...(skipped !== undefined ? { skipped } : {}),
       ...(steps !== undefined ? { steps } : {}),
@@ -50,4 +63,12 @@ function orderedFinding(f: Finding): Record<string, unknown> {
     fix: f.fix,
     ...(f.location !== undefined ? { location: { ...f.location } } : {}),
   };
+}
+
+// Most severe first, every severity present (0 when none), so a dashboard reads fixed keys.
+function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+  const counts = {} as Record<Severity, number>;
+  for (const s of [...SEVERITIES].reverse()) counts[s] = 0;
+  for (const f of findings) counts[f.severity]++;
+  return counts;
 }
