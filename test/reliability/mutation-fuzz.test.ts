@@ -49,7 +49,10 @@ async function mint(sessions: Sessions<Values>, i: number, persistent: boolean):
 }
 
 interface Tally {
+  /** Exact copies of a genuine value (splices that landed on one): they must open their session. */
   equivalent: number;
+  /** A genuine value in another spelling (%-encoded, space-wrapped, quoted): it must not open. */
+  respelled: number;
   reasons: Record<string, number>;
   failures: string[];
   failureCount: number;
@@ -63,7 +66,13 @@ async function fuzz(
   salt: number,
 ): Promise<Tally> {
   const name = sessions.cookieName;
-  const tally: Tally = { equivalent: 0, reasons: {}, failures: [], failureCount: 0 };
+  const tally: Tally = {
+    equivalent: 0,
+    respelled: 0,
+    reasons: {},
+    failures: [],
+    failureCount: 0,
+  };
   const fail = (index: number, steps: string[], header: string, what: string) => {
     tally.failureCount++;
     if (tally.failures.length < 15) {
@@ -80,10 +89,16 @@ async function fuzz(
     const r = rng(SEED, (index * 2 + salt) >>> 0);
     const original = r.pick(originals);
     const { header, steps } = mutate(original.value, name, corpus, r);
-    // What a server sees: the cookie value once the header is parsed (trimmed, percent-decoded).
-    // Splices of real values can land on another genuine value: that one is its own session.
-    const seen = parse(header)[name];
-    const denotes = seen === undefined ? undefined : genuine.get(seen);
+    // latchkey looks a session up by the value exactly as the header spells it: splices of real
+    // values can land on another genuine value, and that one is its own session. The same value
+    // trimmed, unquoted or percent-decoded (what `cookie.parse` would read) is another spelling,
+    // which no browser that stored latchkey's cookie sends: it must be refused like any damage.
+    const exact = exactCookieValue(header, name);
+    const denotes = exact === undefined ? undefined : genuine.get(exact);
+    const decoded = parse(header)[name];
+    const respelled =
+      denotes === undefined && decoded !== undefined && genuine.has(decoded) ? 1 : 0;
+    tally.respelled += respelled;
     // Two cookies of the session's name: refusing both and reading the first are both safe.
     const duplicated = namedCookies(header, name) > 1;
     if (denotes !== undefined && !duplicated) tally.equivalent++;
@@ -114,7 +129,7 @@ async function fuzz(
           index,
           steps,
           header,
-          "a genuine value, spelled differently, did not open its session",
+          "a genuine value, in its exact spelling, did not open its session",
         );
       }
       const pending = sessions.prepare(session);
@@ -137,6 +152,15 @@ async function fuzz(
 }
 
 /** How many cookies in `header` are named exactly `name` (names are compared trimmed, as parsed). */
+/** The first value of cookie `name`, exactly as spelled between "=" and ";" (nothing trimmed or decoded). */
+function exactCookieValue(header: string, name: string): string | undefined {
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq !== -1 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1);
+  }
+  return undefined;
+}
+
 function namedCookies(header: string, name: string): number {
   return header.split(";").filter((pair) => {
     const eq = pair.indexOf("=");
@@ -198,7 +222,11 @@ describe("mutation fuzz of session cookies", { timeout: 150_000 }, () => {
     report("sealed", tally, started);
     // Most mutants must get past the format checks to the AES-GCM tag, or the fuzz proves little.
     assert.ok(deep(tally, ["tampered:does-not-open"]) > CASES / 10, "mutants reach the GCM check");
-    assert.ok(tally.equivalent > 0, "some spellings of the genuine value were tried");
+    assert.ok(tally.equivalent > 0, "some exact copies of a genuine value were tried");
+    assert.ok(
+      tally.respelled > 0,
+      "some other spellings of a genuine value were tried (and refused)",
+    );
   });
 
   it("server tokens (memoryStore): no damaged token opens a session, nothing throws", async () => {
@@ -239,6 +267,10 @@ describe("mutation fuzz of session cookies", { timeout: 150_000 }, () => {
       deep(tally, ["tampered:bad-secret", "unknown-id:-"]) > CASES / 50,
       "mutants with a genuine id reach the store and the secret check",
     );
-    assert.ok(tally.equivalent > 0, "some spellings of the genuine value were tried");
+    assert.ok(tally.equivalent > 0, "some exact copies of a genuine value were tried");
+    assert.ok(
+      tally.respelled > 0,
+      "some other spellings of a genuine value were tried (and refused)",
+    );
   });
 });
