@@ -1,10 +1,14 @@
 // A small msgpack decoder for what Flask-Session (msgspec) writes: nil, booleans, integers,
-// floats, strings, binary, arrays, maps, and the timestamp extension (datetimes). Bounded: nesting
-// at most MAX_DEPTH, every declared length checked against the bytes left before anything is
-// allocated, map keys only strings or integers (kept in a null-prototype object, so a key named
-// `__proto__` is only a key). Anything else throws; callers treat that as a malformed session.
+// floats, strings, binary, arrays, maps, and the timestamp extension (datetimes; all three
+// forms). Bounded: nesting at most MAX_DEPTH, every declared length checked against the bytes
+// left before anything is allocated, map keys only strings or numbers (kept in a null-prototype
+// object, so a key named `__proto__` is only a key). Anything else throws a MsgpackError;
+// callers treat that as a malformed session.
 
 const MAX_DEPTH = 32;
+// ECMAScript's Date range, ±8.64e15 ms.
+const MAX_DATE_SECONDS = 8.64e12;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export class MsgpackError extends Error {}
 
@@ -42,11 +46,11 @@ class Reader {
       case 0xc3:
         return true;
       case 0xc4:
-        return this.#take(this.#u(1)).slice();
+        return this.#bin(this.#u(1));
       case 0xc5:
-        return this.#take(this.#u(2)).slice();
+        return this.#bin(this.#u(2));
       case 0xc6:
-        return this.#take(this.#u(4)).slice();
+        return this.#bin(this.#u(4));
       case 0xca:
         return this.#view.getFloat32(this.#advance(4));
       case 0xcb:
@@ -71,6 +75,11 @@ class Reader {
         return this.#timestamp(4);
       case 0xd7:
         return this.#timestamp(8);
+      case 0xc7:
+        // ext 8 of 12 bytes: the 96-bit timestamp msgspec writes for datetimes before 1970
+        // (or past 2514), such as a birth date.
+        if (this.#u(1) !== 12) throw new MsgpackError("unsupported extension");
+        return this.#timestamp(12);
       case 0xd9:
         return this.#text(this.#u(1));
       case 0xda:
@@ -108,8 +117,20 @@ class Reader {
     return this.#bytes.subarray(at, at + length);
   }
 
+  #bin(length: number): Uint8Array {
+    // A copy, and a plain Uint8Array: on a Buffer (what Redis clients answer), slice() would be
+    // a view of the reply's memory.
+    return new Uint8Array(this.#take(length));
+  }
+
   #text(length: number): string {
-    return new TextDecoder("utf-8", { fatal: true }).decode(this.#take(length));
+    const bytes = this.#take(length);
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      // TextDecoder's own TypeError would be the one failure not a MsgpackError.
+      throw new MsgpackError("invalid UTF-8");
+    }
   }
 
   #array(length: number, depth: number): unknown[] {
@@ -131,15 +152,25 @@ class Reader {
     return map;
   }
 
-  /** The timestamp extension (type -1), 32- and 64-bit forms: what msgspec writes for a datetime. */
-  #timestamp(length: 4 | 8): Date {
+  /** The timestamp extension (type -1) in its three forms: what msgspec writes for a datetime. */
+  #timestamp(length: 4 | 8 | 12): Date {
     if (this.#view.getInt8(this.#advance(1)) !== -1)
       throw new MsgpackError("unsupported extension");
     if (length === 4) return new Date(this.#u(4) * 1000);
-    const high = this.#u(4);
-    const low = this.#u(4);
-    const nanoseconds = high >>> 2;
-    const seconds = (high & 0x3) * 2 ** 32 + low;
+    let nanoseconds: number;
+    let seconds: number;
+    if (length === 8) {
+      const high = this.#u(4);
+      nanoseconds = high >>> 2;
+      seconds = (high & 0x3) * 2 ** 32 + this.#u(4);
+    } else {
+      nanoseconds = this.#u(4);
+      seconds = Number(this.#view.getBigInt64(this.#advance(8)));
+    }
+    // Past these, the spec calls the timestamp invalid and Date cannot hold it (an Invalid Date
+    // would throw later, when the session is turned into JSON).
+    if (nanoseconds > 999_999_999 || Math.abs(seconds) >= MAX_DATE_SECONDS)
+      throw new MsgpackError("timestamp out of range");
     return new Date(seconds * 1000 + Math.floor(nanoseconds / 1e6));
   }
 }
