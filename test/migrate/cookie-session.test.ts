@@ -15,7 +15,8 @@ test("cookie-session: a signed pair migrates; an altered value or signature is r
   const legacy = express();
   legacy.use(cookieSession({ keys: KEYS }));
   legacy.post("/login", (req, res) => {
-    req.session = { passport: { user: 42 }, cart: ["pen"] };
+    // latchkey/express types req.session as latchkey's session; here it is cookie-session's.
+    (req as unknown as { session: object }).session = { passport: { user: 42 }, cart: ["pen"] };
     res.end();
   });
   const server = await listen(legacy as never);
