@@ -7,7 +7,9 @@ import { sortFindings } from "../report/finding.ts";
 import { lintScript } from "./js/analyze.ts";
 import { type DjangoModule, djangoSettingsModules, lintDjango } from "./python/django.ts";
 import { lintFlask } from "./python/flask.ts";
+import { applicationFacts, lintFlaskApps } from "./python/flask-apps.ts";
 import { type PyModule, readModule } from "./python/module.ts";
+import { PythonProject } from "./python/project.ts";
 import { lintExemptViews } from "./python/views.ts";
 import { readRegularFile } from "./read-regular-file.ts";
 import { isTestPath } from "./source.ts";
@@ -33,7 +35,10 @@ export interface LintResult {
 // A file that mentions none of these cannot configure a session: skip parsing it. This is a
 // speed gate only — every finding still comes from the syntax tree.
 const JS_RELEVANT = /session|cookie|secret/i;
-const PY_RELEVANT = /session|cookie|secret|csrf|middleware|remember_|import\s+\*/i;
+// `from_object`, `Flask(` and `login_user` find the modules that load configuration from
+// elsewhere or use the remember-me cookie, which the cross-module pass follows.
+const PY_RELEVANT =
+  /session|cookie|secret|csrf|middleware|remember_|import\s+\*|from_object|from_pyfile|Flask\(|login_user/i;
 
 /**
  * Lints files and directories.
@@ -52,6 +57,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
   };
   const suppressions = new Map<string, Suppressions>();
   const pythonModules: DjangoModule[] = [];
+  const project = new PythonProject();
   const raw: Finding[] = [];
   for (const entry of findSourceFiles(paths, result.skipped)) {
     if (!entry.explicit && isTestPath(entry.relativeToRoot)) continue;
@@ -64,7 +70,12 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
     const text = read.text;
     const file = displayPath(entry.path, cwd);
     const isPython = entry.path.endsWith(".py");
-    if (!(isPython ? PY_RELEVANT : JS_RELEVANT).test(text)) continue;
+    if (!(isPython ? PY_RELEVANT : JS_RELEVANT).test(text)) {
+      // Kept for the cross-module pass: a plain settings module loaded by from_object.
+      if (isPython && nestingDepth(text) <= MAX_NESTING)
+        project.add({ path: entry.path, root: entry.root, file, text });
+      continue;
+    }
     result.filesParsed++;
     if (nestingDepth(text) > MAX_NESTING) {
       result.unparsable.push(file);
@@ -76,6 +87,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
         const module = readModule(text, file);
         suppressions.set(file, collectSuppressions(module.py.comments));
         pythonModules.push({ module, path: entry.path });
+        project.add({ path: entry.path, root: entry.root, file, module });
         raw.push(...lintExemptViews(module.py, file));
       } else {
         const script = lintScript(text, file);
@@ -88,7 +100,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
       result.unparsable.push(file);
     }
   }
-  raw.push(...lintPython(pythonModules, result.unparsable));
+  raw.push(...lintPython(pythonModules, project, result.unparsable));
   for (const finding of dedupe(raw)) {
     if (isSuppressed(finding, suppressions.get(finding.location?.file ?? ""))) result.suppressed++;
     else result.findings.push(finding);
@@ -97,15 +109,25 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
   return result;
 }
 
-function lintPython(modules: readonly DjangoModule[], unparsable: string[]): Finding[] {
+function lintPython(
+  modules: readonly DjangoModule[],
+  project: PythonProject,
+  unparsable: string[],
+): Finding[] {
   const django = new Set<PyModule>(djangoSettingsModules(modules).map((m) => m.module));
   const findings = lintDjango(modules.filter((m) => django.has(m.module)));
+  const facts = applicationFacts(project);
   for (const { module } of modules) {
     try {
-      findings.push(...lintFlask(module, django.has(module)));
+      findings.push(...lintFlask(module, django.has(module), facts.get(module)));
     } catch {
       unparsable.push(module.file);
     }
+  }
+  try {
+    findings.push(...lintFlaskApps(project, facts));
+  } catch {
+    // A pathological import graph costs the cross-module findings, not the per-file ones.
   }
   return findings;
 }

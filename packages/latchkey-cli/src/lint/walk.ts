@@ -15,6 +15,8 @@ export interface SourceEntry {
   relativeToRoot: string;
   /** True when the user named the file itself: then it is linted even if it looks like a test. */
   explicit: boolean;
+  /** The directory scanned to find it (its own folder for a file named on the command line). */
+  root: string;
 }
 
 const SOURCE_FILE = /\.(?:[cm]?[jt]sx?|py)$/;
@@ -72,6 +74,7 @@ export function findSourceFiles(
         path: absolute,
         relativeToRoot: absolute.split(sep).at(-1)!,
         explicit: true,
+        root: dirname(absolute),
       });
       continue;
     }
@@ -120,6 +123,7 @@ function walkDirectory(
         path,
         relativeToRoot: relative(root, path).split(sep).join("/"),
         explicit: false,
+        root,
       });
     }
   }

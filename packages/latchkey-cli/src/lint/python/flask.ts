@@ -39,39 +39,46 @@ export const FLASK_KEYS = new Set([
 const FLASK_DEFAULT_LIFETIME = 31 * 86400;
 const REMEMBER_DEFAULT_DURATION = 365 * 86400;
 
-interface FlaskContext {
+export interface FlaskContext {
   file: string;
   anchor: Position;
   settings: ReadonlyMap<string, Setting>;
   /** Judge options the code leaves out by Flask's defaults (we see the whole configuration). */
   defaults: boolean;
   where: string;
-  usesLogin: boolean;
+  /** Some view calls `login_user(..., remember=…)`: Flask-Login's remember-me cookie is set. */
+  remembersLogins: boolean;
   usesFlaskSession: boolean;
   /** The file makes sessions permanent (`session.permanent = True`). */
   permanentSessions: boolean;
 }
 
-/** Lints the Flask configuration a module writes. */
-export function lintFlask(module: PyModule, isDjango: boolean): Finding[] {
+/**
+ * Lints the Flask configuration a module writes. `app` is what the modules it belongs with
+ * (those it imports or is imported by) do: `login_user(user, remember=True)` in `auth.py`
+ * gives the config class in `config.py` a remember-me cookie to judge.
+ */
+export function lintFlask(
+  module: PyModule,
+  isDjango: boolean,
+  app?: Pick<FlaskContext, "remembersLogins" | "usesFlaskSession" | "permanentSessions">,
+): Finding[] {
   const findings: Finding[] = [];
-  const usesLogin = module.imports.has("flask_login");
-  const usesFlaskSession = module.imports.has("flask_session");
   const base = {
     file: module.file,
-    usesLogin,
-    usesFlaskSession,
-    permanentSessions: module.app.permanentSessions,
+    remembersLogins: module.app.remembersLogins || app?.remembersLogins === true,
+    usesFlaskSession: module.imports.has("flask_session") || app?.usesFlaskSession === true,
+    permanentSessions: module.app.permanentSessions || app?.permanentSessions === true,
   };
-  const { app } = module;
-  if (app.settings.size > 0 || app.apps.length > 0) {
-    const anchor = app.apps[0] ?? [...app.settings.values()][0]!.at;
+  const config = module.app;
+  if (config.settings.size > 0 || config.apps.length > 0) {
+    const anchor = config.apps[0] ?? [...config.settings.values()][0]!.at;
     findings.push(
       ...checkFlask({
         ...base,
         anchor,
-        settings: app.settings,
-        defaults: app.apps.length > 0 && !app.loadsExternal && usesSessions(app.settings),
+        settings: config.settings,
+        defaults: config.apps.length > 0 && !config.loadsExternal && usesSessions(config.settings),
         where: "",
       }),
     );
@@ -91,7 +98,7 @@ export function lintFlask(module: PyModule, isDjango: boolean): Finding[] {
 
 function lintConfigClasses(
   module: PyModule,
-  base: Pick<FlaskContext, "file" | "usesLogin" | "usesFlaskSession" | "permanentSessions">,
+  base: Pick<FlaskContext, "file" | "remembersLogins" | "usesFlaskSession" | "permanentSessions">,
 ): Finding[] {
   const byName = new Map(module.classes.map((c) => [c.name, c]));
   const usedAsBase = new Set(module.classes.flatMap((c) => c.bases));
@@ -119,11 +126,11 @@ function lintConfigClasses(
  * one (an API using only `db.session`, a database-only config class) has no session cookie
  * whose defaults could be wrong.
  */
-function usesSessions(settings: ReadonlyMap<string, Setting>): boolean {
+export function usesSessions(settings: ReadonlyMap<string, Setting>): boolean {
   return settings.has("SECRET_KEY");
 }
 
-function effectiveSettings(
+export function effectiveSettings(
   cls: ConfigClass,
   byName: Map<string, ConfigClass>,
   seen: Set<string>,
@@ -140,7 +147,7 @@ function effectiveSettings(
   return merged;
 }
 
-function checkFlask(ctx: FlaskContext): Finding[] {
+export function checkFlask(ctx: FlaskContext): Finding[] {
   const { settings, defaults, file, anchor, where } = ctx;
   const get = (key: string) => settings.get(key);
   const cookieName = get("SESSION_COOKIE_NAME")?.value;
@@ -196,8 +203,9 @@ function checkFlask(ctx: FlaskContext): Finding[] {
     },
   });
   const rememberKeys = [...settings.keys()].some((k) => k.startsWith("REMEMBER_COOKIE_"));
-  if (rememberKeys || (defaults && ctx.usesLogin)) {
-    const loginDefaults = defaults && ctx.usesLogin;
+  if (rememberKeys || (defaults && ctx.remembersLogins)) {
+    // REMEMBER_COOKIE_* options say the app sets the cookie as surely as a login_user call does.
+    const loginDefaults = defaults && (ctx.remembersLogins || rememberKeys);
     const name = get("REMEMBER_COOKIE_NAME")?.value;
     findings.push(
       ...checkCookie({

@@ -39,6 +39,13 @@ export interface AppConfig {
   loadsExternal: boolean;
   /** `session.permanent = True` somewhere in the file: PERMANENT_SESSION_LIFETIME applies. */
   permanentSessions: boolean;
+  /** `config.from_object(...)`, `from_pyfile(...)`, … in source order. */
+  loaders: ConfigLoader[];
+  /**
+   * `login_user(user, remember=…)` with anything but a literal False: Flask-Login then sets its
+   * remember-me cookie, which has its own flags and a one-year default lifetime.
+   */
+  remembersLogins: boolean;
 }
 
 export interface PyModule {
@@ -50,7 +57,29 @@ export interface PyModule {
   app: AppConfig;
   /** Top-level packages imported: "flask", "flask_login", "django", … */
   imports: Set<string>;
+  /** Every import, to follow configuration and the app's own modules across files. */
+  importSources: ImportSource[];
 }
+
+/**
+ * `from .config import Config as C` is `{ module: ".config", names: Map { "C" => "Config" } }`;
+ * `import app.settings as s` is `{ module: "app.settings", names: Map { "s" => "" } }`.
+ */
+export interface ImportSource {
+  module: string;
+  names: Map<string, string>;
+}
+
+/** Where `app.config.from_object(...)` / `from_pyfile(...)` says the configuration is. */
+export type ConfigLoader =
+  /** `from_object("pkg.settings")` or `from_object("pkg.config.ProdConfig")`. */
+  | { kind: "import-path"; path: string; at: Position }
+  /** `from_object(Config)`, `from_object(config.ProdConfig)`: a name in the loading module. */
+  | { kind: "name"; path: string[]; at: Position }
+  /** `from_pyfile("settings.py")`, relative to the loading module. */
+  | { kind: "file"; name: string; at: Position }
+  /** From the environment or a computed value (`from_envvar`, `config[name]`): not followed. */
+  | { kind: "opaque"; at: Position };
 
 const SETTING_NAME = /^[A-Z][A-Z0-9_]*$/;
 const EXTERNAL_LOADERS = new Set([
@@ -71,8 +100,16 @@ export function readModule(text: string, file: string): PyModule {
     scope,
     statements: [],
     classes: [],
-    app: { settings: new Map(), apps: [], loadsExternal: false, permanentSessions: false },
+    app: {
+      settings: new Map(),
+      apps: [],
+      loadsExternal: false,
+      permanentSessions: false,
+      loaders: [],
+      remembersLogins: false,
+    },
     imports: new Set(),
+    importSources: [],
   };
   readBlock(module, py.tree.topNode, scope, undefined, false);
   readAppConfig(module);
@@ -214,10 +251,36 @@ function readImport(module: PyModule, stmt: SyntaxNode, optional: boolean): void
     if (root) module.imports.add(root);
     if (parts.at(-1)?.name === "*")
       module.statements.push({ kind: "star", module: source, optional });
+    const start = parts.findIndex((p) => p.name === "import") + 1;
+    module.importSources.push({ module: source, names: importedNames(module, parts.slice(start)) });
     return;
   }
   for (const part of parts)
     if (part.name === "VariableName") module.imports.add(textOf(module.py, part));
+  for (const [local, dotted] of importedNames(module, parts.slice(1)))
+    module.importSources.push({ module: dotted, names: new Map([[local, ""]]) });
+}
+
+/** `a.b as c, d` → Map { "c" => "a.b", "d" => "d" }; for `import a.b` the local name is `a.b`. */
+function importedNames(module: PyModule, parts: readonly SyntaxNode[]): Map<string, string> {
+  const names = new Map<string, string>();
+  let dotted = "";
+  let alias: string | undefined;
+  let renaming = false;
+  const flush = () => {
+    if (dotted !== "") names.set(alias ?? dotted, dotted);
+    dotted = "";
+    alias = undefined;
+    renaming = false;
+  };
+  for (const part of parts) {
+    if (part.name === ",") flush();
+    else if (part.name === "as") renaming = true;
+    else if (part.name === "VariableName" && renaming) alias = textOf(module.py, part);
+    else if (part.name === "VariableName" || part.name === ".") dotted += textOf(module.py, part);
+  }
+  flush();
+  return names;
 }
 
 function readClass(module: PyModule, node: SyntaxNode): void {
@@ -263,8 +326,15 @@ function readAppConfig(module: PyModule): void {
       const last = path.at(-1)!;
       if (last === "Flask" && (path.length === 1 || path[0] === "flask"))
         app.apps.push(positionOf(py, node));
+      if (last === "login_user") {
+        const remember = argumentsOf(py, argList ?? null).keyword.get("remember");
+        if (remember && textOf(py, remember.value) !== "False") app.remembersLogins = true;
+      }
       if (path.length < 2 || path.at(-2) !== "config") continue;
-      if (EXTERNAL_LOADERS.has(last)) app.loadsExternal = true;
+      if (EXTERNAL_LOADERS.has(last)) {
+        app.loadsExternal = true;
+        app.loaders.push(configLoader(module, last, node, argList ?? null));
+      }
       if (last !== "update" && last !== "from_mapping") continue;
       const args = argumentsOf(py, argList ?? null);
       const condition = conditionOf(module, node);
@@ -292,6 +362,25 @@ function readAppConfig(module: PyModule): void {
       if (unresolved || (args.open && args.spreads.length === 0)) app.loadsExternal = true;
     }
   } while (cursor.next());
+}
+
+function configLoader(
+  module: PyModule,
+  method: string,
+  call: SyntaxNode,
+  argList: SyntaxNode | null,
+): ConfigLoader {
+  const at = positionOf(module.py, call);
+  const arg = argumentsOf(module.py, argList).positional[0];
+  if (arg === undefined || (method !== "from_object" && method !== "from_pyfile"))
+    return { kind: "opaque", at };
+  const value = evaluatePython(arg, module.scope);
+  if (value.kind === "string")
+    return method === "from_object"
+      ? { kind: "import-path", path: value.value, at }
+      : { kind: "file", name: value.value, at };
+  const path = dottedName(module.py, arg);
+  return method === "from_object" && path ? { kind: "name", path, at } : { kind: "opaque", at };
 }
 
 const APP_ATTRIBUTES: Record<string, string> = {
