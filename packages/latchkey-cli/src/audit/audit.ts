@@ -11,6 +11,7 @@ import type { Observations } from "./analyze.ts";
 import { analyze } from "./analyze.ts";
 import { isLoopback, makeFinding } from "./context.ts";
 import { crawl } from "./crawl.ts";
+import type { SuppliedCredentials } from "./credentials.ts";
 import type { FetchedResponse, FetchOptions } from "./fetch.ts";
 import { fetchOnce } from "./fetch.ts";
 import { withCookieFix } from "./fixes.ts";
@@ -37,6 +38,8 @@ export interface AuditOptions {
   onProgress?: (done: number, queued: number, url: string) => void;
   /** Where an http:// target's HTTPS is expected (default 443): a redirect elsewhere is not it. */
   httpsPort?: number;
+  /** Cookies and headers for the passive crawl (`--cookie`, `--header`, and their `-env` forms). */
+  credentials?: SuppliedCredentials;
   /** Active checks (`--login`): how to log in and out, and their limits. */
   login?: {
     description: LoginDescription;
@@ -75,32 +78,48 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
   // http://host that redirects to https://host: audit the https site, keeping the redirect
   // (same host and the expected port, so still no other service is contacted).
   const httpsPort = options.httpsPort ?? 443;
+  // The supplied credentials go to the target as given and to where it redirects on the same
+  // host; never to the plain-http probe of an https site, where they would cross the network
+  // unencrypted.
+  const credentials = options.credentials;
+  const authenticated: FetchOptions = {
+    ...fetchOptions,
+    headers: { ...credentials?.headers, ...cookieHeader(credentials) },
+  };
+  // Longest first, so a secret that contains another is replaced whole.
+  const secrets = [
+    ...(options.login !== undefined
+      ? environmentSecrets(options.login.description, options.login.env ?? process.env)
+      : []),
+    ...(credentials?.secrets ?? []),
+  ].sort((a, b) => b.value.length - a.value.length);
   let start = target;
-  const upgrade = target.protocol === "http:" ? await tryFetch(target, fetchOptions) : undefined;
+  const upgrade = target.protocol === "http:" ? await tryFetch(target, authenticated) : undefined;
   if (upgrade !== undefined && isExpectedHttpsRedirect(upgrade, httpsPort)) {
     start = new URL(upgrade.headers.location!, target);
   }
   const crawled = await crawl(start, {
     ...fetchOptions,
+    headers: { ...credentials?.headers },
+    cookies: credentials?.cookies ?? [],
     maxPages: options.maxPages ?? 20,
     maxRedirects: options.maxRedirects ?? 5,
     concurrency: options.concurrency ?? 4,
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   });
   if (crawled.responses.length === 0) {
-    throw new CliError("network", crawled.errors[0]?.message ?? "no response");
+    throw new CliError(
+      "network",
+      scrubSecrets(crawled.errors[0]?.message ?? "no response", secrets),
+    );
   }
   const responses = start === target ? crawled.responses : [upgrade!, ...crawled.responses];
   const obs: Observations = { target: start, responses, links: crawled.links, httpsPort };
-  const cors = await corsProbe(start, fetchOptions);
+  const cors = await corsProbe(start, authenticated);
   if (cors !== undefined) obs.corsProbe = cors;
   const http = start === target ? await httpProbe(target, fetchOptions) : undefined;
   if (http !== undefined) obs.httpProbe = http;
   let active: ActiveResult | undefined;
-  const secrets =
-    options.login !== undefined
-      ? environmentSecrets(options.login.description, options.login.env ?? process.env)
-      : [];
   if (options.login !== undefined) {
     checkSameOrigin(options.login.description, start);
     active = await runActiveChecks(start, {
@@ -178,17 +197,25 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     report: scrubReport(report, secrets),
     framework: analysis.frameworkName,
     pages: pages.length,
-    errors: crawled.errors,
+    errors: crawled.errors.map((e) => ({
+      url: scrubSecrets(e.url, secrets),
+      message: scrubSecrets(e.message, secrets),
+    })),
     ...(active !== undefined
       ? { active: { requests: active.requests, sessionCookie: active.sessionCookie } }
       : {}),
   };
 }
 
+function cookieHeader(credentials: SuppliedCredentials | undefined): { cookie?: string } {
+  if (credentials === undefined || credentials.cookies.length === 0) return {};
+  return { cookie: credentials.cookies.map(([name, value]) => `${name}=${value}`).join("; ") };
+}
+
 // A random, unresolvable origin: reflecting it proves the server echoes any Origin.
 async function corsProbe(target: URL, options: FetchOptions): Promise<Observations["corsProbe"]> {
   const origin = `https://${randomBytes(6).toString("hex")}.latchkey-audit.invalid`;
-  const response = await tryFetch(target, { ...options, headers: { origin } });
+  const response = await tryFetch(target, { ...options, headers: { ...options.headers, origin } });
   return response === undefined ? undefined : { origin, response };
 }
 

@@ -1,4 +1,5 @@
 // `latchkey audit <url> [--login FILE [--samples N] [--rate N] [--idle-probe DURATION]]
+//                       [--cookie NAME=VALUE | --cookie-env NAME=ENVVAR]… [--header "Name: value" | --header-env "Name: ENVVAR"]…
 //                       [--max-pages N] [--json | --sarif] [--fail-on SEVERITY]
 //                       [--insecure | --ca FILE] [--wordlist FILE] [--timeout MS] [--https-port N]`
 import { readFileSync } from "node:fs";
@@ -13,6 +14,8 @@ import { formatSarif } from "../report/sarif.ts";
 import { escapeForTerminal as safe } from "../report/terminal-text.ts";
 import { sarifTool } from "../version.ts";
 import { auditSite } from "./audit.ts";
+import type { SuppliedCredentials } from "./credentials.ts";
+import { hasCredentials, suppliedCredentials } from "./credentials.ts";
 import { explain, isAuditFindingId } from "./explain.ts";
 import type { LoginDescription } from "./login-description.ts";
 import { checkEnvironment, parseLoginDescription } from "./login-description.ts";
@@ -35,6 +38,12 @@ Options:
   --timeout MS       time allowed per page: its requests, redirects and analysis (default 10000)
   --https-port N     where an http:// target's HTTPS lives, when not 443; a redirect to any
                      other port does not count as redirecting to HTTPS
+  --cookie NAME=VALUE       send this cookie with every crawled page (repeatable): an
+                            authenticated passive scan without --login
+  --cookie-env NAME=ENVVAR  the same, the value read from environment variable ENVVAR
+  --header "Name: value"    send this header with every crawled page (repeatable)
+  --header-env "Name: ENVVAR"  the same, the value read from ENVVAR
+                            (values are never printed; prefer the -env forms in CI)
   --explain ID       print a finding's rule, standard, severity, how it is tested and its fixes
 
 Active checks (they log in, log out and send the CSRF probe request; see docs/audit.md):
@@ -115,6 +124,13 @@ export async function runAuditCli(argv: string[]): Promise<number> {
       return usage(`--login ${values.login}: ${message}`);
     }
   }
+  let credentials: SuppliedCredentials;
+  try {
+    credentials = suppliedCredentials(values, process.env);
+  } catch (error) {
+    if (!isCliError(error, "usage")) throw error;
+    return usage(error.message);
+  }
   let ca: string | undefined;
   let wordlist: Buffer[] = [];
   try {
@@ -139,6 +155,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
       insecure: values.insecure ?? false,
       ...(ca !== undefined ? { ca } : {}),
       wordlist,
+      ...(hasCredentials(credentials) ? { credentials } : {}),
       ...(description !== undefined
         ? {
             login: {
@@ -204,6 +221,10 @@ function parse(argv: string[]) {
       rate: { type: "string" },
       "idle-probe": { type: "string" },
       explain: { type: "string" },
+      cookie: { type: "string", multiple: true },
+      "cookie-env": { type: "string", multiple: true },
+      header: { type: "string", multiple: true },
+      "header-env": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });

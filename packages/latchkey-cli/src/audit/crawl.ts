@@ -12,6 +12,8 @@ export interface CrawlOptions extends FetchOptions {
   maxRedirects: number;
   concurrency: number;
   onProgress?: (done: number, queued: number, url: string) => void;
+  /** Cookies to start with (`--cookie`): sent like a logged-in browser's, replaced if the site sets them. */
+  cookies?: readonly [string, string][];
 }
 
 export interface CrawlResult {
@@ -33,7 +35,7 @@ export async function crawl(start: URL, options: CrawlOptions): Promise<CrawlRes
   const result: CrawlResult = { responses: [], links: [], errors: [] };
   const seen = new Set<string>([pageKey(start)]);
   const queue: URL[] = [start];
-  const jar = new CookieJar();
+  const jar = new CookieJar(options.cookies ?? []);
   let done = 0;
 
   const visit = async (url: URL) => {

@@ -9,11 +9,13 @@ export interface SecretValue {
   /** The environment variable it came from: what the report shows instead. */
   name: string;
   value: string;
+  /** What replaces it; `(value of $NAME)` when absent. */
+  shown?: string;
 }
 
 // Shorter values ("1", "on") occur in ordinary text by chance; replacing them would garble the
 // report without protecting anything a guess would not find.
-const MIN_SCRUBBED_LENGTH = 4;
+export const MIN_SCRUBBED_LENGTH = 4;
 
 /** The values of every `{ "env": NAME }` in the description that is set in `env`. */
 export function environmentSecrets(
@@ -40,12 +42,16 @@ export function environmentSecrets(
   return [...out.values()].sort((a, b) => b.value.length - a.value.length);
 }
 
-/** `text` with every secret value (also URL-encoded) replaced by the variable's name. */
+/**
+ * `text` with every secret value (also URL-encoded, and in the shortened form the audit's
+ * evidence gives cookie values, `abcd…(40 chars)`) replaced by where it came from.
+ */
 export function scrubSecrets(text: string, secrets: readonly SecretValue[]): string {
   let out = text;
-  for (const { name, value } of secrets) {
-    const shown = `(value of $${name})`;
+  for (const { name, value, shown: replacement } of secrets) {
+    const shown = replacement ?? `(value of $${name})`;
     out = out.split(value).join(shown);
+    out = out.split(`${value.slice(0, 4)}…(${value.length} chars)`).join(shown);
     const encoded = encodeURIComponent(value);
     if (encoded !== value) out = out.split(encoded).join(shown);
   }
