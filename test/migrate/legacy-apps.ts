@@ -42,7 +42,7 @@ export async function legacyExpressApp(
   return listen(app as unknown as Parameters<typeof listen>[0]);
 }
 
-/** The latchkey app: GET /me answers who is logged in and the cart. */
+/** The latchkey app: GET /me answers who is logged in and the cart; GET /data/:key one value. */
 export async function latchkeyApp(
   from: LegacyReader,
   events: SessionEvent[] = [],
@@ -58,6 +58,9 @@ export async function latchkeyApp(
       userId: req.session.userId,
       cart: (req.session as never as { get(k: string): unknown }).get("cart") ?? null,
     });
+  });
+  app.get("/data/:key", (req, res) => {
+    res.json((req.session as never as { get(k: string): unknown }).get(req.params.key) ?? null);
   });
   const server = await listen(app as unknown as Parameters<typeof listen>[0]);
   return {

@@ -1,0 +1,166 @@
+// From Flask's default signed cookie session (Flask-Login) to latchkey, over HTTP with real
+// Flask: the Flask app logs users in, the latchkey app receives the browser's next request
+// carrying Flask's cookie. A cookie that does not verify under the legacy SECRET_KEY (altered,
+// or signed with another key) leaves the request anonymous.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { SessionEvent } from "../../packages/latchkey/src/index.ts";
+import { flaskCookieReader } from "../../packages/latchkey/src/migrate/index.ts";
+import { parseSetCookie, type RunningServer, request } from "../helpers/http.ts";
+import { ensurePython } from "../helpers/python.ts";
+import { skipReason } from "../stores/support/services.ts";
+import { cookiePair, startFlaskApp } from "./flask-app.ts";
+import { latchkeyApp } from "./legacy-apps.ts";
+
+const SECRET_KEY = "the Flask app's SECRET_KEY, long enough";
+const OTHER_KEY = "another Flask app's SECRET_KEY, long enough";
+
+const python = ensurePython({ flask: "flask", flask_login: "flask-login" });
+const skip = skipReason(python.ok ? null : `python3/Flask-Login not reachable: ${python.reason}`);
+
+describe("migrating from Flask's signed cookie session (Flask-Login)", {
+  skip: skip ?? false,
+}, () => {
+  let flask: RunningServer;
+  let otherFlask: RunningServer;
+  before(async () => {
+    [flask, otherFlask] = await Promise.all([
+      startFlaskApp({ secretKey: SECRET_KEY }),
+      startFlaskApp({ secretKey: OTHER_KEY }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([flask?.close(), otherFlask?.close()]);
+  });
+
+  /** Logs `user` in on a Flask app; answers its `session=…` pair, checked by Flask itself. */
+  async function flaskLogin(app: RunningServer, query: string): Promise<string> {
+    const reply = await request(`${app.url}/login?${query}`, { method: "POST" });
+    assert.equal(reply.status, 200, reply.body);
+    const pair = cookiePair(reply.setCookies, "session");
+    const me = await request(`${app.url}/me`, { cookie: pair });
+    assert.notEqual(me.body, "anonymous", "Flask itself reads its cookie as logged in");
+    return pair;
+  }
+
+  test("Flask-Login's user is logged in on latchkey; latchkey's cookie set, Flask's expired", async () => {
+    const pair = await flaskLogin(flask, "user=42&permanent=1&remember=1");
+    const events: SessionEvent[] = [];
+    const app = await latchkeyApp(flaskCookieReader({ secretKey: SECRET_KEY }), events);
+    try {
+      const first = await request(`${app.url}/me`, { cookie: pair });
+      assert.equal(first.status, 200);
+      assert.deepEqual(JSON.parse(first.body), { userId: "42", cart: ["book", "lamp"] });
+      const cookies = first.setCookies.map(parseSetCookie);
+      const latchkey = cookies.find((c) => c.name === "__Host-session");
+      const legacy = cookies.find((c) => c.name === "session");
+      assert.ok(latchkey && latchkey.value !== "", "latchkey's cookie is set");
+      assert.ok(legacy, "Flask's cookie is answered");
+      assert.equal(legacy.value, "");
+      assert.equal(legacy.attributes.get("max-age"), "0");
+      assert.equal(legacy.attributes.get("path"), "/");
+      // session.permanent = True in Flask: latchkey's cookie outlives the browser too.
+      assert.ok(latchkey.attributes.has("max-age"));
+      assert.ok(events.some((e) => e.type === "login" && e.userId === "42"));
+      assert.ok(!events.some((e) => e.type === "tampered"));
+
+      // From now on the browser sends latchkey's cookie: the same user and data.
+      const own = `__Host-session=${latchkey.value}`;
+      const second = await request(`${app.url}/me`, { cookie: own });
+      assert.deepEqual(JSON.parse(second.body), { userId: "42", cart: ["book", "lamp"] });
+      // Flask's datetime (an HTTP date in its tagged JSON) arrives as ISO text.
+      const since = await request(`${app.url}/data/since`, { cookie: own });
+      assert.equal(JSON.parse(since.body), "1969-07-20T20:17:40.000Z");
+      // Flask-Login's bookkeeping is not application data.
+      for (const key of ["_user_id", "_fresh", "_id", "_remember", "_permanent"]) {
+        const value = await request(`${app.url}/data/${key}`, { cookie: own });
+        assert.equal(JSON.parse(value.body), null, key);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  test("a session that was not permanent in Flask gets a browser-session cookie", async () => {
+    const pair = await flaskLogin(flask, "user=7");
+    const app = await latchkeyApp(flaskCookieReader({ secretKey: SECRET_KEY }));
+    try {
+      const reply = await request(`${app.url}/me`, { cookie: pair });
+      assert.deepEqual(JSON.parse(reply.body), { userId: "7", cart: ["book", "lamp"] });
+      const latchkey = reply.setCookies
+        .map(parseSetCookie)
+        .find((c) => c.name === "__Host-session");
+      assert.ok(latchkey && latchkey.value !== "");
+      assert.ok(!latchkey.attributes.has("max-age"));
+      assert.ok(!latchkey.attributes.has("expires"));
+    } finally {
+      await app.close();
+    }
+  });
+
+  test("a tampered Flask cookie is refused: anonymous, a tampered event, no cookie set", async () => {
+    const pair = await flaskLogin(flask, "user=43");
+    const value = pair.slice("session=".length);
+    const compressed = value.startsWith(".");
+    const parts = (compressed ? value.slice(1) : value).split(".");
+    assert.equal(parts.length, 3, value);
+    const [payload, timestamp, signature] = parts as [string, string, string];
+    const flip = (s: string, at: number) =>
+      s.slice(0, at) + (s[at] === "A" ? "B" : "A") + s.slice(at + 1);
+    const admin = Buffer.from(JSON.stringify({ _user_id: "1" })).toString("base64url");
+    const dot = compressed ? "." : "";
+    const forgeries = [
+      `${dot}${payload}.${timestamp}.${flip(signature, 3)}`, // the signature altered
+      `${dot}${flip(payload, 5)}.${timestamp}.${signature}`, // the payload altered
+      `${admin}.${timestamp}.${signature}`, // another user's payload under the signature
+      `${dot}${payload}.${flip(timestamp, 1)}.${signature}`, // the timestamp altered
+      `${dot}${payload}.${timestamp}`, // no signature
+      `${dot}${payload}.${timestamp}.${signature}A`, // the signature extended
+    ];
+    const events: SessionEvent[] = [];
+    const app = await latchkeyApp(flaskCookieReader({ secretKey: SECRET_KEY }), events);
+    try {
+      for (const forged of forgeries) {
+        const reply = await request(`${app.url}/me`, { cookie: `session=${forged}` });
+        assert.equal(reply.status, 200);
+        assert.deepEqual(JSON.parse(reply.body), { userId: null, cart: null }, forged);
+        assert.equal(reply.setCookies.length, 0, forged);
+      }
+      const tampered = events.filter((e) => e.type === "tampered");
+      assert.equal(tampered.length, forgeries.length);
+      assert.ok(!events.some((e) => e.type === "login"));
+      // The genuine cookie was not spoiled by the attempts: it still migrates.
+      const genuine = await request(`${app.url}/me`, { cookie: pair });
+      assert.deepEqual(JSON.parse(genuine.body), { userId: "43", cart: ["book", "lamp"] });
+    } finally {
+      await app.close();
+    }
+  });
+
+  test("a cookie another app signed with its own SECRET_KEY is refused; as a fallback key it opens", async () => {
+    const foreign = await flaskLogin(otherFlask, "user=99&permanent=1");
+    const events: SessionEvent[] = [];
+    const app = await latchkeyApp(flaskCookieReader({ secretKey: SECRET_KEY }), events);
+    try {
+      const reply = await request(`${app.url}/me`, { cookie: foreign });
+      assert.deepEqual(JSON.parse(reply.body), { userId: null, cart: null });
+      assert.equal(reply.setCookies.length, 0);
+      assert.deepEqual(
+        events.map((e) => [e.type, e.reason]),
+        [["tampered", "bad-mac"]],
+      );
+    } finally {
+      await app.close();
+    }
+    // SECRET_KEY_FALLBACKS: the key the cookie was signed with, kept after a rotation.
+    const rotated = await latchkeyApp(
+      flaskCookieReader({ secretKey: SECRET_KEY, fallbacks: [OTHER_KEY] }),
+    );
+    try {
+      const reply = await request(`${rotated.url}/me`, { cookie: foreign });
+      assert.deepEqual(JSON.parse(reply.body), { userId: "99", cart: ["book", "lamp"] });
+    } finally {
+      await rotated.close();
+    }
+  });
+});
