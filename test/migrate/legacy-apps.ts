@@ -1,6 +1,6 @@
-// The apps a migration starts from and ends on, as real servers: an express-session app on
-// connect-redis (node-redis client) where Passport logs users in, and the latchkey app that
-// replaces it on the same Redis.
+// The apps a migration starts from and ends on, as real servers: an express-session app (on
+// connect-redis with a node-redis client, or any store) where Passport logs users in, and the
+// latchkey app that replaces it on the same store.
 import { RedisStore } from "connect-redis";
 import express from "express";
 import session from "express-session";
@@ -21,11 +21,16 @@ export async function legacyExpressApp(
   client: RedisClientType,
   prefix: string,
 ): Promise<RunningServer> {
+  return legacyExpressAppOn(new RedisStore({ client, prefix }));
+}
+
+/** The same express-session + Passport app on any express-session store. */
+export async function legacyExpressAppOn(store: session.Store): Promise<RunningServer> {
   const app = express();
   app.use(
     session({
       secret: LEGACY_SECRET,
-      store: new RedisStore({ client, prefix }),
+      store,
       resave: false,
       saveUninitialized: false,
       cookie: { maxAge: 3_600_000 },
