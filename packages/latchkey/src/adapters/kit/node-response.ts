@@ -71,7 +71,7 @@ interface Hook {
   readonly onError: (error: unknown) => void;
   /** Answers a store that went down while saving (the 503, or the application's `onRefused`). */
   readonly storeUnavailable: (res: ServerResponse) => void;
-  /** Session headers were applied (at writeHead), or the end of the request has begun. */
+  /** Session headers were applied (at writeHead), or end() is held back; false once restored. */
   started: boolean;
   /** The store write begun at writeHead, for a response that streams. */
   streamed: Promise<void> | null;
@@ -111,14 +111,20 @@ export function commitOnResponse<T extends object>(
 
 /** True once the application began its answer: ended (also while the session is being saved) or sent headers. */
 export function responseStarted(res: ServerResponse): boolean {
-  return (
-    res.headersSent || res.writableEnded || (res as Partial<HookedResponse>)[HOOK]?.started === true
-  );
+  // Once the hooks are removed (the session's save failed) the application's end() no longer counts.
+  const hooked = res.end === hookedEnd && (res as Partial<HookedResponse>)[HOOK]?.started === true;
+  return res.headersSent || res.writableEnded || hooked;
 }
 
+/**
+ * Hands the response back: the session's hold on end() is over. From here `responseStarted` sees
+ * only what really went out, so whoever answers next (the 503, `onRefused`, an error handler) is
+ * not mistaken for a second answer to a request that was only ever held back.
+ */
 function restore(res: ServerResponse, hook: Hook): void {
   res.end = hook.end;
   res.writeHead = hook.writeHead;
+  hook.started = false;
 }
 
 const NODE_END: ResponseEnd<HookedResponse> = {
