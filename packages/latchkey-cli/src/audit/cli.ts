@@ -1,6 +1,6 @@
 // `latchkey audit <url> [--login FILE [--samples N] [--rate N] [--idle-probe DURATION]]
 //                       [--cookie NAME=VALUE | --cookie-env NAME=ENVVAR]… [--header "Name: value" | --header-env "Name: ENVVAR"]…
-//                       [--max-pages N] [--json | --sarif] [--fail-on SEVERITY]
+//                       [--baseline FILE] [--max-pages N] [--json | --sarif] [--fail-on SEVERITY]
 //                       [--insecure | --ca FILE] [--wordlist FILE] [--timeout MS] [--https-port N]`
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -14,6 +14,8 @@ import { formatSarif } from "../report/sarif.ts";
 import { escapeForTerminal as safe } from "../report/terminal-text.ts";
 import { sarifTool } from "../version.ts";
 import { auditSite } from "./audit.ts";
+import type { Baseline } from "./baseline.ts";
+import { applyBaseline, parseBaseline } from "./baseline.ts";
 import type { SuppliedCredentials } from "./credentials.ts";
 import { hasCredentials, suppliedCredentials } from "./credentials.ts";
 import { explain, isAuditFindingId } from "./explain.ts";
@@ -44,6 +46,8 @@ Options:
   --header "Name: value"    send this header with every crawled page (repeatable)
   --header-env "Name: ENVVAR"  the same, the value read from ENVVAR
                             (values are never printed; prefer the -env forms in CI)
+  --baseline FILE    a previous --json report: its findings (same id, cookie and URL path) are
+                     left out of this report and the exit status
   --explain ID       print a finding's rule, standard, severity, how it is tested and its fixes
 
 Active checks (they log in, log out and send the CSRF probe request; see docs/audit.md):
@@ -131,6 +135,16 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     if (!isCliError(error, "usage")) throw error;
     return usage(error.message);
   }
+  let baseline: Baseline | undefined;
+  if (values.baseline !== undefined) {
+    try {
+      baseline = parseBaseline(readFileSync(values.baseline, "utf8"));
+    } catch (error) {
+      return usage(
+        `--baseline ${values.baseline}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
   let ca: string | undefined;
   let wordlist: Buffer[] = [];
   try {
@@ -183,7 +197,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     return 2;
   }
   if (progress) line.clear();
-  const { report } = result;
+  const report = baseline !== undefined ? applyBaseline(result.report, baseline) : result.report;
   if (values.json) process.stdout.write(formatJson(report));
   else if (values.sarif) process.stdout.write(formatSarif(report, sarifTool()));
   else {
@@ -221,6 +235,7 @@ function parse(argv: string[]) {
       rate: { type: "string" },
       "idle-probe": { type: "string" },
       explain: { type: "string" },
+      baseline: { type: "string" },
       cookie: { type: "string", multiple: true },
       "cookie-env": { type: "string", multiple: true },
       header: { type: "string", multiple: true },

@@ -72,6 +72,7 @@ export function scrubReport(report: Report, secrets: readonly SecretValue[]): Re
           },
         }
       : {}),
+    ...(report.baselined !== undefined ? { baselined: report.baselined } : {}),
     findings: report.findings.map((f) => ({
       ...f,
       title: scrub(f.title),

@@ -101,6 +101,8 @@ export interface Report {
   target: string;
   /** Present in audit reports: the run's metadata. */
   run?: AuditRun;
+  /** With `--baseline`: how many findings the baseline already knew (left out of `findings`). */
+  baselined?: number;
   findings: Finding[];
   /** Checks that did not apply or could not run (audit), with the reason. */
   skipped?: SkippedCheck[];

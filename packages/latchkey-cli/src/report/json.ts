@@ -7,6 +7,7 @@ import { SEVERITIES, sortFindings } from "./finding.ts";
  * severe first, with a trailing newline.
  * An audit report opens with its run's metadata: `{ tool: { name, version }, target, startedAt,
  * finishedAt, framework, pages: { count, urls }, counts: { critical, high, medium, low, info } }`.
+ * `baselined` (audit `--baseline`) counts the known findings left out of `findings`.
  * `steps` is there only when active checks ran (`latchkey audit --login`); `skipped` (audit)
  * lists the checks that did not apply or could not run, with why.
  *
@@ -40,6 +41,7 @@ export function formatJson(report: Report): string {
             counts: countBySeverity(report.findings),
           }
         : {}),
+      ...(report.baselined !== undefined ? { baselined: report.baselined } : {}),
       findings,
       ...(skipped !== undefined ? { skipped } : {}),
       ...(steps !== undefined ? { steps } : {}),

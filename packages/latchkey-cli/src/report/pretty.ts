@@ -29,6 +29,10 @@ export function formatPretty(report: Report, options: PrettyOptions): string {
   const paint = (code: string, text: string) => (options.color ? `${code}${text}${RESET}` : text);
   const findings = sortFindings(report.findings);
   const lines: string[] = [`${paint(BOLD, "Target:")} ${safe(report.target)}`];
+  if (report.baselined !== undefined)
+    lines.push(
+      `${report.baselined} known finding${report.baselined === 1 ? "" : "s"} left out (in the baseline)`,
+    );
   if (findings.length === 0) {
     lines.push("", "No findings.");
     lines.push(...skippedLines(report.skipped, paint));

@@ -52,7 +52,12 @@ export function formatSarif(report: Report, tool: SarifTool): string {
       {
         tool: { driver },
         automationDetails: { id: `${tool.name}/${report.target}` },
-        results: findings.map((f) => resultFor(f, ruleIds.indexOf(f.id))),
+        results: findings.map((f) => ({
+          ...resultFor(f, ruleIds.indexOf(f.id)),
+          // Compared with a baseline, what is left is what the baseline did not know.
+          ...(report.baselined !== undefined ? { baselineState: "new" } : {}),
+        })),
+        ...(report.baselined !== undefined ? { properties: { baselined: report.baselined } } : {}),
       },
     ],
   };
