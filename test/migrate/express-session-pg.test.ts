@@ -178,4 +178,45 @@ describe("migrating from express-session on connect-pg-simple", { skip: skip ?? 
       await app.close();
     }
   });
+
+  test("a text sess column (older setups): a valid row migrates, a corrupt one is no session, not a 500", async () => {
+    const textTable = `"${schemaName}"."text_sessions"`;
+    await pool.query(
+      `CREATE TABLE ${textTable} (sid varchar PRIMARY KEY, sess text NOT NULL, expire timestamp(6) NOT NULL)`,
+    );
+    const sess = { cookie: { originalMaxAge: null }, passport: { user: "dave" }, cart: ["pen"] };
+    await pool.query(
+      `INSERT INTO ${textTable} VALUES ('valid-sid', $1, now() + interval '1 hour'), ('corrupt-sid', '{"passport": {', now() + interval '1 hour')`,
+      [JSON.stringify(sess)],
+    );
+    // Signed as express-session signs (cookie-signature), with the legacy secret.
+    const cookieFor = (sid: string) => {
+      const mac = createHmac("sha256", LEGACY_SECRET).update(sid).digest("base64");
+      return `connect.sid=${encodeURIComponent(`s:${sid}.${mac.replace(/=+$/, "")}`)}`;
+    };
+    const events: SessionEvent[] = [];
+    const app = await latchkeyApp(
+      expressSessionReader({
+        secrets: [LEGACY_SECRET],
+        store: connectPgSessions(pool, { schemaName, tableName: "text_sessions" }),
+      }),
+      events,
+    );
+    try {
+      const corrupt = await request(`${app.url}/me`, { cookie: cookieFor("corrupt-sid") });
+      assert.equal(corrupt.status, 200, corrupt.body);
+      assert.deepEqual(JSON.parse(corrupt.body), { userId: null, cart: null });
+      const valid = await request(`${app.url}/me`, { cookie: cookieFor("valid-sid") });
+      assert.deepEqual(JSON.parse(valid.body), { userId: "dave", cart: ["pen"] });
+      // originalMaxAge null: express-session's browser-session cookie, not a persistent one.
+      const latchkey = valid.setCookies
+        .map(parseSetCookie)
+        .find((c) => c.name === "__Host-session");
+      assert.ok(latchkey && !latchkey.attributes.has("max-age"));
+      const { rows } = await pool.query(`SELECT sid FROM ${textTable} ORDER BY sid`);
+      assert.deepEqual(rows, [{ sid: "corrupt-sid" }]);
+    } finally {
+      await app.close();
+    }
+  });
 });

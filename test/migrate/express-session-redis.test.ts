@@ -2,6 +2,7 @@
 // components: users log in on the legacy app, the server is replaced by the latchkey app on the
 // same Redis, and their next request is logged in on latchkey.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { createClient, type RedisClientType } from "redis";
 import type { SessionEvent } from "../../packages/latchkey/src/index.ts";
@@ -126,6 +127,24 @@ describe("migrating from express-session on connect-redis (node-redis)", {
       assert.equal(await client.exists(`${prefix}${sid}`), 1);
       const genuine = await request(`${app.url}/me`, { cookie: legacyCookie });
       assert.deepEqual(JSON.parse(genuine.body), { userId: "bob", cart: ["book", "lamp"] });
+    } finally {
+      await app.close();
+    }
+  });
+
+  test("a corrupt legacy record is no session: the request goes on anonymous, not a 500", async () => {
+    const sid = "corrupt-record";
+    await client.set(`${prefix}${sid}`, '{"passport": {"user": "mallory"');
+    const mac = createHmac("sha256", LEGACY_SECRET).update(sid).digest("base64");
+    const cookie = `connect.sid=${encodeURIComponent(`s:${sid}.${mac.replace(/=+$/, "")}`)}`;
+    const app = await latchkeyApp(reader());
+    try {
+      // Every request of that browser would fail while it keeps the legacy cookie.
+      for (let i = 0; i < 2; i++) {
+        const reply = await request(`${app.url}/me`, { cookie });
+        assert.equal(reply.status, 200, reply.body);
+        assert.deepEqual(JSON.parse(reply.body), { userId: null, cart: null });
+      }
     } finally {
       await app.close();
     }

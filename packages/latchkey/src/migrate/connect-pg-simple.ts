@@ -1,4 +1,4 @@
-import type { ExpressSessionStore } from "./express-session.ts";
+import { type ExpressSessionStore, parseStoredSession } from "./express-session.ts";
 import { isObject } from "./mapping.ts";
 
 /** What the reader needs of a `pg` Pool or Client (no driver is imported). */
@@ -33,8 +33,8 @@ export function connectPgSessions(
       );
       const sess = rows[0]?.sess;
       // A json column arrives parsed; a text one (older setups) as its JSON text.
-      const parsed: unknown = typeof sess === "string" ? JSON.parse(sess) : sess;
-      return isObject(parsed) ? parsed : null;
+      if (typeof sess === "string") return parseStoredSession(sess);
+      return isObject(sess) ? sess : null;
     },
     async destroy(sid) {
       await client.query(`DELETE FROM ${table} WHERE sid = $1`, [sid]);

@@ -1,5 +1,4 @@
-import type { ExpressSessionStore } from "./express-session.ts";
-import { isObject } from "./mapping.ts";
+import { type ExpressSessionStore, parseStoredSession } from "./express-session.ts";
 
 /**
  * The two commands the readers need, which node-redis (v4+) and ioredis clients both have with
@@ -30,8 +29,7 @@ export function connectRedisSessions(
     async get(sid) {
       const text = await client.get(prefix + sid);
       if (text === null) return null; // Redis expired it with the session
-      const parsed: unknown = JSON.parse(text);
-      return isObject(parsed) ? parsed : null;
+      return parseStoredSession(text);
     },
     async destroy(sid) {
       await client.del(prefix + sid);

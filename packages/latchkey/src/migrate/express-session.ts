@@ -1,6 +1,12 @@
 import { createHmac } from "node:crypto";
 import { equalBytes } from "../crypto/constant-time.ts";
-import { type LegacyData, type LegacyMapping, passportUser, withoutKeys } from "./mapping.ts";
+import {
+  isObject,
+  type LegacyData,
+  type LegacyMapping,
+  passportUser,
+  withoutKeys,
+} from "./mapping.ts";
 import { ABSENT, type LegacyLookup, type LegacyReader, refused } from "./reader.ts";
 
 /**
@@ -66,6 +72,21 @@ export function expressSessionReader(options: ExpressSessionReaderOptions): Lega
       };
     },
   };
+}
+
+/**
+ * A stored session's JSON text as the session object, or null when it is not one. A corrupt
+ * record is no session rather than an error: an error would answer 500 to every request of
+ * that browser, for as long as it keeps the legacy cookie.
+ */
+export function parseStoredSession(text: string): LegacyData | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return isObject(parsed) ? parsed : null;
 }
 
 /**
