@@ -74,4 +74,34 @@ describe("configuration across modules", () => {
     assert.ok(remembered.includes("config.py:cookie-lifetime-long"));
     assert.ok(!forgotten.includes("config.py:cookie-lifetime-long"));
   });
+
+  const SERVER = (from: string) =>
+    `const session = require("express-session");\nconst pkg = require("${from}");\nsession({ secret: pkg.name, cookie: { secure: true, sameSite: "lax" } });\n`;
+
+  it("reads package.json for a secret taken from it, inside the root only", () => {
+    const dir = tree({
+      "package.json": '{"name":"shop"}',
+      "web/server.js": SERVER("../package.json"),
+    });
+    const weak = (scanned: string) =>
+      lintPaths([scanned], dir).findings.some((f) => f.id === "session-secret-weak");
+    assert.ok(weak(dir));
+    assert.ok(!weak(join(dir, "web")));
+  });
+
+  it("ends a JavaScript import cycle and stops five modules deep", () => {
+    const files: Record<string, string> = {
+      "a.js": 'const b = require("./b");\nmodule.exports = { name: b.name };\n',
+      "b.js": 'const a = require("./a");\nmodule.exports = { name: a.name };\n',
+      "server.js": SERVER("./a"),
+    };
+    assert.ok(!ids(tree(files)).some((f) => f.includes("session-secret")));
+    const chain: Record<string, string> = { "server.js": SERVER("./m0") };
+    for (let i = 0; i < 7; i++)
+      chain[`m${i}.js`] = `const n = require("./m${i + 1}");\nmodule.exports = { name: n.name };\n`;
+    chain["m7.js"] = 'module.exports = { name: "dev" };\n';
+    assert.ok(!ids(tree(chain)).some((f) => f.includes("session-secret")));
+    chain["m3.js"] = 'module.exports = { name: "dev" };\n';
+    assert.ok(ids(tree(chain)).includes("server.js:session-secret-weak"));
+  });
 });

@@ -10,7 +10,7 @@ const script = fileURLToPath(new URL("../fixtures/migrate/flask_login_app.py", i
 export interface FlaskAppOptions {
   secretKey: string;
   /** Flask-Session on this Redis, under this key prefix; Flask's signed cookie when absent. */
-  redis?: { url: string; prefix: string; useSigner?: boolean };
+  redis?: { url: string; prefix: string; useSigner?: boolean; format?: "msgpack" | "json" };
 }
 
 /** Starts the Flask app on a free port; resolves once it listens. */
@@ -20,6 +20,7 @@ export async function startFlaskApp(options: FlaskAppOptions): Promise<RunningSe
     env.FLASK_SESSION_REDIS_URL = options.redis.url;
     env.FLASK_SESSION_PREFIX = options.redis.prefix;
     env.FLASK_SESSION_USE_SIGNER = options.redis.useSigner === true ? "1" : "0";
+    env.FLASK_SESSION_FORMAT = options.redis.format ?? "msgpack";
   }
   const child = spawn("python3", [script], { env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";

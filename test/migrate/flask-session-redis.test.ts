@@ -182,4 +182,25 @@ describe("migrating from Flask-Session on Redis (msgpack, Flask-Login)", {
       await app.close();
     }
   });
+
+  test("SESSION_SERIALIZATION_FORMAT = json: the JSON session migrates as well", async () => {
+    const jsonPrefix = `${runId("flask_json")}:session:`;
+    const jsonFlask = await startFlaskApp({
+      secretKey: SECRET_KEY,
+      redis: { url: REDIS_URL, prefix: jsonPrefix, format: "json" },
+    });
+    const app = await latchkeyApp(flaskSessionRedisReader({ client: ioredis, prefix: jsonPrefix }));
+    try {
+      const pair = await flaskLogin(jsonFlask, "json-user");
+      const sid = pair.slice("session=".length);
+      const stored = await ioredis.get(jsonPrefix + sid);
+      assert.equal(JSON.parse(stored ?? "null")._user_id, "json-user", "stored as JSON text");
+      const reply = await request(`${app.url}/me`, { cookie: pair });
+      assert.deepEqual(JSON.parse(reply.body), { userId: "json-user", cart: ["book", "lamp"] });
+      assert.equal(await ioredis.exists(jsonPrefix + sid), 0);
+    } finally {
+      await Promise.all([app.close(), jsonFlask.close()]);
+      await dropRedisPrefix(REDIS_URL, jsonPrefix);
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { isAbsolute, relative, sep } from "node:path";
 import type { Finding } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
 import { lintScript } from "./js/analyze.ts";
+import { ProjectModules } from "./js/imports.ts";
 import { type DjangoModule, djangoSettingsModules, lintDjango } from "./python/django.ts";
 import { lintFlask } from "./python/flask.ts";
 import { applicationFacts, lintFlaskApps } from "./python/flask-apps.ts";
@@ -58,6 +59,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
   const suppressions = new Map<string, Suppressions>();
   const pythonModules: DjangoModule[] = [];
   const project = new PythonProject();
+  const scriptModules = new Map<string, ProjectModules>();
   const raw: Finding[] = [];
   for (const entry of findSourceFiles(paths, result.skipped)) {
     if (!entry.explicit && isTestPath(entry.relativeToRoot)) continue;
@@ -90,7 +92,11 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
         project.add({ path: entry.path, root: entry.root, file, module });
         raw.push(...lintExemptViews(module.py, file));
       } else {
-        const script = lintScript(text, file);
+        const modules =
+          scriptModules.get(entry.root) ??
+          new ProjectModules(entry.root, (path) => displayPath(path, cwd));
+        scriptModules.set(entry.root, modules);
+        const script = lintScript(text, file, modules.importerFor(entry.path));
         if (!script.parsed) result.unparsable.push(file);
         result.scriptSetups += script.setups;
         suppressions.set(file, collectSuppressions(script.comments));

@@ -18,6 +18,7 @@ export interface SecretSpec extends OptionSpec {
  * the same rule `createSessions()` refuses at startup. Any other literal is `high` as well,
  * under its own id: it is in every clone, fork, backup and CI log of the repository, and
  * rotating it needs a deploy.
+ * A string that is published (package.json's "name") is `critical` too: it is no secret at all.
  * Secrets read from the environment are fine; a literal *fallback* for an unset variable is
  * reported, because that is what production runs with when the variable is missing.
  */
@@ -44,7 +45,13 @@ export function checkSecret(spec: SecretSpec): Finding[] {
     if (value.kind === "string" && value.value !== "") {
       const shown = redactSecret(value.value);
       const why = value.value.length < 32 ? null : secretWeakness(value.value);
-      if (isWellKnownSecret(value.value))
+      if (value.public !== undefined)
+        emit(
+          "session-secret-weak",
+          "critical",
+          `${key} = ${shown}, ${value.public}: public wherever the package or its repository is`,
+        );
+      else if (isWellKnownSecret(value.value))
         emit("session-secret-weak", "critical", `${key} = ${shown}, a well-known example secret`);
       else if (value.value.length < 32)
         emit("session-secret-weak", "high", `${key} = ${shown}: shorter than 32 characters`);

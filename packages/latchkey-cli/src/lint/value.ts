@@ -13,7 +13,8 @@ export interface Position {
 
 export type Value =
   | { kind: "bool"; value: boolean }
-  | { kind: "string"; value: string }
+  /** `public`: where the string is published (package.json's "name"), so it is no secret. */
+  | { kind: "string"; value: string; public?: string }
   | { kind: "number"; value: number }
   /** A length of time resolved from `timedelta(...)`, `ms("7d")` or a duration string. */
   | { kind: "duration"; seconds: number }

@@ -17,7 +17,7 @@ import {
   SESSION_COOKIE_NAME,
 } from "./frameworks.ts";
 import { parseScript, positionOf, walk } from "./parse.ts";
-import { memberPath, Scope } from "./scope.ts";
+import { type ImportBinding, memberPath, Scope } from "./scope.ts";
 
 export interface ScriptResult {
   findings: Finding[];
@@ -27,11 +27,18 @@ export interface ScriptResult {
   setups: number;
 }
 
-/** Lints one JavaScript/TypeScript file. `file` is the path shown in findings. */
-export function lintScript(text: string, file: string): ScriptResult {
+/**
+ * Lints one JavaScript/TypeScript file. `file` is the path shown in findings; `importer`
+ * resolves values imported from the project's own modules (`secret: pkg.name`).
+ */
+export function lintScript(
+  text: string,
+  file: string,
+  importer?: (binding: ImportBinding) => Value,
+): ScriptResult {
   const parsed = parseScript(text, file);
   if (parsed === undefined) return { findings: [], comments: [], parsed: false, setups: 0 };
-  const scope = new Scope(parsed.ast, text);
+  const scope = new Scope(parsed.ast, text, importer);
   const findings: Finding[] = [];
   let setups = 0;
   walk(parsed.ast, (node) => {

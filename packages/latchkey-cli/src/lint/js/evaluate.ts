@@ -96,6 +96,7 @@ function anyEnvironmental(nodes: readonly Node[], scope: Scope, depth: number): 
 function evaluateIdentifier(name: string, scope: Scope, depth: number): Value {
   if (name === "undefined") return { kind: "null" };
   const binding = scope.bindings.get(name);
+  if (binding === undefined && scope.imports.has(name)) return scope.importedValue(name);
   if (binding === undefined || binding === "ambiguous") {
     return ENV_LIKE_NAME.test(name) && !scope.imports.has(name)
       ? { kind: "depends", on: name }

@@ -2,7 +2,7 @@
 // later writes into option objects (`sess.cookie.secure = true`, with the condition guarding
 // them). Collected in one pass over the tree, then read by the evaluator.
 import type { File, Node } from "@babel/types";
-import type { Value } from "../value.ts";
+import { UNKNOWN, type Value } from "../value.ts";
 import { walk } from "./parse.ts";
 
 export type Binding = { node: Node } | { value: Value } | "ambiguous";
@@ -25,11 +25,22 @@ export class Scope {
   readonly bindings = new Map<string, Binding>();
   readonly writes = new Map<string, MemberWrite[]>();
   readonly imports = new Map<string, ImportBinding>();
+  /** What the file exports: "default" (`export default`, `module.exports =`) or a name. */
+  readonly exports = new Map<string, Node>();
   readonly #text: string;
+  readonly #importer: ((binding: ImportBinding) => Value) | undefined;
 
-  constructor(ast: File, text: string) {
+  /** `importer` sees through imports of the project's own modules (see ./imports.ts). */
+  constructor(ast: File, text: string, importer?: (binding: ImportBinding) => Value) {
     this.#text = text;
+    this.#importer = importer;
     walk(ast, (node, ancestors) => this.#collect(node, ancestors));
+  }
+
+  /** The value an imported name has in the module it comes from, when that can be read. */
+  importedValue(name: string): Value {
+    const binding = this.imports.get(name);
+    return binding && this.#importer ? this.#importer(binding) : UNKNOWN;
   }
 
   sourceOf(node: Node): string {
@@ -67,6 +78,17 @@ export class Scope {
       }
       return;
     }
+    if (node.type === "ExportDefaultDeclaration") {
+      this.exports.set("default", node.declaration);
+      return;
+    }
+    if (
+      node.type === "ExportNamedDeclaration" &&
+      node.declaration?.type === "VariableDeclaration"
+    ) {
+      for (const d of node.declaration.declarations)
+        if (d.id.type === "Identifier" && d.init) this.exports.set(d.id.name, d.init);
+    }
     if (node.type === "VariableDeclarator") {
       const required = node.init ? requiredModule(node.init) : undefined;
       if (node.id.type === "Identifier") {
@@ -92,6 +114,8 @@ export class Scope {
     ) {
       const chain = memberPath(node.left);
       if (chain === undefined || chain.length < 2) return;
+      const exported = commonJsExport(chain);
+      if (exported !== undefined && ancestors.length <= 3) this.exports.set(exported, node.right);
       const [root, ...path] = chain;
       const list = this.writes.get(root!) ?? [];
       list.push({ path, value: node.right, condition: this.#conditionOf(ancestors), at: node });
@@ -109,6 +133,13 @@ export class Scope {
     }
     return undefined;
   }
+}
+
+/** `module.exports = …` → "default"; `module.exports.x = …`, `exports.x = …` → "x". */
+function commonJsExport(chain: readonly string[]): string | undefined {
+  if (chain[0] === "module" && chain[1] === "exports")
+    return chain.length === 2 ? "default" : chain.length === 3 ? chain[2] : undefined;
+  return chain[0] === "exports" && chain.length === 2 ? chain[1] : undefined;
 }
 
 function requiredModule(init: Node): ImportBinding | undefined {
