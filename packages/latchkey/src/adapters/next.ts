@@ -1,5 +1,8 @@
+// `next/navigation` is not imported: it brings the client router's context with it, which a Route
+// Handler's bundle cannot resolve (`next build` fails collecting the route with MODULE_UNPARSABLE
+// on app-route/vendored/contexts/app-router-context.js), and every route() user imports this file.
+import { isNextRouterError } from "next/dist/client/components/is-next-router-error.js";
 import { cookies, headers } from "next/headers.js";
-import { unstable_rethrow } from "next/navigation.js";
 import { type NextRequest, NextResponse } from "next/server.js";
 import type { RequestInfo, Sessions } from "../core/engine.ts";
 import { isLatchkeyError } from "../core/errors.ts";
@@ -152,7 +155,9 @@ export function nextSessions<T extends SessionData = SessionData>(
       try {
         result = await action(session);
       } catch (error) {
-        if (isNextNavigation(error)) await save(session);
+        // redirect(), notFound(), forbidden(), unauthorized() end an action as a return does,
+        // so what it changed is saved; Next's own test for them, no error shape guessed here.
+        if (isNextRouterError(error)) await save(session);
         throw error;
       }
       await save(session);
@@ -192,18 +197,4 @@ export function nextSessions<T extends SessionData = SessionData>(
       };
     },
   };
-}
-
-/**
- * True for the errors Next throws to navigate (`redirect()`, `notFound()`, `forbidden()`…):
- * they end an action as a return does, so what it changed is saved. `unstable_rethrow` is Next's
- * own test for them (it throws exactly those), so no error shape is guessed here.
- */
-function isNextNavigation(error: unknown): boolean {
-  try {
-    unstable_rethrow(error);
-    return false;
-  } catch {
-    return true;
-  }
 }

@@ -53,10 +53,18 @@ export function parseSetCookie(line: string): NextCookie {
         cookie.partitioned = true;
         break;
       case "samesite":
-        cookie.sameSite = oneOf<"strict" | "lax" | "none">(value.toLowerCase(), ["strict", "lax", "none"], line);
+        cookie.sameSite = oneOf<"strict" | "lax" | "none">(
+          value.toLowerCase(),
+          ["strict", "lax", "none"],
+          line,
+        );
         break;
       case "priority":
-        cookie.priority = oneOf<"low" | "medium" | "high">(value.toLowerCase(), ["low", "medium", "high"], line);
+        cookie.priority = oneOf<"low" | "medium" | "high">(
+          value.toLowerCase(),
+          ["low", "medium", "high"],
+          line,
+        );
         break;
       default:
         throw unexpected(line);
