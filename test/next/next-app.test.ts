@@ -1,0 +1,271 @@
+// examples/next built with `next build` and served by `next start`, driven by Chromium: what the
+// App Router adapter does in a real Next.js app (Server Action sign-in, the cookie the browser
+// keeps, the Origin rules, logout and revocation ending sessions in the store). One build per
+// test run, in `before`; it takes a minute or more.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, it, type TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { chromiumAvailable, launchChromium } from "../helpers/browser.ts";
+import { listen, type RunningServer } from "../helpers/http.ts";
+import { skipOrFail } from "../helpers/service.ts";
+
+const APP = fileURLToPath(new URL("../../examples/next/", import.meta.url));
+const EMAIL = "ada@example.com";
+const PASSWORD = "correct horse battery staple";
+
+/** The `next` CLI, or why it cannot be used. */
+function nextBin(): { bin: string } | { missing: string } {
+  try {
+    const pkg = createRequire(import.meta.url).resolve("next/package.json");
+    const bin = join(dirname(pkg), "dist", "bin", "next");
+    return existsSync(bin) ? { bin } : { missing: `${bin} not found` };
+  } catch {
+    return { missing: "the next package is not installed (npm install next)" };
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs `next <args>` in the example; resolves with its output when it exits 0. */
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: APP, env });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<string>((resolve, reject) =>
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`next ${args[0]} exited ${code}:\n${output}`)),
+    ),
+  );
+  return { child, exited, output: () => output };
+}
+
+async function waitForServer(url: string, server: ReturnType<typeof run>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let exited = false;
+  server.exited.catch(() => (exited = true));
+  while (Date.now() < deadline && !exited) {
+    try {
+      await fetch(url, { redirect: "manual" });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`next start did not answer at ${url}:\n${server.output()}`);
+}
+
+async function signIn(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/signin`);
+  await page.fill('input[name="email"]', EMAIL);
+  await page.fill('input[name="password"]', PASSWORD);
+  await Promise.all([page.waitForURL(`${url}/account`), page.click("button:has-text('Sign in')")]);
+  await page.waitForSelector("h1:has-text('Signed in as ada')");
+}
+
+async function sessionCookie(context: BrowserContext, url: string) {
+  const cookie = (await context.cookies(url)).find((c) => c.name.startsWith("__Host-"));
+  assert.ok(cookie, "the browser keeps a __Host- session cookie");
+  return cookie;
+}
+
+/** GET /account with only `cookie`, no browser: 200 for a live session, a redirect otherwise. */
+async function accountWith(url: string, cookie: { name: string; value: string }) {
+  return fetch(`${url}/account`, {
+    headers: { cookie: `${cookie.name}=${cookie.value}` },
+    redirect: "manual",
+  });
+}
+
+describe("examples/next built and served, in Chromium", { timeout: 420_000 }, () => {
+  const started = Date.now();
+  let skipReason: string | null = null;
+  let url = "";
+  let browser: Browser | undefined;
+  let server: ReturnType<typeof run> | undefined;
+  let attacker: RunningServer | undefined;
+  let dataDir = "";
+  let pages = new Map<string, string>();
+
+  before(async () => {
+    const next = nextBin();
+    if ("missing" in next) {
+      skipReason = `Next.js app test: ${next.missing}`;
+      return;
+    }
+    if (!chromiumAvailable()) {
+      skipReason = "Chromium not found at /usr/bin/chromium (apt-get install chromium)";
+      return;
+    }
+    dataDir = mkdtempSync(join(tmpdir(), "latchkey-next-"));
+    // The test runner's --conditions flag is for latchkey's own imports; the app resolves
+    // latchkey through next.config's aliases, and Next's workers need no flags of ours.
+    const { NODE_OPTIONS: _, ...inherited } = process.env;
+    const env = {
+      ...inherited,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      SESSION_SECRET: randomBytes(32).toString("base64url"),
+      SESSION_DB: join(dataDir, "sessions.db"),
+    };
+    const buildStarted = Date.now();
+    await run(next.bin, ["build"], env).exited;
+    console.log(`  next build: ${((Date.now() - buildStarted) / 1000).toFixed(1)} s`);
+    const port = await freePort();
+    // http://localhost is a secure context: Chromium keeps Secure and __Host- cookies there.
+    url = `http://localhost:${port}`;
+    server = run(next.bin, ["start", "-p", String(port), "-H", "localhost"], env);
+    await waitForServer(url, server);
+    browser = await launchChromium();
+    // Another origin on the same site (only the port differs): the browser sends the
+    // SameSite=Lax cookie with its top-level POSTs, so only the Origin rules stand in the way.
+    attacker = await listen((req, res) => {
+      res.setHeader("content-type", "text/html");
+      res.end(pages.get(req.url ?? "") ?? "");
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await attacker?.close();
+    server?.child.kill();
+    if (dataDir !== "") rmSync(dataDir, { recursive: true, force: true });
+    console.log(`  next app test total: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  function ready(t: TestContext): boolean {
+    if (skipReason === null) return true;
+    skipOrFail(t, skipReason);
+    return false;
+  }
+
+  /** Serves `html` on the attacker's origin and returns the page's address there. */
+  function attackPage(path: string, html: string): string {
+    pages = new Map(pages).set(path, html);
+    const address = attacker?.url ?? "";
+    return `${address.replace("127.0.0.1", "localhost")}${path}`;
+  }
+
+  it("signs in through the Server Action, keeps the session over a reload, in a __Host- HttpOnly Secure SameSite=Lax cookie", async (t) => {
+    if (!ready(t) || !browser) return;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, url);
+    await page.reload();
+    await page.waitForSelector("h1:has-text('Signed in as ada')");
+    const cookie = await sessionCookie(context, url);
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.secure, true);
+    assert.equal(cookie.sameSite, "Lax");
+    assert.equal(cookie.path, "/");
+    assert.equal(cookie.domain, "localhost");
+    assert.equal(String(await page.evaluate("document.cookie")), "", "scripts cannot read it");
+    await context.close();
+  });
+
+  it("refuses the logout route and the Server Action when another origin posts to them", async (t) => {
+    if (!ready(t) || !browser) return;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, url);
+    const before = await sessionCookie(context, url);
+    // The real token: the refusal below comes from the Origin rule, not a missing token.
+    const token = await page.locator('input[name="_csrf"]').getAttribute("value");
+    // As the server rendered it (React drops the no-JS fields once the page hydrates).
+    const rendered = await (await accountWith(url, before)).text();
+    const actionField = rendered.match(/name="(\$ACTION_ID_[^"]+)"/)?.[1];
+    assert.ok(token, "the account page carries a CSRF token");
+    assert.ok(actionField, "the sign-out-others form carries its action id (no-JS form)");
+
+    const logout = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${url}/logout`),
+      page.goto(
+        attackPage(
+          "/logout",
+          `<form method="post" action="${url}/logout"><input name="_csrf" value="${token}"></form>
+           <script>document.forms[0].submit()</script>`,
+        ),
+      ),
+    ]);
+    assert.equal(logout[0].status(), 403);
+
+    // The no-JS encoding of a Server Action: a multipart POST carrying $ACTION_ID_<id>.
+    const action = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${url}/account` && r.request().method() === "POST"),
+      page.goto(
+        attackPage(
+          "/action",
+          `<form method="post" enctype="multipart/form-data" action="${url}/account">
+             <input type="hidden" name="${actionField}" value=""></form>
+           <script>document.forms[0].submit()</script>`,
+        ),
+      ),
+    ]);
+    assert.ok(action[0].status() >= 400, `the action was refused (status ${action[0].status()})`);
+
+    // Neither ran: the session is the one from before (sign-out-others rotates it, logout ends it).
+    const afterAttacks = await sessionCookie(context, url);
+    assert.equal(afterAttacks.value, before.value);
+    assert.equal((await accountWith(url, before)).status, 200);
+    await context.close();
+  });
+
+  it("logout ends the session in the store: a copy of the cookie no longer works", async (t) => {
+    if (!ready(t) || !browser) return;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, url);
+    const copied = await sessionCookie(context, url);
+    assert.equal((await accountWith(url, copied)).status, 200, "the copy works before logout");
+    await Promise.all([page.waitForURL(`${url}/`), page.click("button:text-is('Sign out')")]);
+    await page.waitForSelector("text=You are not signed in.");
+    const refused = await accountWith(url, copied);
+    assert.equal(refused.status, 307);
+    assert.equal(new URL(refused.headers.get("location") ?? "", url).pathname, "/signin");
+    await context.close();
+  });
+
+  it("signing out other devices from a second browser logs the first out on its next navigation", async (t) => {
+    if (!ready(t) || !browser) return;
+    const first = await browser.newContext();
+    const second = await browser.newContext();
+    const firstPage = await first.newPage();
+    const secondPage = await second.newPage();
+    await signIn(firstPage, url);
+    await signIn(secondPage, url);
+    const firstCookie = await sessionCookie(first, url);
+    assert.ok((await secondPage.locator("li[data-current]").count()) >= 2, "both sessions listed");
+    const secondBefore = await sessionCookie(second, url);
+    await Promise.all([
+      secondPage.waitForResponse((r) => r.request().method() === "POST"),
+      secondPage.click("button:has-text('Sign out other devices')"),
+    ]);
+    // The device that asked keeps its session, under a new id.
+    await secondPage.reload();
+    await secondPage.waitForSelector("h1:has-text('Signed in as ada')");
+    assert.notEqual((await sessionCookie(second, url)).value, secondBefore.value);
+
+    await firstPage.goto(`${url}/account`);
+    await firstPage.waitForURL(`${url}/signin`);
+    assert.notEqual((await accountWith(url, firstCookie)).status, 200);
+    await first.close();
+    await second.close();
+  });
+});
