@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import AjvDraft04 from "ajv-draft-04";
+import { sarifErrors } from "../helpers/sarif.ts";
 
 const ESC = String.fromCharCode(27);
 
@@ -145,8 +146,44 @@ describe("formatSarif", () => {
     );
     for (const r of run.results) {
       assert.equal(run.tool.driver.rules[r.ruleIndex].id, r.ruleId);
-      assert.equal(r.locations[0].physicalLocation.artifactLocation.uri, "http://127.0.0.1:5000/");
+      assert.deepEqual(r.locations[0].physicalLocation.artifactLocation, {
+        uri: "./",
+        uriBaseId: "TARGET",
+      });
     }
+    assert.deepEqual(run.originalUriBaseIds.TARGET.uri, "http://127.0.0.1:5000/");
+  });
+
+  it("puts pages relative to the target's origin, so runs on other ports fingerprint alike", () => {
+    const at = (origin: string) =>
+      auditFindings.map((f, i) => ({
+        ...f,
+        url: [`${origin}/`, `${origin}/account/settings?tab=2`, "https://cdn.example.net/x.js"][i]!,
+      }));
+    const logs = ["http://127.0.0.1:5000", "https://staging.example.com:8443"].map((origin) =>
+      JSON.parse(formatSarif({ target: `${origin}/app`, findings: at(origin) }, tool)),
+    );
+    for (const log of logs) assert.deepEqual(sarifErrors(log), []);
+    const [local, staging] = logs.map((log) => log.runs[0]);
+    assert.deepEqual(staging.originalUriBaseIds, {
+      TARGET: {
+        uri: "https://staging.example.com:8443/",
+        description: { text: "The audited site's origin" },
+      },
+    });
+    const artifacts = (run: {
+      results: { locations: { physicalLocation: { artifactLocation: unknown } }[] }[];
+    }) => run.results.map((r) => r.locations[0]!.physicalLocation.artifactLocation);
+    // Sorted most severe first: the high finding is auditFindings[1] (/account/settings).
+    assert.deepEqual(artifacts(staging), [
+      { uri: "account/settings?tab=2", uriBaseId: "TARGET" },
+      { uri: "./", uriBaseId: "TARGET" },
+      { uri: "https://cdn.example.net/x.js" },
+    ]);
+    assert.deepEqual(artifacts(local), artifacts(staging));
+    const prints = (run: { results: { partialFingerprints: unknown }[] }) =>
+      run.results.map((r) => r.partialFingerprints);
+    assert.deepEqual(prints(local), prints(staging));
   });
 
   it("validates with source locations and with no findings", () => {
@@ -155,6 +192,7 @@ describe("formatSarif", () => {
         formatSarif({ target: "src", findings }, { name: "latchkey", version: "0.1.0" }),
       );
       assert.equal(validateSarif(log), true, JSON.stringify(validateSarif.errors, null, 2));
+      assert.equal(log.runs[0].originalUriBaseIds, undefined);
     }
     const log = JSON.parse(formatSarif({ target: "src", findings: [lintFinding] }, tool));
     assert.deepEqual(log.runs[0].results[0].locations[0].physicalLocation, {

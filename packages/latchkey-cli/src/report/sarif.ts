@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { CATALOGUE, type FindingId } from "../findings/catalogue.ts";
 import type { Finding, Report, Severity } from "./finding.ts";
 import { sortFindings } from "./finding.ts";
+import { locationFor, pageArtifact, TARGET_BASE_ID, targetBase } from "./sarif-location.ts";
 
 export interface SarifTool {
   name: string;
@@ -45,6 +46,9 @@ export function formatSarif(report: Report, tool: SarifTool): string {
   const rules = ruleIds.map(ruleFor);
   const driver: Record<string, unknown> = { name: tool.name, version: tool.version, rules };
   if (tool.informationUri !== undefined) driver.informationUri = tool.informationUri;
+  const base = targetBase(report.target);
+  const usesTarget =
+    base !== undefined && findings.some((f) => f.location === undefined && f.url?.startsWith(base));
   const log = {
     $schema: SARIF_SCHEMA,
     version: "2.1.0",
@@ -52,8 +56,15 @@ export function formatSarif(report: Report, tool: SarifTool): string {
       {
         tool: { driver },
         automationDetails: { id: `${tool.name}/${report.target}` },
+        ...(usesTarget
+          ? {
+              originalUriBaseIds: {
+                [TARGET_BASE_ID]: { uri: base, description: { text: "The audited site's origin" } },
+              },
+            }
+          : {}),
         results: findings.map((f) => ({
-          ...resultFor(f, ruleIds.indexOf(f.id)),
+          ...resultFor(f, ruleIds.indexOf(f.id), base),
           // Compared with a baseline, what is left is what the baseline did not know.
           ...(report.baselined !== undefined ? { baselineState: "new" } : {}),
         })),
@@ -81,14 +92,18 @@ function ruleFor(id: FindingId): Record<string, unknown> {
   };
 }
 
-function resultFor(f: Finding, ruleIndex: number): Record<string, unknown> {
+function resultFor(
+  f: Finding,
+  ruleIndex: number,
+  base: string | undefined,
+): Record<string, unknown> {
   const subject = f.cookie !== undefined ? ` (cookie ${f.cookie})` : "";
   const result: Record<string, unknown> = {
     ruleId: f.id,
     ruleIndex,
     level: level[f.severity],
     message: { text: `${f.title}${subject}. Evidence: ${f.evidence}. Fix: ${f.fix}` },
-    partialFingerprints: { "latchkeyFinding/v1": fingerprint(f) },
+    partialFingerprints: { "latchkeyFinding/v1": fingerprint(f, base) },
     properties: {
       severity: f.severity,
       ...(f.severityReason !== undefined ? { severityReason: f.severityReason } : {}),
@@ -98,37 +113,15 @@ function resultFor(f: Finding, ruleIndex: number): Record<string, unknown> {
       ...(f.standard !== undefined ? { standard: f.standard } : {}),
     },
   };
-  const location = locationFor(f);
+  const location = locationFor(f, base);
   if (location !== undefined) result.locations = [location];
   return result;
 }
 
-function locationFor(f: Finding): Record<string, unknown> | undefined {
-  if (f.location !== undefined) {
-    const { file, line, column, endLine, endColumn } = f.location;
-    const region: Record<string, number> = {
-      startLine: Math.max(1, line),
-      startColumn: Math.max(1, column),
-    };
-    if (endLine !== undefined) region.endLine = Math.max(region.startLine!, endLine);
-    if (endColumn !== undefined) region.endColumn = Math.max(1, endColumn);
-    return { physicalLocation: { artifactLocation: artifactFor(file), region } };
-  }
-  if (f.url !== undefined) return { physicalLocation: { artifactLocation: { uri: f.url } } };
-  return undefined;
-}
-
-// Relative paths are resolved by the consumer against the checkout (%SRCROOT%).
-function artifactFor(file: string): Record<string, string> {
-  const uri = file.replaceAll("\\", "/");
-  if (uri.startsWith("/") || /^[a-z][a-z0-9+.-]*:/i.test(uri)) {
-    return { uri: uri.startsWith("/") ? `file://${encodeURI(uri)}` : uri };
-  }
-  return { uri: encodeURI(uri.replace(/^\.\//, "")), uriBaseId: "%SRCROOT%" };
-}
-
-function fingerprint(f: Finding): string {
-  const parts = [f.id, f.url ?? "", f.cookie ?? "", f.location?.file ?? "", f.location?.line ?? ""];
+// A page is identified by its place on the site, not by the host or port one run audited.
+function fingerprint(f: Finding, base: string | undefined): string {
+  const page = f.url === undefined ? "" : pageArtifact(f.url, base).uri;
+  const parts = [f.id, page, f.cookie ?? "", f.location?.file ?? "", f.location?.line ?? ""];
   return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
 }
 
