@@ -168,18 +168,24 @@ export function runStreams(
 }
 
 export interface Recovery {
-  /** ms from the store's return to the first 2xx of any user. */
-  first: number;
-  /** ms from the store's return until every user had a 2xx. */
-  all: number;
+  /** ms from the store's return to the first 2xx of any user, or null when nobody got one. */
+  first: number | null;
+  /** ms from the store's return until every user had a 2xx, or null when some user never did. */
+  all: number | null;
+  /** Users without a 2xx since the store's return. */
+  waiting: string[];
 }
 
-/** Recovery after `upAt`; null when some user never got a 2xx again. */
-export function recovery(streams: readonly UserStream[], upAt: number): Recovery | null {
+/** Recovery after `upAt`, user by user: one user still waiting does not hide the others' answers. */
+export function recovery(streams: readonly UserStream[], upAt: number): Recovery {
   const times = streams.map((s) => s.firstOkAfter(upAt));
-  if (times.some((t) => t === null)) return null;
-  const ok = times as number[];
-  return { first: Math.min(...ok) - upAt, all: Math.max(...ok) - upAt };
+  const ok = times.filter((t): t is number => t !== null);
+  const waiting = streams.filter((_, i) => times[i] === null).map((s) => s.user);
+  return {
+    first: ok.length === 0 ? null : Math.min(...ok) - upAt,
+    all: waiting.length > 0 ? null : Math.max(...ok) - upAt,
+    waiting,
+  };
 }
 
 /**
