@@ -1,7 +1,8 @@
 // `latchkey lint` without the command line: find the files, parse each with its language's
 // parser, run the framework rules, resolve Django settings across modules, then drop findings
 // silenced by a `latchkey: ignore <rule-id>` comment.
-import { isAbsolute, relative, sep } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { Finding } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
 import { lintScript } from "./js/analyze.ts";
@@ -35,7 +36,9 @@ export interface LintResult {
 
 // A file that mentions none of these cannot configure a session: skip parsing it. This is a
 // speed gate only — every finding still comes from the syntax tree.
-const JS_RELEVANT = /session|cookie|secret/i;
+// The last words find the files that show an application signs users in (./js/auth-signals.ts).
+const JS_RELEVANT =
+  /session|cookie|secret|passport|login|signin|sign-in|jwt|bcrypt|argon2|req\.user/i;
 // `from_object`, `Flask(` and `login_user` find the modules that load configuration from
 // elsewhere or use the remember-me cookie, which the cross-module pass follows.
 const PY_RELEVANT =
@@ -60,6 +63,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
   const pythonModules: DjangoModule[] = [];
   const project = new PythonProject();
   const scriptModules = new Map<string, ProjectModules>();
+  const scriptApps = new Map<string, { authenticates: boolean; byCookieName: Finding[] }>();
   const raw: Finding[] = [];
   for (const entry of findSourceFiles(paths, result.skipped)) {
     if (!entry.explicit && isTestPath(entry.relativeToRoot)) continue;
@@ -101,12 +105,18 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
         result.scriptSetups += script.setups;
         suppressions.set(file, collectSuppressions(script.comments));
         raw.push(...script.findings);
+        const appDir = packageDirectory(entry.path, entry.root);
+        const app = scriptApps.get(appDir) ?? { authenticates: false, byCookieName: [] };
+        app.authenticates ||= script.authenticates;
+        app.byCookieName.push(...script.byCookieName);
+        scriptApps.set(appDir, app);
       }
     } catch {
       result.unparsable.push(file);
     }
   }
   raw.push(...lintPython(pythonModules, project, result.unparsable));
+  for (const app of scriptApps.values()) if (app.authenticates) raw.push(...app.byCookieName);
   for (const finding of dedupe(raw)) {
     if (isSuppressed(finding, suppressions.get(finding.location?.file ?? ""))) result.suppressed++;
     else result.findings.push(finding);
@@ -165,6 +175,26 @@ function dedupe(findings: readonly Finding[]): Finding[] {
     seen.add(key);
     return true;
   });
+}
+
+// A JavaScript application is the package a file belongs to: the nearest folder with a
+// package.json, inside the scanned root (the root itself when there is none).
+const packageDirs = new Map<string, string>();
+
+function packageDirectory(path: string, root: string): string {
+  const dir = dirname(path);
+  const key = `${root}\u0000${dir}`;
+  const known = packageDirs.get(key);
+  if (known !== undefined) return known;
+  const rel = relative(root, dir);
+  const found =
+    rel === "" || rel.startsWith("..") || isAbsolute(rel)
+      ? root
+      : existsSync(join(dir, "package.json"))
+        ? dir
+        : packageDirectory(dir, root);
+  packageDirs.set(key, found);
+  return found;
 }
 
 function displayPath(path: string, cwd: string): string {

@@ -8,6 +8,7 @@ import { lintFinding } from "../rules.ts";
 import { checkSecret } from "../secret-check.ts";
 import type { Comment } from "../suppress.ts";
 import { type Position, parseDurationText, type Setting, type Value } from "../value.ts";
+import { usesAuthentication } from "./auth-signals.ts";
 import { evaluate } from "./evaluate.ts";
 import {
   type FrameworkProfile,
@@ -25,6 +26,13 @@ export interface ScriptResult {
   parsed: boolean;
   /** Session setups recognised (calls whose options were examined). */
   setups: number;
+  /**
+   * Findings about cookies recognised only by their name (`res.cookie("remember", …)`): they
+   * count when the application signs users in (see ./auth-signals.ts), which `authenticates`
+   * says for this file.
+   */
+  byCookieName: Finding[];
+  authenticates: boolean;
 }
 
 /**
@@ -37,15 +45,25 @@ export function lintScript(
   importer?: (binding: ImportBinding) => Value,
 ): ScriptResult {
   const parsed = parseScript(text, file);
-  if (parsed === undefined) return { findings: [], comments: [], parsed: false, setups: 0 };
+  if (parsed === undefined)
+    return {
+      findings: [],
+      comments: [],
+      parsed: false,
+      setups: 0,
+      byCookieName: [],
+      authenticates: false,
+    };
   const scope = new Scope(parsed.ast, text, importer);
-  const findings: Finding[] = [];
+  const configured: Finding[] = [];
+  const byCookieName: Finding[] = [];
   let setups = 0;
   walk(parsed.ast, (node) => {
     if (node.type !== "CallExpression") return;
     const use = sessionCall(node, scope);
     if (use === undefined) return;
     setups++;
+    const findings = use.cookieName === undefined ? configured : byCookieName;
     if (use.secret !== undefined) {
       const setting = { value: evaluate(use.secret, scope), at: positionOf(use.secret) };
       const fix = PROFILES[use.framework].fix.secret;
@@ -55,7 +73,14 @@ export function lintScript(
     if (options.kind !== "object") return; // built elsewhere: nothing we can judge
     findings.push(...checkOptions(use.framework, options, positionOf(node), file, use.cookieName));
   });
-  return { findings, comments: parsed.comments, parsed: true, setups };
+  return {
+    findings: configured,
+    comments: parsed.comments,
+    parsed: true,
+    setups,
+    byCookieName,
+    authenticates: usesAuthentication(parsed.ast, scope),
+  };
 }
 
 interface SessionCall {
