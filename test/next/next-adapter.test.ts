@@ -1,7 +1,9 @@
 // The parts of latchkey/next that do not need Next.js running: the Set-Cookie → cookies().set()
 // translation, which Cookie header a session is loaded from, the read-only view Server Components
-// get, and the Origin rule for Server Actions. The whole adapter in a built app is next-app.test.ts.
+// get, the Origin rule for Server Actions, and docs/adapters.md showing the example as it is.
+// The whole adapter in a built app is next-app.test.ts.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { actionOriginCheck } from "../../packages/latchkey/src/adapters/next/action-origin.ts";
 import { readOnlySession } from "../../packages/latchkey/src/adapters/next/read-only-session.ts";
@@ -15,6 +17,7 @@ import {
 } from "../../packages/latchkey/src/index.ts";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { testSecret } from "../helpers/secrets.ts";
+import { snippetAfter } from "../helpers/snippets.ts";
 
 function engine(events: SessionEvent[] = []) {
   return createSessions({
@@ -294,4 +297,14 @@ describe("actionOriginCheck: which Server Action posts are let through", () => {
     assert.ok(isLatchkeyError(check(headers).error, "csrf-refused"));
     assert.equal(check(headers, { allowedOrigins: ["http://localhost:3000"] }).error, null);
   });
+});
+
+describe("docs/adapters.md shows examples/next as it is", () => {
+  const doc = readFileSync("docs/adapters.md", "utf8");
+  for (const file of ["lib/session.ts", "app/actions.ts", "app/logout/route.ts"]) {
+    it(file, () => {
+      const shown = snippetAfter(doc, `as in \`examples/next/${file}\``, "ts");
+      assert.equal(shown, readFileSync(`examples/next/${file}`, "utf8"));
+    });
+  }
 });
