@@ -1,13 +1,14 @@
 // `latchkey audit <url> [--login FILE [--samples N] [--rate N] [--idle-probe DURATION]]
 //                       [--cookie NAME=VALUE | --cookie-env NAME=ENVVAR]… [--header "Name: value" | --header-env "Name: ENVVAR"]…
-//                       [--baseline FILE] [--max-pages N] [--json | --sarif] [--fail-on SEVERITY]
+//                       [--baseline FILE] [--html FILE] [--max-pages N] [--json | --sarif] [--fail-on SEVERITY]
 //                       [--insecure | --ca FILE] [--wordlist FILE] [--timeout MS] [--https-port N]`
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDuration } from "latchkey";
 import { isCliError } from "../errors.ts";
 import { exitCodeFor } from "../report/exit-code.ts";
 import { parseSeverity } from "../report/finding.ts";
+import { formatHtml } from "../report/html.ts";
 import { formatJson } from "../report/json.ts";
 import { formatPretty } from "../report/pretty.ts";
 import { formatSarif } from "../report/sarif.ts";
@@ -46,6 +47,8 @@ Options:
   --header "Name: value"    send this header with every crawled page (repeatable)
   --header-env "Name: ENVVAR"  the same, the value read from ENVVAR
                             (values are never printed; prefer the -env forms in CI)
+  --html FILE        also write the report as one self-contained HTML page (no script, nothing
+                     loaded from elsewhere), with a chart by severity and the active checks' requests
   --baseline FILE    a previous --json report: its findings (same id, cookie and URL path) are
                      left out of this report and the exit status
   --explain ID       print a finding's rule, standard, severity, how it is tested and its fixes
@@ -211,6 +214,16 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     );
     process.stdout.write(formatPretty(report, { color }));
   }
+  if (values.html !== undefined) {
+    try {
+      writeFileSync(values.html, formatHtml(report));
+    } catch (error) {
+      process.stderr.write(
+        `latchkey audit: --html ${safe(values.html)}: ${safe(error instanceof Error ? error.message : String(error))}\n`,
+      );
+      return 2;
+    }
+  }
   for (const e of result.errors.slice(0, 5))
     process.stderr.write(`latchkey audit: skipped ${safe(e.url)}: ${safe(e.message)}\n`);
   return exitCodeFor(report.findings, failOn);
@@ -236,6 +249,7 @@ function parse(argv: string[]) {
       "idle-probe": { type: "string" },
       explain: { type: "string" },
       baseline: { type: "string" },
+      html: { type: "string" },
       cookie: { type: "string", multiple: true },
       "cookie-env": { type: "string", multiple: true },
       header: { type: "string", multiple: true },
