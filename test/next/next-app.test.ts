@@ -227,6 +227,39 @@ describe("examples/next built and served, in Chromium", { timeout: 420_000 }, ()
     await context.close();
   });
 
+  it("refuses a Server Action that Next's own check lets through: no Origin, Fetch Metadata cross-site", async (t) => {
+    if (!ready(t) || !browser) return;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, url);
+    const cookie = await sessionCookie(context, url);
+    await context.close();
+    const rendered = await (await accountWith(url, cookie)).text();
+    const actionId = rendered.match(/name="\$ACTION_ID_([^"]+)"/)?.[1];
+    assert.ok(actionId, "the sign-out-others form carries its action id");
+    // How React calls an action by fetch: its id in Next-Action, the arguments as the body.
+    const callAction = (fetchSite: string) =>
+      fetch(`${url}/account`, {
+        method: "POST",
+        headers: {
+          cookie: `${cookie.name}=${cookie.value}`,
+          "next-action": actionId,
+          "sec-fetch-site": fetchSite,
+          "content-type": "text/plain;charset=UTF-8",
+        },
+        body: "[]",
+        redirect: "manual",
+      });
+    // Next compares Origin with Host only when there is an Origin; latchkey's rule refuses.
+    const refused = await callAction("cross-site");
+    assert.ok(refused.status >= 400, `refused (status ${refused.status})`);
+    assert.equal(refused.headers.get("set-cookie"), null);
+    assert.equal((await accountWith(url, cookie)).status, 200, "the session is untouched");
+    // The same call from the same origin runs: sign-out-others gives this session a new id.
+    const accepted = await callAction("same-origin");
+    assert.match(accepted.headers.get("set-cookie") ?? "", new RegExp(`^${cookie.name}=`));
+  });
+
   it("logout ends the session in the store: a copy of the cookie no longer works", async (t) => {
     if (!ready(t) || !browser) return;
     const context = await browser.newContext();
