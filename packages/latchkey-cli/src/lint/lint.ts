@@ -92,7 +92,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
       if (isPython) {
         const module = readModule(text, file);
         suppressions.set(file, collectSuppressions(module.py.comments));
-        pythonModules.push({ module, path: entry.path });
+        pythonModules.push({ module, path: entry.path, root: entry.root });
         project.add({ path: entry.path, root: entry.root, file, module });
         raw.push(...lintExemptViews(module.py, file));
       } else {

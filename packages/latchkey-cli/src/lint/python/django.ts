@@ -12,6 +12,7 @@ import { checkSecret } from "../secret-check.ts";
 import { environmentOf } from "../source.ts";
 import type { Setting, Value } from "../value.ts";
 import type { PyModule } from "./module.ts";
+import { SettingsUsage } from "./settings-usage.ts";
 
 const DJANGO_MARKERS = new Set([
   "INSTALLED_APPS",
@@ -39,6 +40,8 @@ export interface DjangoModule {
   module: PyModule;
   /** Absolute path, to resolve `from .base import *`. */
   path: string;
+  /** The scanned directory it was found under: entry points are looked for up to here. */
+  root?: string;
 }
 
 /** The modules that are Django settings: they set Django-only names, or star-import a settings module. */
@@ -109,8 +112,9 @@ function effective(
     else if (stmt.kind === "star") {
       const target = resolveModule(m.path, stmt.module, modules);
       if (target === undefined) continue;
-      // `try: from .local import *` in production settings is a developer's machine override.
-      if (!isDev && moduleEnvironment(target) === "development") continue;
+      // `try: from .local import *` in production settings is a developer's machine override;
+      // an unconditional `from .dev import *` is what this configuration really runs.
+      if (!isDev && stmt.optional && moduleEnvironment(target) === "development") continue;
       for (const [k, v] of effective(target, modules, new Set(seen))) result.set(k, v);
     } else {
       const current = result.get(stmt.key);
@@ -151,6 +155,12 @@ export function lintDjango(settingsModules: readonly DjangoModule[]): Finding[] 
       else merged.set(key, { finding, leaves: [leaf] });
     }
   }
+  const usage = new SettingsUsage();
+  const reasons = new Map<DjangoModule, string | undefined>();
+  const reasonFor = (leaf: DjangoModule) => {
+    if (!reasons.has(leaf)) reasons.set(leaf, usage.developmentReason(leaf, settingsModules));
+    return reasons.get(leaf);
+  };
   return [...merged.values()].map(({ finding, leaves }) => {
     const located =
       leaves.length > 1 && isAbsentSetting(finding, leaves[0]!)
@@ -158,9 +168,20 @@ export function lintDjango(settingsModules: readonly DjangoModule[]): Finding[] 
         : finding;
     // Say which configuration a finding applies to, unless it is the file the finding is in.
     const files = leaves.map((l) => l.module.file);
-    return files.length === 1 && files[0] === located.location?.file
-      ? located
-      : { ...located, evidence: `${located.evidence} (effective in ${files.join(", ")})` };
+    const named =
+      files.length === 1 && files[0] === located.location?.file
+        ? located
+        : { ...located, evidence: `${located.evidence} (effective in ${files.join(", ")})` };
+    // Insecure on a developer's machine is a note, not a vulnerability — unless a production
+    // configuration shares the problem.
+    const reason = reasonFor(leaves[0]!);
+    if (reason === undefined || leaves.some((l) => reasonFor(l) === undefined)) return named;
+    return {
+      ...named,
+      severity: "info" as const,
+      severityReason: `development settings: ${reason}`,
+      evidence: `${named.evidence} (development settings: ${reason})`,
+    };
   });
 }
 
