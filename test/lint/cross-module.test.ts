@@ -104,4 +104,28 @@ describe("configuration across modules", () => {
     chain["m3.js"] = 'module.exports = { name: "dev" };\n';
     assert.ok(ids(tree(chain)).includes("server.js:session-secret-weak"));
   });
+
+  describe("development settings", () => {
+    const BASE =
+      'import os\nSECRET_KEY = os.environ["K"]\nMIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]\n';
+    const LOCAL = 'from .base import *\nDEBUG = True\nSECRET_KEY = "short"\n';
+    const severity = (extra: Record<string, string>) =>
+      lintPaths([
+        tree({ "site/settings/base.py": BASE, "site/settings/docker.py": LOCAL, ...extra }),
+      ])
+        .findings.filter((f) => f.id === "session-secret-weak")
+        .map((f) => f.severity);
+
+    it("is info when DEBUG = True sits next to other settings modules", () => {
+      assert.deepEqual(severity({}), ["info"]);
+    });
+
+    it("keeps its severity when a Dockerfile or wsgi.py starts it", () => {
+      const env = "ENV DJANGO_SETTINGS_MODULE=site.settings.docker\n";
+      assert.deepEqual(severity({ Dockerfile: env }), ["high"]);
+      const wsgi =
+        'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings.docker")\n';
+      assert.deepEqual(severity({ "site/wsgi.py": wsgi }), ["high"]);
+    });
+  });
 });
