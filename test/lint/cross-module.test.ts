@@ -39,6 +39,31 @@ describe("configuration across modules", () => {
     assert.ok(ids(dir).includes("settings.py:cookie-missing-secure"));
   });
 
+  it("follows from_pyfile and a dotted import path into a package", () => {
+    const pyfile = tree({
+      "app.py":
+        'from flask import Flask\napp = Flask(__name__)\napp.config.from_pyfile("prod.cfg.py")\n',
+      "prod.cfg.py": SETTINGS,
+    });
+    assert.ok(ids(pyfile).includes("prod.cfg.py:cookie-missing-secure"));
+    const byPath = tree({
+      "app.py": APP("conf.prod"),
+      "conf/__init__.py": "",
+      "conf/prod.py": `${SETTINGS}SESSION_COOKIE_SECURE = True\n`,
+    });
+    const found = ids(byPath);
+    assert.ok(found.includes("conf/prod.py:cookie-samesite-missing"));
+    assert.ok(!found.includes("conf/prod.py:cookie-missing-secure"));
+  });
+
+  it("does not judge defaults when one loader cannot be followed", () => {
+    const dir = tree({
+      "app.py": `${APP("settings")}app.config.from_envvar("APP_SETTINGS")\n`,
+      "settings.py": SETTINGS,
+    });
+    assert.deepEqual(ids(dir), []);
+  });
+
   it("does not follow a loader out of the scanned root", () => {
     const dir = tree({ "web/app.py": APP("settings"), "settings.py": SETTINGS });
     assert.deepEqual(ids(dir, join(dir, "web")), []);
