@@ -63,6 +63,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
   const pythonModules: DjangoModule[] = [];
   const project = new PythonProject();
   const scriptModules = new Map<string, ProjectModules>();
+  const packageDirs = new Map<string, string>();
   const scriptApps = new Map<string, { authenticates: boolean; byCookieName: Finding[] }>();
   const raw: Finding[] = [];
   for (const entry of findSourceFiles(paths, result.skipped)) {
@@ -105,7 +106,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
         result.scriptSetups += script.setups;
         suppressions.set(file, collectSuppressions(script.comments));
         raw.push(...script.findings);
-        const appDir = packageDirectory(entry.path, entry.root);
+        const appDir = packageDirectory(entry.path, entry.root, packageDirs);
         const app = scriptApps.get(appDir) ?? { authenticates: false, byCookieName: [] };
         app.authenticates ||= script.authenticates;
         app.byCookieName.push(...script.byCookieName);
@@ -178,10 +179,8 @@ function dedupe(findings: readonly Finding[]): Finding[] {
 }
 
 // A JavaScript application is the package a file belongs to: the nearest folder with a
-// package.json, inside the scanned root (the root itself when there is none).
-const packageDirs = new Map<string, string>();
-
-function packageDirectory(path: string, root: string): string {
+// package.json, inside the scanned root (the root itself when there is none); cached per run.
+function packageDirectory(path: string, root: string, packageDirs: Map<string, string>): string {
   const dir = dirname(path);
   const key = `${root}\u0000${dir}`;
   const known = packageDirs.get(key);
@@ -192,7 +191,7 @@ function packageDirectory(path: string, root: string): string {
       ? root
       : existsSync(join(dir, "package.json"))
         ? dir
-        : packageDirectory(dir, root);
+        : packageDirectory(dir, root, packageDirs);
   packageDirs.set(key, found);
   return found;
 }
