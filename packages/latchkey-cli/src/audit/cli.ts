@@ -41,17 +41,17 @@ Options:
   --timeout MS       time allowed per page: its requests, redirects and analysis (default 10000)
   --https-port N     where an http:// target's HTTPS lives, when not 443; a redirect to any
                      other port does not count as redirecting to HTTPS
-  --cookie NAME=VALUE       send this cookie with every crawled page (repeatable): an
-                            authenticated passive scan without --login
-  --cookie-env NAME=ENVVAR  the same, the value read from environment variable ENVVAR
-  --header "Name: value"    send this header with every crawled page (repeatable)
-  --header-env "Name: ENVVAR"  the same, the value read from ENVVAR
-                            (values are never printed; prefer the -env forms in CI)
   --html FILE        also write the report as one self-contained HTML page (no script, nothing
                      loaded from elsewhere), with a chart by severity and the active checks' requests
   --baseline FILE    a previous --json report: its findings (same id, cookie and URL path) are
                      left out of this report and the exit status
   --explain ID       print a finding's rule, standard, severity, how it is tested and its fixes
+
+Authenticated passive scan (values are never printed; prefer the -env forms in CI):
+  --cookie NAME=VALUE          send this cookie with every crawled page (repeatable)
+  --cookie-env NAME=ENVVAR     the same, the value read from environment variable ENVVAR
+  --header "Name: value"       send this header with every crawled page (repeatable)
+  --header-env "Name: ENVVAR"  the same, the value read from ENVVAR
 
 Active checks (they log in, log out and send the CSRF probe request; see docs/audit.md):
   --login FILE       login description (JSON): enables session-fixation, logout, adopted-id,
