@@ -35,16 +35,6 @@ export class CookieRequestState extends RequestState implements CommitFacts {
    * A rotation moves the seal's issue time past it, but never this.
    */
   validSince = 0;
-  /**
-   * The presented seal was replaced by a periodic rotation moments ago and is still inside its
-   * grace window: the request is served, but sends no seal (the browser already holds the newer one).
-   */
-  viaGrace = false;
-
-  get superseded(): boolean {
-    return this.viaGrace;
-  }
-
   get outdated(): boolean {
     return this.openedWithOlderKey;
   }
@@ -54,7 +44,6 @@ export class CookieRequestState extends RequestState implements CommitFacts {
     this.reissued = false;
     this.openedWithOlderKey = false;
     this.validSince = 0;
-    this.viaGrace = false;
   }
 }
 

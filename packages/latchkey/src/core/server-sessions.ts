@@ -36,17 +36,11 @@ export class ServerRequestState extends RequestState implements CommitFacts {
   presentedToken: string | null = null;
   /** A token issued during this request: the response must carry it. */
   issuedToken: string | null = null;
-  /** The session was reached through a rotated-away token inside its grace window. */
-  viaGrace = false;
   /** The presented token's id was minted under an older secret: re-issue it under the newest. */
   underOlderSecret = false;
 
   get reissued(): boolean {
     return this.issuedToken !== null;
-  }
-
-  get superseded(): boolean {
-    return this.viaGrace;
   }
 
   get outdated(): boolean {
@@ -57,7 +51,6 @@ export class ServerRequestState extends RequestState implements CommitFacts {
     super.reset();
     this.presentedToken = null;
     this.issuedToken = null;
-    this.viaGrace = false;
     this.underOlderSecret = false;
   }
 }

@@ -21,6 +21,15 @@ export class RequestState {
   staleCookie = false;
   /** The persistent flag changed: the cookie's Max-Age must be re-sent. */
   persistentChanged = false;
+  /**
+   * The presented credential was replaced by a rotation moments ago and reached this session
+   * through its grace window (both modes have one): such a request never rotates again.
+   */
+  viaGrace = false;
+
+  get superseded(): boolean {
+    return this.viaGrace;
+  }
   readonly userAgent: string | null;
 
   /** Decoded values, and every value set in this request. */
@@ -93,6 +102,7 @@ export class RequestState {
     this.deleted.clear();
     this.snapshots = null;
     this.persistentChanged = false;
+    this.viaGrace = false;
   }
 
   #decoded(key: string): unknown {
