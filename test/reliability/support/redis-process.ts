@@ -6,14 +6,12 @@
 // session that answered 2xx before the kill must still be there after the restart. (RDB
 // snapshots would lose everything since the last snapshot; without persistence a restart is a
 // different outage, every session gone.)
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
+import { freePort, waitForPing } from "../../stores/support/redis-server.ts";
 
 // A failed or interrupted run must not leave servers behind.
 const alive = new Set<ChildProcess>();
@@ -24,11 +22,7 @@ process.on("exit", () => {
   }
 });
 
-/** Why redis-server cannot be started here, or null. */
-export function redisServerMissing(): string | null {
-  const probe = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
-  return probe.error === undefined && probe.status === 0 ? null : "redis-server not found on PATH";
-}
+export { redisServerMissing } from "../../stores/support/redis-server.ts";
 
 export interface PrivateRedis {
   readonly url: string;
@@ -70,7 +64,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     alive.add(started);
     started.on("exit", () => alive.delete(started));
     child = started;
-    await waitForPing(port);
+    // Loading a large append-only file takes a while on a busy machine.
+    await waitForPing(port, 20_000);
   };
   const kill = async () => {
     const running = child as ChildProcess | null;
@@ -97,42 +92,4 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function waitForPing(port: number): Promise<void> {
-  // Loading a large append-only file takes a while on a busy machine; LOADING errors until then.
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const client = new Redis({
-      port,
-      host: "127.0.0.1",
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on("error", () => {});
-    try {
-      await client.connect();
-      if ((await client.ping()) === "PONG") return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
-      await sleep(25);
-    } finally {
-      client.disconnect();
-    }
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === "object" && address !== null) resolve(address.port);
-        else reject(new Error("no free port"));
-      });
-    });
-  });
 }

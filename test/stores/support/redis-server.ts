@@ -176,8 +176,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   };
 }
 
-async function waitForPing(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
+/** Resolves once a redis-server on `port` answers PING (it may still be loading its data). */
+export async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const client = new Redis({
       port,
@@ -212,7 +213,7 @@ function listenOn(port: number): Promise<number | null> {
   });
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const port = await listenOn(0);
   if (port === null) throw new Error("no free port");
   return port;
