@@ -48,6 +48,10 @@ export interface Finding {
    * server-side state, signed or sealed client-side data) and what that makes the weakness cost.
    */
   severityReason?: string;
+  /** Lint: the environment the finding applies to, judged from how the project runs the code. */
+  environment?: "production" | "development" | "test" | "unknown";
+  /** Lint: why that environment, in one line. */
+  environmentReason?: string;
   title: string;
   /** Audit: the page or response the finding was seen on. */
   url?: string;

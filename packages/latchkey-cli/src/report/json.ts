@@ -57,6 +57,8 @@ function orderedFinding(f: Finding): Record<string, unknown> {
     id: f.id,
     severity: f.severity,
     ...(f.severityReason !== undefined ? { severityReason: f.severityReason } : {}),
+    ...(f.environment !== undefined ? { environment: f.environment } : {}),
+    ...(f.environmentReason !== undefined ? { environmentReason: f.environmentReason } : {}),
     title: f.title,
     ...(f.url !== undefined ? { url: f.url } : {}),
     ...(f.cookie !== undefined ? { cookie: f.cookie } : {}),

@@ -104,6 +104,10 @@ function findingLines(f: Finding, dim: (text: string) => string): string[] {
   if (where.length > 0) out.push(`    ${dim("at")}       ${where.join(", ")}`);
   out.push(`    ${dim("evidence")} ${safe(f.evidence)}`);
   if (f.severityReason !== undefined) out.push(`    ${dim("why")}      ${safe(f.severityReason)}`);
+  if (f.environment !== undefined)
+    out.push(
+      `    ${dim("env")}      ${f.environment}${f.environmentReason !== undefined ? `: ${safe(f.environmentReason)}` : ""}`,
+    );
   if (f.standard !== undefined) out.push(`    ${dim("standard")} ${safe(f.standard)}`);
   out.push(`    ${dim("fix")}      ${safe(f.fix)}`);
   return out;

@@ -107,6 +107,8 @@ function resultFor(
     properties: {
       severity: f.severity,
       ...(f.severityReason !== undefined ? { severityReason: f.severityReason } : {}),
+      ...(f.environment !== undefined ? { environment: f.environment } : {}),
+      ...(f.environmentReason !== undefined ? { environmentReason: f.environmentReason } : {}),
       evidence: f.evidence,
       fix: f.fix,
       ...(f.cookie !== undefined ? { cookie: f.cookie } : {}),
