@@ -209,6 +209,28 @@ export const setups: Setup[] = [
   })),
 
   {
+    // The same store through a node-redis v4+ client, as connect-redis setups have one.
+    name: "latchkey redis (node-redis) · express",
+    baseline: "express bare",
+    backend: "redis",
+    start: async () => {
+      const { createClient } = await import("redis");
+      const client = createClient({ url: REDIS_URL });
+      await client.connect();
+      const sessions = createSessions<Counter>({
+        secrets: [SECRET],
+        store: redisStore({ client, prefix: `latchkey-bench-nr-${process.pid}:` }),
+        production: true,
+      });
+      return expressApp(
+        (app) => app.use(latchkeyExpress(sessions)),
+        (req) => (req.session.get("count" as never) as number | undefined) ?? 0,
+        (req, n) => req.session.set("count" as never, n as never),
+      );
+    },
+  },
+
+  {
     name: "express-session (MemoryStore) · express",
     baseline: "express bare",
     start: async () => {
