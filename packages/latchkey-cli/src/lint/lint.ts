@@ -5,11 +5,13 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { Finding } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
+import { ENVIRONMENT_RANK, inEnvironment, UNKNOWN_ENVIRONMENT } from "./environment.ts";
 import { lintScript } from "./js/analyze.ts";
 import { ProjectModules } from "./js/imports.ts";
 import { type DjangoModule, djangoSettingsModules, lintDjango } from "./python/django.ts";
 import { lintFlask } from "./python/flask.ts";
 import { applicationFacts, lintFlaskApps } from "./python/flask-apps.ts";
+import { FlaskEnvironments } from "./python/flask-environment.ts";
 import { type PyModule, readModule } from "./python/module.ts";
 import { PythonProject } from "./python/project.ts";
 import { lintExemptViews } from "./python/views.ts";
@@ -134,15 +136,16 @@ function lintPython(
   const django = new Set<PyModule>(djangoSettingsModules(modules).map((m) => m.module));
   const findings = lintDjango(modules.filter((m) => django.has(m.module)));
   const facts = applicationFacts(project);
+  const environments = new FlaskEnvironments(project);
   for (const { module } of modules) {
     try {
-      findings.push(...lintFlask(module, django.has(module), facts.get(module)));
+      findings.push(...lintFlask(module, django.has(module), facts.get(module), environments));
     } catch {
       unparsable.push(module.file);
     }
   }
   try {
-    findings.push(...lintFlaskApps(project, facts));
+    findings.push(...lintFlaskApps(project, facts, environments));
   } catch {
     // A pathological import graph costs the cross-module findings, not the per-file ones.
   }
@@ -166,16 +169,24 @@ function nestingDepth(text: string): number {
   return max;
 }
 
-/** One options object passed to two setups is one problem in the code, reported once. */
+/**
+ * One options object passed to two setups is one problem in the code, reported once. When one
+ * place is reached from a production and a development configuration, the production judgement
+ * is kept; every finding leaves here saying which environment it applies to.
+ */
 function dedupe(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
+  const kept = new Map<string, Finding>();
+  for (const f of inEnvironment(findings, UNKNOWN_ENVIRONMENT)) {
     const l = f.location;
     const key = [f.id, l?.file, l?.line, l?.column, f.cookie, f.evidence].join("\u0000");
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+    const seen = kept.get(key);
+    if (
+      seen === undefined ||
+      ENVIRONMENT_RANK[f.environment!] > ENVIRONMENT_RANK[seen.environment!]
+    )
+      kept.set(key, f);
+  }
+  return [...kept.values()];
 }
 
 // A JavaScript application is the package a file belongs to: the nearest folder with a

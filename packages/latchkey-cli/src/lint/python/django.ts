@@ -7,6 +7,7 @@
 import { dirname, join, sep } from "node:path";
 import type { Finding } from "../../report/finding.ts";
 import { checkCookie } from "../cookie-checks.ts";
+import { type EnvironmentTag, UNKNOWN_ENVIRONMENT } from "../environment.ts";
 import { lintFinding } from "../rules.ts";
 import { checkSecret } from "../secret-check.ts";
 import { environmentOf } from "../source.ts";
@@ -175,14 +176,35 @@ export function lintDjango(settingsModules: readonly DjangoModule[]): Finding[] 
     // Insecure on a developer's machine is a note, not a vulnerability — unless a production
     // configuration shares the problem.
     const reason = reasonFor(leaves[0]!);
-    if (reason === undefined || leaves.some((l) => reasonFor(l) === undefined)) return named;
+    if (reason === undefined || leaves.some((l) => reasonFor(l) === undefined)) {
+      const tag = productionTag(leaves, usage);
+      return { ...named, environment: tag.environment, environmentReason: tag.reason };
+    }
     return {
       ...named,
       severity: "info" as const,
       severityReason: `development settings: ${reason}`,
       evidence: `${named.evidence} (development settings: ${reason})`,
+      environment: "development" as const,
+      environmentReason: reason,
     };
   });
+}
+
+// A configuration not judged development-only runs in production when a deploy file starts it or
+// its name says so; otherwise nothing says where it runs.
+function productionTag(leaves: readonly DjangoModule[], usage: SettingsUsage): EnvironmentTag {
+  for (const leaf of leaves) {
+    const started = usage.productionReason(leaf);
+    if (started !== undefined) return { environment: "production", reason: started };
+  }
+  const named = leaves.find((l) => moduleEnvironment(l) === "production");
+  if (named !== undefined)
+    return {
+      environment: "production",
+      reason: `module name ${named.module.file.split(/[\\/]/).slice(-2).join("/")}`,
+    };
+  return UNKNOWN_ENVIRONMENT;
 }
 
 // Findings about a missing option sit at the top of the leaf module (there is no line to point

@@ -8,9 +8,11 @@
 // Modules that import each other are one application: `login_user(user, remember=True)` in
 // `auth.py` means the remember-me cookie settings of the config in `config.py` matter.
 import type { Finding } from "../../report/finding.ts";
+import { inEnvironment } from "../environment.ts";
 import { environmentOf } from "../source.ts";
 import type { Position, Setting } from "../value.ts";
 import { checkFlask, effectiveSettings, usesSessions } from "./flask.ts";
+import type { FlaskEnvironments } from "./flask-environment.ts";
 import type { ConfigLoader, PyModule } from "./module.ts";
 import type { PythonProject } from "./project.ts";
 
@@ -69,12 +71,16 @@ interface ConfigSource {
   at: Position;
   where: string;
   name: string;
+  /** The module holding the configuration, and whether it is a class in it or the module itself. */
+  module: PyModule;
+  isClass: boolean;
 }
 
 /** Lints every Flask app whose config loaders can all be followed, with Flask's defaults. */
 export function lintFlaskApps(
   project: PythonProject,
   facts: ReadonlyMap<PyModule, ApplicationFacts>,
+  environments: FlaskEnvironments,
 ): Finding[] {
   const findings: Finding[] = [];
   for (const module of project.modules()) {
@@ -93,14 +99,19 @@ export function lintFlaskApps(
       permanentSessions: false,
     };
     findings.push(
-      ...checkFlask({
-        ...app,
-        file: holder.file,
-        anchor: holder.at,
-        settings,
-        defaults: true,
-        where: holder.where,
-      }),
+      ...inEnvironment(
+        checkFlask({
+          ...app,
+          file: holder.file,
+          anchor: holder.at,
+          settings,
+          defaults: true,
+          where: holder.where,
+        }),
+        holder.isClass
+          ? environments.ofClass(holder.module, holder.name)
+          : environments.ofModule(holder.module),
+      ),
     );
   }
   return findings;
@@ -165,6 +176,8 @@ function moduleSource(project: PythonProject, module: PyModule): ConfigSource {
     at: { line: 1, column: 1 },
     where: "",
     name: name === "__init__" ? (module.file.split(/[\\/]/).at(-2) ?? name) : name,
+    module,
+    isClass: false,
   };
 }
 
@@ -178,6 +191,8 @@ function classSource(module: PyModule, name: string): ConfigSource | undefined {
     at: cls.at,
     where: ` (in ${cls.name})`,
     name,
+    module,
+    isClass: true,
   };
 }
 

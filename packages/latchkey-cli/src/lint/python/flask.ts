@@ -5,6 +5,7 @@
 // SAMESITE None, DURATION 365 days.
 import type { Finding } from "../../report/finding.ts";
 import { checkCookie } from "../cookie-checks.ts";
+import { type EnvironmentTag, inEnvironment, UNKNOWN_ENVIRONMENT } from "../environment.ts";
 import { lintFinding } from "../rules.ts";
 import { checkSecret } from "../secret-check.ts";
 import { environmentOf } from "../source.ts";
@@ -15,6 +16,7 @@ import {
   type Setting,
   truthiness,
 } from "../value.ts";
+import type { FlaskEnvironments } from "./flask-environment.ts";
 import type { ConfigClass, PyModule } from "./module.ts";
 
 export const FLASK_KEYS = new Set([
@@ -62,6 +64,7 @@ export function lintFlask(
   module: PyModule,
   isDjango: boolean,
   app?: Pick<FlaskContext, "remembersLogins" | "usesFlaskSession" | "permanentSessions">,
+  environments?: FlaskEnvironments,
 ): Finding[] {
   const findings: Finding[] = [];
   const base = {
@@ -74,23 +77,32 @@ export function lintFlask(
   if (config.settings.size > 0 || config.apps.length > 0) {
     const anchor = config.apps[0] ?? [...config.settings.values()][0]!.at;
     findings.push(
-      ...checkFlask({
-        ...base,
-        anchor,
-        settings: config.settings,
-        defaults: config.apps.length > 0 && !config.loadsExternal && usesSessions(config.settings),
-        where: "",
-      }),
+      ...inEnvironment(
+        checkFlask({
+          ...base,
+          anchor,
+          settings: config.settings,
+          defaults:
+            config.apps.length > 0 && !config.loadsExternal && usesSessions(config.settings),
+          where: "",
+        }),
+        appEnvironment(module),
+      ),
     );
   }
-  findings.push(...lintConfigClasses(module, base));
+  findings.push(...lintConfigClasses(module, base, environments));
   if (!isDjango && environmentOf(module.file.split(/[\\/]/).at(-1) ?? "") !== "development") {
     const settings = new Map<string, Setting>();
     for (const stmt of module.statements)
       if (stmt.kind === "set" && FLASK_KEYS.has(stmt.key)) settings.set(stmt.key, stmt.setting);
     if (settings.size > 0) {
       const anchor = [...settings.values()][0]!.at;
-      findings.push(...checkFlask({ ...base, anchor, settings, defaults: false, where: "" }));
+      findings.push(
+        ...inEnvironment(
+          checkFlask({ ...base, anchor, settings, defaults: false, where: "" }),
+          environments?.ofModule(module) ?? UNKNOWN_ENVIRONMENT,
+        ),
+      );
     }
   }
   return dedupe(findings);
@@ -99,6 +111,7 @@ export function lintFlask(
 function lintConfigClasses(
   module: PyModule,
   base: Pick<FlaskContext, "file" | "remembersLogins" | "usesFlaskSession" | "permanentSessions">,
+  environments: FlaskEnvironments | undefined,
 ): Finding[] {
   const byName = new Map(module.classes.map((c) => [c.name, c]));
   const usedAsBase = new Set(module.classes.flatMap((c) => c.bases));
@@ -109,16 +122,29 @@ function lintConfigClasses(
     if (![...settings.keys()].some((k) => FLASK_KEYS.has(k))) continue;
     if (environmentOf(cls.name) === "development") continue; // dev/test configs may be insecure on purpose
     findings.push(
-      ...checkFlask({
-        ...base,
-        anchor: cls.at,
-        settings,
-        defaults: usesSessions(settings),
-        where: ` (in ${cls.name})`,
-      }),
+      ...inEnvironment(
+        checkFlask({
+          ...base,
+          anchor: cls.at,
+          settings,
+          defaults: usesSessions(settings),
+          where: ` (in ${cls.name})`,
+        }),
+        environments?.ofClass(module, cls.name) ?? UNKNOWN_ENVIRONMENT,
+      ),
     );
   }
   return findings;
+}
+
+// `app.config[...]` written where the app is built applies in every environment the app runs in.
+function appEnvironment(module: PyModule): EnvironmentTag {
+  return module.app.apps.length > 0
+    ? {
+        environment: "unknown",
+        reason: "set where the app is built, so it applies in every environment the app runs in",
+      }
+    : UNKNOWN_ENVIRONMENT;
 }
 
 /**

@@ -8,7 +8,7 @@ import { readRegularFile } from "../read-regular-file.ts";
 import { environmentOf } from "../source.ts";
 import type { DjangoModule } from "./django.ts";
 
-const PRODUCTION_FILES = [
+export const PRODUCTION_FILES = [
   "Dockerfile",
   "Containerfile",
   "Procfile",
@@ -18,7 +18,7 @@ const PRODUCTION_FILES = [
   "fly.toml",
   "render.yaml",
 ];
-const DEVELOPMENT_FILES = [
+export const DEVELOPMENT_FILES = [
   "docker-compose.yml",
   "docker-compose.yaml",
   "docker-compose.override.yml",
@@ -35,6 +35,18 @@ const REFERENCE = /(?:DJANGO_SETTINGS_MODULE[\s"'=:,]{1,6}|--settings[= ])["']?(
 /** Reads the entry-point files around settings modules once per run. */
 export class SettingsUsage {
   readonly #names = new Map<string, string[]>();
+
+  /** The deploy files (Dockerfile, Procfile, wsgi.py, …) that start `leaf`, as one line. */
+  productionReason(leaf: DjangoModule): string | undefined {
+    const files = this.#ancestors(leaf).flatMap((dir) =>
+      PRODUCTION_FILES.filter((name) =>
+        this.#referenced(join(dir, name)).some((dotted) => namesModule(dotted, leaf)),
+      ),
+    );
+    return files.length === 0
+      ? undefined
+      : `DJANGO_SETTINGS_MODULE names it in ${[...new Set(files)].join(", ")}`;
+  }
 
   /** Why `leaf` looks like development-only settings; undefined when it may run in production. */
   developmentReason(leaf: DjangoModule, modules: readonly DjangoModule[]): string | undefined {

@@ -1,0 +1,145 @@
+// Which environment a Flask config class or config module is for, from how the project uses it:
+// - what deploy files select (`APP_SETTINGS=config.ProductionConfig` in a Procfile,
+//   `ENV FLASK_CONFIG=production` in a Dockerfile, `create_app("production")` in wsgi.py) —
+//   production files win; a selection made only by development files (docker-compose.yml,
+//   .env.example, .flaskenv) means development;
+// - the config map an app factory picks from (`config = {"testing": TestingConfig, …}`);
+// - the class or module name (`DevelopmentConfig`, `settings/production.py`).
+// Only text is read, never executed; every file read goes through read-regular-file.
+import { dirname, join, relative, sep } from "node:path";
+import {
+  type DeployEnvironment,
+  type EnvironmentTag,
+  environmentOfName,
+  UNKNOWN_ENVIRONMENT,
+} from "../environment.ts";
+import { readRegularFile } from "../read-regular-file.ts";
+import type { PyModule } from "./module.ts";
+import type { PythonProject } from "./project.ts";
+import { DEVELOPMENT_FILES, PRODUCTION_FILES } from "./settings-usage.ts";
+
+const FLASK_DEVELOPMENT_FILES = [...DEVELOPMENT_FILES, ".flaskenv", ".env", "run.py"];
+// `APP_SETTINGS=config.ProductionConfig`, `FLASK_CONFIG: production`, `ENV CONFIG_NAME prod`,
+// `create_app("production")`, `create_app(config_name="testing")`.
+const SELECTION =
+  /\b(?:APP_SETTINGS|FLASK_CONFIG|FLASK_ENV|APP_ENV|APP_CONFIG|CONFIG_NAME|CONFIG_CLASS|CONFIG|FLASK_CONFIGURATION)\b[\s"'=:,]{1,6}["']?([A-Za-z_][\w.]*)|create_app\(\s*(?:\w+\s*=\s*)?["']([A-Za-z_][\w.]*)["']/g;
+// `"production": ProductionConfig,` inside a dict literal.
+const MAP_ENTRY = /["']([A-Za-z][\w-]*)["']\s*:\s*([A-Za-z_][\w.]*)\s*[,}\n]/g;
+const MAX_TEXT = 200_000;
+
+interface Selection {
+  token: string;
+  shown: string;
+  file: string;
+}
+
+export class FlaskEnvironments {
+  readonly #project: PythonProject;
+  readonly #selections = new Map<string, Selection[]>();
+  #maps: Map<string, { key: string; file: string }[]> | undefined;
+
+  constructor(project: PythonProject) {
+    this.#project = project;
+  }
+
+  /** The environment of config class `name` defined in `module`. */
+  ofClass(module: PyModule, name: string): EnvironmentTag {
+    const keys = this.#mapKeys().get(name) ?? [];
+    const selected = this.#selected(module, [name, ...keys.map((k) => k.key)]);
+    if (selected !== undefined) return selected;
+    const mapped = keys.find((k) => k.key !== "default" && environmentOfName(k.key) !== "unknown");
+    if (mapped !== undefined)
+      return {
+        environment: environmentOfName(mapped.key),
+        reason: `config["${mapped.key}"] in ${mapped.file} selects ${name}`,
+      };
+    return byName(name, `class name ${name}`);
+  }
+
+  /** The environment of a config module (`settings/production.py`, `config.py`). */
+  ofModule(module: PyModule): EnvironmentTag {
+    const parts = module.file.split(/[\\/]/);
+    const base = parts.at(-1)!.replace(/\.py$/, "");
+    const name = base === "__init__" ? (parts.at(-2) ?? base) : base;
+    const selected = this.#selected(module, [name]);
+    if (selected !== undefined) return selected;
+    return byName(name, `module name ${parts.slice(-2).join("/")}`);
+  }
+
+  // What deploy files around the module select, production files first.
+  #selected(module: PyModule, tokens: readonly string[]): EnvironmentTag | undefined {
+    const found = this.#project.fileOf(module);
+    if (found === undefined) return undefined;
+    const matches = (list: readonly string[]) =>
+      ancestors(found.path, found.root).flatMap((dir) =>
+        list.flatMap((name) =>
+          this.#read(join(dir, name)).filter((s) =>
+            tokens.some((t) => s.token === t || s.token.endsWith(`.${t}`)),
+          ),
+        ),
+      );
+    const production = matches(PRODUCTION_FILES);
+    if (production.length > 0)
+      return {
+        environment: "production",
+        reason: `${production[0]!.shown} in ${production[0]!.file}`,
+      };
+    const development = matches(FLASK_DEVELOPMENT_FILES);
+    if (development.length === 0) return undefined;
+    const named = environmentOfName(development[0]!.token.split(".").at(-1)!);
+    return {
+      environment: named === "test" ? "test" : "development",
+      reason: `selected only by ${[...new Set(development.map((d) => d.file))].join(", ")} (${development[0]!.shown})`,
+    };
+  }
+
+  #read(path: string): Selection[] {
+    const known = this.#selections.get(path);
+    if (known !== undefined) return known;
+    const read = readRegularFile(path);
+    const file = path.split(sep).at(-1)!;
+    const found: Selection[] = [];
+    if ("text" in read)
+      for (const m of read.text.slice(0, MAX_TEXT).matchAll(SELECTION)) {
+        const token = m[1] ?? m[2]!;
+        found.push({ token, shown: m[0].replace(/\s+/g, " ").slice(0, 80), file });
+      }
+    this.#selections.set(path, found);
+    return found;
+  }
+
+  /** Class name → the keys of config maps that point at it, across the project's modules. */
+  #mapKeys(): Map<string, { key: string; file: string }[]> {
+    if (this.#maps !== undefined) return this.#maps;
+    const maps = new Map<string, { key: string; file: string }[]>();
+    for (const module of this.#project.modules()) {
+      if (module.classes.length === 0 && module.importSources.length === 0) continue;
+      for (const m of module.py.text.slice(0, MAX_TEXT).matchAll(MAP_ENTRY)) {
+        const className = m[2]!.split(".").at(-1)!;
+        if (!/Config|Settings/i.test(className)) continue;
+        const list = maps.get(className) ?? [];
+        list.push({ key: m[1]!, file: module.file.split(/[\\/]/).at(-1)! });
+        maps.set(className, list);
+      }
+    }
+    this.#maps = maps;
+    return maps;
+  }
+}
+
+function byName(name: string, reason: string): EnvironmentTag {
+  const environment: DeployEnvironment = environmentOfName(name);
+  return environment === "unknown" ? UNKNOWN_ENVIRONMENT : { environment, reason };
+}
+
+/** The file's folder and its parents, up to the scanned root. */
+function ancestors(path: string, root: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const rel = relative(root, dir);
+    if (rel.startsWith("..") || rel.startsWith(sep)) break;
+    dirs.push(dir);
+    if (rel === "" || dir === dirname(dir)) break;
+  }
+  return dirs;
+}
