@@ -7,7 +7,7 @@
 // Store round trips are counted once per setup, outside the timed runs (round-trips.ts).
 // Writes bench/results.md.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
 import {
@@ -319,5 +319,11 @@ if (peer) {
 }
 lines.push("", "## Targets", "", ...targets);
 
-writeFileSync("bench/results.md", `${lines.join("\n")}\n`);
+// The "Scale" section is bench:scale's (a separate, longer run): keep it.
+const previous = existsSync("bench/results.md") ? readFileSync("bench/results.md", "utf8") : "";
+const scale = previous.indexOf("\n## Scale\n");
+writeFileSync(
+  "bench/results.md",
+  `${lines.join("\n")}\n${scale >= 0 ? previous.slice(scale) : ""}`,
+);
 console.log(lines.join("\n"));

@@ -1,0 +1,255 @@
+// `npm run bench:scale`: how latchkey's cost grows with the number of stored sessions. For each
+// server store, one app process (pinned to core 0; this process, the load generator, on core 1)
+// is filled to 10³, 10⁵ and 10⁶ sessions; at each size read-only and write requests are measured
+// (server CPU µs per request, p99 latency) in interleaved rounds. At the largest size: a user with
+// 1,000 sessions is listed and revoked, then revokeAll() runs over everything while live requests
+// keep arriving, with the app's event loop and heap watched. Writes the "Scale" section of
+// bench/results.md (the rest of the file is `npm run bench`'s).
+//   SCALE_STORES=memory,sqlite  SCALE_SIZES=1000,100000  SCALE_SECONDS=3
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import autocannon from "autocannon";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { type RedisCluster, startRedisCluster } from "../test/stores/support/redis-server.ts";
+import { median } from "./paired.ts";
+
+const STORES = (process.env.SCALE_STORES ?? "memory,sqlite,redis,redis-cluster,postgres").split(
+  ",",
+);
+const SIZES = (process.env.SCALE_SIZES ?? "1000,100000,1000000").split(",").map(Number);
+const SECONDS = Number(process.env.SCALE_SECONDS ?? 3);
+const ROUNDS = Number(process.env.SCALE_ROUNDS ?? 3);
+const USER_SESSIONS = 1000;
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+function cpuTimeUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+interface App {
+  child: ChildProcess;
+  url: string;
+}
+
+async function startApp(store: string, env: Record<string, string>): Promise<App> {
+  const child = spawn(
+    "taskset",
+    [
+      "-c",
+      "0",
+      process.execPath,
+      "--max-old-space-size=8192",
+      "--import",
+      "tsx",
+      "bench/scale-serve.ts",
+      store,
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ...env, NODE_ENV: "production" },
+    },
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /ready (\d+)/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    child.on("exit", (code) => reject(new Error(`${store} app exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+async function control<T>(app: App, path: string): Promise<T> {
+  const res = await fetch(`${app.url}${path}`, { method: "POST" });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function sessionCookie(url: string): Promise<string> {
+  const res = await fetch(`${url}/write`);
+  await res.text();
+  return res.headers
+    .getSetCookie()
+    .map((line) => line.split(";")[0])
+    .join("; ");
+}
+
+interface Load {
+  cpuUs: number;
+  p99: number;
+  rps: number;
+  errors: number;
+}
+
+async function load(app: App, path: string, cookie: string): Promise<Load> {
+  const options = { url: `${app.url}${path}`, connections: 20, headers: { cookie } };
+  await autocannon({ ...options, duration: 1 });
+  const before = cpuTimeUs(app.child.pid as number);
+  const r = await autocannon({ ...options, duration: SECONDS });
+  return {
+    cpuUs: (cpuTimeUs(app.child.pid as number) - before) / r.requests.total,
+    p99: r.latency.p99,
+    rps: r.requests.average,
+    errors: r.errors + r.non2xx,
+  };
+}
+
+/** Sequential requests from `workers` clients until `done()`; their latencies and statuses. */
+async function liveRequests(url: string, cookie: string, done: () => boolean, workers = 4) {
+  const latencies: number[] = [];
+  let failures = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (!done()) {
+        const start = performance.now();
+        try {
+          const res = await fetch(`${url}/read`, { headers: { cookie } });
+          await res.arrayBuffer();
+          if (res.status !== 200) failures++;
+        } catch {
+          failures++;
+        }
+        latencies.push(performance.now() - start);
+      }
+    }),
+  );
+  return { served: latencies.length, failures, maxMs: Math.max(0, ...latencies) };
+}
+
+interface Watched {
+  ms: number;
+  cpuMs: number;
+  maxEventLoopDelayMs: number;
+  p99EventLoopDelayMs: number;
+  heapGrowthMb: number;
+}
+
+const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "–");
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
+const rows: string[] = [];
+const atSize: string[] = [];
+const notes: string[] = [];
+
+let cluster: RedisCluster | undefined;
+for (const store of STORES) {
+  const env: Record<string, string> = {};
+  if (store === "redis-cluster") {
+    cluster = await startRedisCluster();
+    env.CLUSTER_NODES = JSON.stringify(cluster.nodes);
+  }
+  const sizes = SIZES;
+  const app = await startApp(store, env);
+  try {
+    // A longer warm-up before the first size: the first figures must not carry the JIT's work.
+    const warm = await sessionCookie(app.url);
+    await load(app, "/read", warm);
+    await load(app, "/write", warm);
+    const perSize = new Map<number, { read: Load[]; write: Load[]; fillMs: number }>();
+    for (const size of sizes) {
+      const fill = await control<{ ms: number }>(app, `/fill?to=${size}`);
+      process.stderr.write(`${store}: ${size} sessions (filled in ${f0(fill.ms)} ms)\n`);
+      const cookie = await sessionCookie(app.url);
+      const read: Load[] = [];
+      const write: Load[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        read.push(await load(app, "/read", cookie));
+        write.push(await load(app, "/write", cookie));
+      }
+      perSize.set(size, { read, write, fillMs: fill.ms });
+    }
+    const first = perSize.get(sizes[0] as number);
+    for (const [size, { read, write, fillMs }] of perSize) {
+      const fig = (l: Load[], pick: (x: Load) => number) => median(l.map(pick));
+      const vs = (l: Load[], base: Load[] | undefined, pick: (x: Load) => number) =>
+        base === undefined ? "" : ` (${((fig(l, pick) / fig(base, pick) - 1) * 100).toFixed(0)}%)`;
+      const errors = [...read, ...write].reduce((n, l) => n + l.errors, 0);
+      rows.push(
+        `| ${store} | ${size.toLocaleString("en")} | ${f1(fig(read, (l) => l.cpuUs))}${vs(read, first?.read, (l) => l.cpuUs)} | ${f0(fig(read, (l) => l.p99))}${vs(read, first?.read, (l) => l.p99)} | ${f1(fig(write, (l) => l.cpuUs))}${vs(write, first?.write, (l) => l.cpuUs)} | ${f0(fig(write, (l) => l.p99))}${vs(write, first?.write, (l) => l.p99)} | ${f0(fillMs / 1000)} | ${errors} |`,
+      );
+    }
+
+    await control(app, `/user?n=${USER_SESSIONS}`);
+    const list = await control<{ listed: number; ms: number; cpuMs: number }>(app, "/list-user");
+    const revokeUser = await control<Watched & { result: number }>(app, "/revoke-user");
+    const liveCookie = await sessionCookie(app.url);
+    let finished = false;
+    const live = liveRequests(app.url, liveCookie, () => finished);
+    const revokeAll = await control<Watched & { sampled: number; sampledStillThere: number }>(
+      app,
+      "/revoke-all",
+    ).finally(() => {
+      finished = true;
+    });
+    const served = await live;
+    const largest = sizes[sizes.length - 1] as number;
+    atSize.push(
+      `| ${store} | ${list.listed} in ${f1(list.ms)} ms (${f1(list.cpuMs)} ms CPU) | ${revokeUser.result} in ${f0(revokeUser.ms)} ms, loop max ${f0(revokeUser.maxEventLoopDelayMs)} ms | ${largest.toLocaleString("en")}: ${f0(revokeAll.ms)} ms, ${f0(revokeAll.cpuMs)} ms CPU | ${f0(revokeAll.maxEventLoopDelayMs)} ms (p99 ${f0(revokeAll.p99EventLoopDelayMs)}) | ${f1(revokeAll.heapGrowthMb)} MB | ${served.served} served, ${served.failures} failed, slowest ${f0(served.maxMs)} ms | ${revokeAll.sampledStillThere}/${revokeAll.sampled} |`,
+    );
+  } catch (error) {
+    notes.push(`- ${store}: not measured: ${(error as Error).message}`);
+  } finally {
+    app.child.kill("SIGTERM");
+    await new Promise((r) => app.child.once("exit", r));
+    if (cluster !== undefined) {
+      await cluster.destroy();
+      cluster = undefined;
+    }
+  }
+}
+
+// Leave nothing behind: the apps' Redis keys, PostgreSQL schemas and SQLite files.
+const redis = new Redis(REDIS_URL);
+let cursor = "0";
+do {
+  const [next, keys] = await redis.scan(cursor, "MATCH", "latchkey-scale*", "COUNT", 1000);
+  cursor = next;
+  if (keys.length > 0) await redis.unlink(...keys);
+} while (cursor !== "0");
+redis.disconnect();
+const postgres = new pg.Client({ connectionString: DATABASE_URL });
+await postgres.connect();
+const { rows: schemas } = await postgres.query(
+  "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'scale%'",
+);
+for (const { nspname } of schemas) await postgres.query(`DROP SCHEMA "${nspname}" CASCADE`);
+await postgres.end();
+for (const file of readdirSync("/tmp")) {
+  if (file.startsWith("latchkey-scale")) rmSync(`/tmp/${file}`, { force: true });
+}
+
+const section = [
+  "## Scale",
+  "",
+  `Produced by \`npm run bench:scale\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
+    `the app pinned to core 0, the load generator to core 1; ${ROUNDS} rounds of ${SECONDS} s per size and variant, medians; ` +
+    "sessions created through the store's own create(). In brackets: the change from the smallest size.",
+  "",
+  "| store | sessions | read CPU µs / req | read p99 ms | write CPU µs / req | write p99 ms | fill s | errors |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ...rows,
+  "",
+  `At the largest size: listSessions and revokeUser for a user with ${USER_SESSIONS.toLocaleString("en")} sessions, then revokeAll() over every session ` +
+    "while 4 clients keep requesting a page (their session is revoked too; they must still be answered). " +
+    "Loop max is the app's largest event-loop delay while the operation ran (monitorEventLoopDelay, 5 ms resolution); " +
+    "heap is the largest growth of the app's heap during it; the last column counts sampled sessions still readable afterwards (must be 0).",
+  "",
+  "| store | listSessions | revokeUser | revokeAll | revokeAll: loop max | revokeAll: heap | live requests meanwhile | left |",
+  "|---|---|---|---|---:|---:|---|---:|",
+  ...atSize,
+  ...(notes.length > 0 ? ["", ...notes] : []),
+  "",
+];
+const results = existsSync("bench/results.md") ? readFileSync("bench/results.md", "utf8") : "";
+const start = results.indexOf("\n## Scale\n");
+writeFileSync(
+  "bench/results.md",
+  `${(start >= 0 ? results.slice(0, start) : results).trimEnd()}\n\n${section.join("\n")}`,
+);
+console.log(section.join("\n"));
