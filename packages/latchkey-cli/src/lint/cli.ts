@@ -1,13 +1,15 @@
 // `latchkey lint [paths…] [--json | --sarif] [--fail-on SEVERITY]`
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { colorEnabled } from "../report/color.ts";
 import { exitCodeFor } from "../report/exit-code.ts";
+import type { Report } from "../report/finding.ts";
 import { parseSeverity } from "../report/finding.ts";
 import { formatJson } from "../report/json.ts";
 import { formatPretty } from "../report/pretty.ts";
 import { formatSarif } from "../report/sarif.ts";
 import { escapeForTerminal as safe } from "../report/terminal-text.ts";
-import { sarifTool } from "../version.ts";
+import { cliVersion, sarifTool } from "../version.ts";
 import { lintPaths } from "./lint.ts";
 
 const USAGE = `Usage: latchkey lint [paths…] [--json | --sarif] [--fail-on SEVERITY]
@@ -49,6 +51,7 @@ export async function runLintCli(argv: string[]): Promise<number> {
       `unknown severity '${values["fail-on"]}' (info, low, medium, high, critical)`,
     );
   const paths = positionals.length > 0 ? positionals : ["."];
+  const startedAt = new Date().toISOString();
   const started = performance.now();
   let result: ReturnType<typeof lintPaths>;
   try {
@@ -62,14 +65,28 @@ export async function runLintCli(argv: string[]): Promise<number> {
     throw error;
   }
   const elapsed = Math.round(performance.now() - started);
-  const report = { target: paths.join(" "), findings: result.findings };
+  const report: Report = {
+    target: paths.join(" "),
+    run: {
+      kind: "lint",
+      tool: { name: "latchkey", version: cliVersion() },
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      durationMs: elapsed,
+      files: {
+        scanned: result.filesScanned,
+        parsed: result.filesParsed,
+        unparsable: result.unparsable.length,
+      },
+      suppressed: result.suppressed,
+    },
+    findings: result.findings,
+  };
   if (values.json) process.stdout.write(formatJson(report));
   else if (values.sarif) {
     process.stdout.write(formatSarif(report, sarifTool()));
   } else {
-    process.stdout.write(
-      formatPretty(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
-    );
+    process.stdout.write(formatPretty(report, { color: colorEnabled(process.stdout, process.env) }));
   }
   for (const { path, reason } of result.skipped)
     process.stderr.write(`latchkey lint: skipped ${safe(path)}: ${safe(reason)}\n`);

@@ -4,6 +4,7 @@
 
 import { CATALOGUE } from "../findings/catalogue.ts";
 import type { Finding } from "../report/finding.ts";
+import type { EnvironmentTag } from "./environment.ts";
 import { lintFinding, type RuleId } from "./rules.ts";
 import {
   describeSource,
@@ -67,6 +68,7 @@ type Emit = (
   at: Setting | undefined,
   evidence: string,
   fix: string,
+  environment?: EnvironmentTag,
 ) => void;
 
 /** Checks one cookie's options: Secure, HttpOnly, SameSite, lifetime, name and Domain. */
@@ -74,11 +76,12 @@ export function checkCookie(spec: CookieSpec): Finding[] {
   const findings: Finding[] = [];
   const where = spec.where ?? "";
   const kind = cookieKind(spec);
-  const emit: Emit = (id, severity, setting, evidence, fix) => {
+  const emit: Emit = (id, severity, setting, evidence, fix, environment) => {
     findings.push(
       lintFinding({
         id,
         severity,
+        ...(environment !== undefined ? { environment } : {}),
         title: fittedTitle(CATALOGUE[id].title, kind),
         file: setting?.file ?? spec.file,
         at: setting?.at ?? spec.anchor,
@@ -144,13 +147,42 @@ function checkFlag(
   }
   const value = setting.value;
   if (isEnvironmental(value)) {
-    emit(
-      id,
-      "info",
-      setting,
-      `${key} depends on ${describeSource(value)}: as safe as the production environment`,
-      fix,
-    );
+    // `secure: NODE_ENV === "production"` is on in production: only a development run has it off.
+    const inProduction = value.kind === "depends" ? value.production : undefined;
+    const on = inProduction === undefined ? undefined : truthiness(inProduction);
+    if (on === false) {
+      emit(
+        id,
+        "high",
+        setting,
+        `${key} is off when NODE_ENV is production (${describeSource(value)})`,
+        fix,
+        {
+          environment: "production",
+          reason: `${describeSource(value)} is false when NODE_ENV is production`,
+        },
+      );
+    } else if (on === true) {
+      emit(
+        id,
+        "info",
+        setting,
+        `${key} is on only when NODE_ENV is production (${describeSource(value)})`,
+        fix,
+        {
+          environment: "development",
+          reason: `${describeSource(value)} is true when NODE_ENV is production; only other environments run without it`,
+        },
+      );
+    } else {
+      emit(
+        id,
+        "info",
+        setting,
+        `${key} depends on ${describeSource(value)}: as safe as the production environment`,
+        fix,
+      );
+    }
     return;
   }
   if (truthiness(value) === false) emit(id, "high", setting, `${key} = ${shown(key, value)}`, fix);

@@ -2,6 +2,7 @@
 // `latchkey audit` mean the same problem, seen in code instead of on the wire.
 import { CATALOGUE, type FindingIdOf } from "../findings/catalogue.ts";
 import type { Finding, Severity } from "../report/finding.ts";
+import type { EnvironmentTag } from "./environment.ts";
 import type { Position } from "./value.ts";
 
 /** The ids lint can report; titles and standards are the catalogue's, shared with audit. */
@@ -17,6 +18,8 @@ export interface FindingInput {
   cookie?: string;
   /** The catalogue's title fitted to the case (a remember-me cookie is not "the session cookie"). */
   title?: string;
+  /** The environment the finding applies to, when the code itself says (a NODE_ENV branch). */
+  environment?: EnvironmentTag;
 }
 
 /** Builds a report finding for a place in a source file. */
@@ -25,6 +28,9 @@ export function lintFinding(input: FindingInput): Finding {
   return {
     id: input.id,
     severity: input.severity,
+    ...(input.environment !== undefined
+      ? { environment: input.environment.environment, environmentReason: input.environment.reason }
+      : {}),
     title: input.title ?? entry.title,
     ...(input.cookie !== undefined ? { cookie: input.cookie } : {}),
     evidence: input.evidence,

@@ -26,7 +26,11 @@ export type Value =
   /** Read straight from the environment; `fallback` is what is used when the variable is unset. */
   | { kind: "env"; name?: string; fallback?: Value }
   /** Computed from the environment or a debug flag: `NODE_ENV === "production"`, `not DEBUG`. */
-  | { kind: "depends"; on: string }
+  /**
+   * `production`: what it is when the app runs with NODE_ENV=production, when that can be read
+   * (`secure: process.env.NODE_ENV === "production"` is true there).
+   */
+  | { kind: "depends"; on: string; production?: Value }
   | { kind: "unknown" };
 
 /** A configuration value and where it was written. */

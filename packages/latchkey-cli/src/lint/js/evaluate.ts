@@ -2,7 +2,14 @@
 // object literals (with spreads and later `opts.cookie.secure = …` writes), environment reads
 // (`process.env.X`, `app.get("env")`), and a little arithmetic (`24 * 60 * 60 * 1000`).
 import type { Expression, Node } from "@babel/types";
-import { parseDurationText, type Setting, UNKNOWN, type Value } from "../value.ts";
+import {
+  isLiteral,
+  parseDurationText,
+  type Setting,
+  truthiness,
+  UNKNOWN,
+  type Value,
+} from "../value.ts";
 import { positionOf } from "./parse.ts";
 import { type MemberWrite, memberPath, type Scope, unwrap } from "./scope.ts";
 
@@ -11,8 +18,27 @@ const ENV_LIKE_NAME = /prod|dev|debug|https|ssl|secure|env|test/i;
 
 const MAX_DEPTH = 12;
 
-/** Resolves an expression to a value. */
+// Set while an expression is re-read as it runs in production (NODE_ENV=production): evaluation
+// is synchronous, so one flag is enough.
+let inProduction = false;
+
+/**
+ * Resolves an expression to a value. A value that depends on the environment also says, when it
+ * can be read, what it is with NODE_ENV=production (`production`).
+ */
 export function evaluate(node: Node, scope: Scope, depth = 0): Value {
+  const value = evaluateNode(node, scope, depth);
+  if (value.kind !== "depends" || inProduction || value.production !== undefined) return value;
+  inProduction = true;
+  try {
+    const production = evaluateNode(node, scope, depth);
+    return isLiteral(production) ? { ...value, production } : value;
+  } finally {
+    inProduction = false;
+  }
+}
+
+function evaluateNode(node: Node, scope: Scope, depth: number): Value {
   if (depth > MAX_DEPTH) return UNKNOWN;
   const n = unwrap(node);
   switch (n.type) {
@@ -63,6 +89,12 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value {
       const left = evaluate(n.left, scope, depth + 1);
       const right = evaluate(n.right, scope, depth + 1);
       if (n.operator !== "&&" && left.kind === "env") return { ...left, fallback: right };
+      const truthy = inProduction ? truthiness(left) : undefined;
+      if (truthy !== undefined) {
+        if (n.operator === "&&") return truthy ? right : left;
+        if (n.operator === "||") return truthy ? left : right;
+        return left.kind === "null" ? right : left;
+      }
       if (
         left.kind === "env" ||
         left.kind === "depends" ||
@@ -75,6 +107,9 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value {
     }
     case "ConditionalExpression": {
       const test = evaluate(n.test, scope, depth + 1);
+      const chosen = inProduction ? truthiness(test) : undefined;
+      if (chosen !== undefined)
+        return evaluate(chosen ? n.consequent : n.alternate, scope, depth + 1);
       if (test.kind === "env" || test.kind === "depends")
         return { kind: "depends", on: scope.sourceOf(n.test) };
       return UNKNOWN;
@@ -127,8 +162,41 @@ function applyWrites(
     }
     const last = write.path.at(-1)!;
     const written = evaluate(write.value, scope, depth + 1);
-    const value: Value =
-      write.condition === undefined ? written : { kind: "depends", on: write.condition };
+    if (write.condition === undefined || write.test === undefined) {
+      target.entries.set(last, {
+        value: write.condition === undefined ? written : { kind: "depends", on: write.condition },
+        at: positionOf(write.at),
+      });
+      continue;
+    }
+    // `if (app.get("env") === "production") sess.cookie.secure = true`: the write happens in
+    // production when its test is true there (or false, for a write in the else branch).
+    const previous = target.entries.get(last);
+    const wasProduction = inProduction;
+    inProduction = true;
+    let runs: boolean | undefined;
+    let productionValue: Value;
+    try {
+      const test = truthiness(evaluateNode(write.test, scope, depth + 1));
+      runs = test === undefined ? undefined : test === write.branch;
+      productionValue = runs
+        ? evaluateNode(write.value, scope, depth + 1)
+        : (previous?.value ?? UNKNOWN);
+    } finally {
+      inProduction = wasProduction;
+    }
+    if (inProduction) {
+      if (runs === true)
+        target.entries.set(last, { value: productionValue, at: positionOf(write.at) });
+      else if (runs === undefined)
+        target.entries.set(last, { value: UNKNOWN, at: positionOf(write.at) });
+      continue;
+    }
+    const value: Value = {
+      kind: "depends",
+      on: write.condition,
+      ...(runs !== undefined && isLiteral(productionValue) ? { production: productionValue } : {}),
+    };
     target.entries.set(last, { value, at: positionOf(write.at) });
   }
   return root;
@@ -144,7 +212,9 @@ function evaluateMember(n: Node, scope: Scope, depth: number): Value {
   const path = memberPath(n);
   if (path === undefined) return UNKNOWN;
   if (path[0] === "process" && path[1] === "env" && path.length === 3)
-    return { kind: "env", name: path[2]! };
+    return inProduction && path[2] === "NODE_ENV"
+      ? { kind: "string", value: "production" }
+      : { kind: "env", name: path[2]! };
   if (path[0] === "import" || (path[0] === "process" && path[1] === "env")) return { kind: "env" };
   // Follow a same-file constant object: `config.session.secret`.
   const root = evaluateIdentifier(path[0]!, scope, depth + 1);
@@ -220,6 +290,9 @@ function evaluateBinary(
   ) {
     return { kind: "depends", on: scope.sourceOf(whole) };
   }
+  const equal = sameLiteral(left, right);
+  if (equal !== undefined && (op === "===" || op === "==")) return { kind: "bool", value: equal };
+  if (equal !== undefined && (op === "!==" || op === "!=")) return { kind: "bool", value: !equal };
   const l = numeric(left);
   const r = numeric(right);
   if (op === "+" && left.kind === "string" && right.kind === "string")
@@ -239,6 +312,14 @@ function evaluateBinary(
   if (result === undefined) return UNKNOWN;
   // ms("1d") * 7 stays a duration; plain numbers stay numbers.
   return scale ? { kind: "duration", seconds: result } : { kind: "number", value: result };
+}
+
+/** Whether two literals are equal; undefined unless both are strings, numbers or booleans. */
+function sameLiteral(a: Value, b: Value): boolean | undefined {
+  if (a.kind === "string" && b.kind === "string") return a.value === b.value;
+  if (a.kind === "number" && b.kind === "number") return a.value === b.value;
+  if (a.kind === "bool" && b.kind === "bool") return a.value === b.value;
+  return undefined;
 }
 
 function numeric(value: Value): number | undefined {
@@ -264,7 +345,9 @@ function evaluateCall(
     first?.type === "StringLiteral" &&
     first.value === "env"
   ) {
-    return { kind: "env", name: "NODE_ENV" };
+    return inProduction
+      ? { kind: "string", value: "production" }
+      : { kind: "env", name: "NODE_ENV" };
   }
   if (callee?.length === 1) {
     const name = callee[0]!;

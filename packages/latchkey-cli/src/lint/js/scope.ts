@@ -12,6 +12,9 @@ export interface MemberWrite {
   value: Node;
   /** The condition guarding the write, as source text, when it sits inside an `if`/`?:`. */
   condition: string | undefined;
+  /** The test of the `if`/`?:` guarding the write, and which branch the write is in. */
+  test?: Node;
+  branch?: boolean;
   at: Node;
 }
 
@@ -118,9 +121,32 @@ export class Scope {
       if (exported !== undefined && ancestors.length <= 3) this.exports.set(exported, node.right);
       const [root, ...path] = chain;
       const list = this.writes.get(root!) ?? [];
-      list.push({ path, value: node.right, condition: this.#conditionOf(ancestors), at: node });
+      list.push({
+        path,
+        value: node.right,
+        condition: this.#conditionOf(ancestors),
+        ...this.#guardOf(ancestors, node),
+        at: node,
+      });
       this.writes.set(root!, list);
     }
+  }
+
+  // The nearest `if` or `?:` around a write, and whether the write is in its first branch.
+  #guardOf(
+    ancestors: readonly Node[],
+    node: Node,
+  ): { test: Node; branch: boolean } | Record<string, never> {
+    for (let i = ancestors.length - 1; i >= 0; i--) {
+      const a = ancestors[i]!;
+      if (a.type === "IfStatement" || a.type === "ConditionalExpression") {
+        const inside = ancestors[i + 1] ?? node;
+        if (inside === a.test) return {};
+        return { test: a.test, branch: inside === a.consequent };
+      }
+      if (a.type === "SwitchStatement" || a.type === "LogicalExpression") return {};
+    }
+    return {};
   }
 
   #conditionOf(ancestors: readonly Node[]): string | undefined {
