@@ -1,4 +1,4 @@
-import { type Cluster, Command, Redis, type RedisOptions } from "ioredis";
+import { type Cluster, Redis, type RedisOptions } from "ioredis";
 import { LatchkeyError } from "../core/errors.ts";
 import { type Removed, removeChain } from "./chain.ts";
 import { checkConnectionUrl } from "./connection-url.ts";
@@ -10,8 +10,20 @@ import {
   type NodeRedisClient,
   type NodeRedisCluster,
 } from "./redis/node-redis.ts";
-import { CLAIM, CREATE, DELETE_LINK, MARK, run, UPDATE } from "./redis/scripts.ts";
-import { userIndex } from "./redis/user-index.ts";
+import {
+  CLAIM,
+  CLAIM_ALL,
+  CREATE,
+  CREATE_ALL,
+  DELETE_CHAIN,
+  DELETE_LINK,
+  MARK,
+  run,
+  UPDATE,
+  UPDATE_ALL,
+} from "./redis/scripts.ts";
+import { sweepSessions } from "./redis/sweep.ts";
+import { memberValue, userIndex } from "./redis/user-index.ts";
 import type { SessionChange, SessionMeta, Store, StoredSession } from "./types.ts";
 import { withArgumentChecks } from "./validate.ts";
 
@@ -103,28 +115,43 @@ export function redisStore(options: RedisStoreOptions): Store {
 
   const sessionKey = (ref: string) => `${prefix}s:${ref}`;
   const markKey = (key: string) => `${prefix}{r}:${key}`;
+  const userPrefix = `${prefix}user:`;
   const users = userIndex(client, prefix);
+  // Standalone, each write is one script that keeps the user's index too (scripts.ts); a Cluster
+  // keeps a session and its user's index in different slots, so there the index is a second script.
+  const standalone = !client.isCluster;
 
   async function read(ref: string): Promise<StoredSession | null> {
     return sessionOf(await client.hgetall(sessionKey(ref)));
   }
 
-  async function createEntry(ref: string, session: StoredSession): Promise<void> {
-    const args: Array<string | number> = [session.meta.expiresAt, "h", session.secretHash];
+  /** The session's fields as HSET arguments. */
+  function fieldsOf(session: StoredSession, args: Array<string | number>): Array<string | number> {
+    args.push("h", session.secretHash);
     for (const [field, value] of Object.entries(session.meta)) args.push(`m:${field}`, json(value));
     for (const key of Object.keys(session.data)) args.push(`d:${key}`, session.data[key] as string);
-    await run(client, CREATE, sessionKey(ref), args);
+    return args;
+  }
+
+  async function createEntry(ref: string, session: StoredSession): Promise<void> {
+    await run(client, CREATE, sessionKey(ref), fieldsOf(session, [session.meta.expiresAt]));
   }
 
   /**
-   * Deletes `first` and its successor chain, one script per key; each removed link leaves its
-   * user's index as well. `userId`: delete `first` only if it is that user's.
+   * Deletes `first` and its successor chain; each removed link leaves its user's index as well.
+   * `userId`: delete `first` only if it is that user's. Standalone: one script.
    */
   async function removeWithChain(first: string, userId?: string): Promise<string[]> {
+    const only = userId === undefined ? "" : json(userId);
+    if (standalone) {
+      const keys = [sessionKey(first), userPrefix, sessionKey("")];
+      return (await run(client, DELETE_CHAIN, keys, [only, first])) as string[];
+    }
     const unindexed: Array<Promise<void>> = [];
     const removed = await removeChain(first, async (ref): Promise<Removed> => {
-      const only = ref === first && userId !== undefined ? json(userId) : "";
-      const reply = (await run(client, DELETE_LINK, sessionKey(ref), [only])) as string[];
+      const reply = (await run(client, DELETE_LINK, sessionKey(ref), [
+        ref === first ? only : "",
+      ])) as string[];
       if (reply.length === 0) return { removed: false, successor: null };
       const owner = JSON.parse(reply[0] as string) as string | null;
       if (owner !== null) unindexed.push(users.remove(owner, [ref]));
@@ -139,6 +166,14 @@ export function redisStore(options: RedisStoreOptions): Store {
     get: read,
 
     async create(ref, session) {
+      const { meta } = session;
+      if (standalone && meta.userId !== null) {
+        const member = memberValue(meta.createdAt, meta.expiresAt, meta.successor);
+        const lifetime = meta.expiresAt - Date.now();
+        const args = fieldsOf(session, [meta.expiresAt, ref, member, lifetime]);
+        await run(client, CREATE_ALL, [sessionKey(ref), userPrefix + meta.userId], args);
+        return;
+      }
       await createEntry(ref, session);
       // Indexed only once it exists: a listing never mistakes a session being created for a stale entry.
       const userId = session.meta.userId;
@@ -146,14 +181,21 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
 
     async claim(ref, successorRef, pointerUntil) {
-      const reply = (await run(client, CLAIM, sessionKey(ref), [
-        json(successorRef),
-        pointerUntil,
-      ])) as [number, string?, string?];
+      const reply = (
+        standalone
+          ? await run(
+              client,
+              CLAIM_ALL,
+              [sessionKey(ref), userPrefix],
+              [json(successorRef), pointerUntil, ref, Date.now()],
+            )
+          : await run(client, CLAIM, sessionKey(ref), [json(successorRef), pointerUntil])
+      ) as [number, string?, string?];
       if (reply[0] !== 1) {
         const successor = reply[1] === undefined ? null : (JSON.parse(reply[1]) as string | null);
         return { claimed: false, successor };
       }
+      if (standalone) return { claimed: true }; // the script kept the index
       const userId = JSON.parse(reply[1] as string) as string | null;
       if (userId !== null) {
         // Until this lands the index still counts the old token as live: the limit errs low.
@@ -197,12 +239,20 @@ export function redisStore(options: RedisStoreOptions): Store {
           pairs.push(`d:${key}`, (change.set as Record<string, string>)[key] as string);
       }
       const expiresAt = change.meta?.expiresAt;
-      const args = [
-        expiresAt ?? "",
-        pairs.length,
-        ...pairs,
-        ...[...deleted].map((key) => `d:${key}`),
-      ];
+      const successorChange = change.meta?.successor;
+      const tail = [pairs.length, ...pairs, ...[...deleted].map((key) => `d:${key}`)];
+      if (standalone) {
+        const indexChange =
+          typeof change.meta?.userId === "string"
+            ? "put"
+            : expiresAt !== undefined || successorChange !== undefined
+              ? "touch"
+              : "";
+        const state = successorChange === undefined ? "" : successorChange === null ? "0" : "1";
+        const args = [expiresAt ?? "", Date.now(), indexChange, ref, state, ...tail];
+        return (await run(client, UPDATE_ALL, [sessionKey(ref), userPrefix], args)) === 1;
+      }
+      const args = [expiresAt ?? "", ...tail];
       const stored = (await run(client, UPDATE, sessionKey(ref), args)) as Array<
         string | null
       > | null;
@@ -245,26 +295,13 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
 
     async deleteAll() {
-      // A command first: a Cluster client learns its masters when it connects.
-      await client.ping();
-      const masters = client.isCluster ? (client as Cluster).nodes("master") : [client as Redis];
-      if (masters.length === 0) {
-        throw new LatchkeyError(
-          "store-unavailable",
-          "redisStore: no Redis Cluster master is connected",
-        );
-      }
-      // SCAN patterns are not prefixed by ioredis (keys are): add its keyPrefix ourselves.
-      const full = globEscape(
-        ((client.options as { keyPrefix?: string }).keyPrefix ?? "") + prefix,
-      );
-      await Promise.all(
-        masters.flatMap((node) => [
-          unlinkMatching(node, `${full}s:*`),
-          unlinkMatching(node, `${full}u:*`),
-          unlinkMatching(node, `${full}user:*`),
-        ]),
-      );
+      await sweepSessions({
+        client,
+        prefix,
+        standalone,
+        unindex: (userId, ref) => users.remove(userId, [ref]),
+        removeChain: (ref) => removeWithChain(ref),
+      });
     },
 
     async markRevoked(key, at, until) {
@@ -304,27 +341,4 @@ function sessionOf(fields: Record<string, string>): StoredSession | null {
 
 function json(value: unknown): string {
   return JSON.stringify(value) ?? "null";
-}
-
-/**
- * SCAN one node for keys matching `pattern` and unlink them, one key per command (Cluster forbids
- * cross-slot DEL). The keys are sent as SCAN returned them: raw commands skip ioredis' keyPrefix.
- */
-async function unlinkMatching(node: Redis, pattern: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    await Promise.all(
-      keys.map((key) => {
-        const command = new Command("unlink", [key]);
-        node.sendCommand(command);
-        return command.promise;
-      }),
-    );
-  } while (cursor !== "0");
-}
-
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, "\\$&");
 }

@@ -60,10 +60,10 @@ export function asIoredis(client: NodeRedisClient | NodeRedisCluster): Redis | C
     exists: (...keys: string[]) => client.exists(keys),
     unlink: (...keys: string[]) => client.unlink(keys),
     mget: (...keys: string[]) => client.mGet(keys),
-    evalsha: (sha: string, _count: 1, key: string, ...args: Array<string | number>) =>
-      client.evalSha(sha, { keys: [key], arguments: args.map(String) }),
-    eval: (source: string, _count: 1, key: string, ...args: Array<string | number>) =>
-      client.eval(source, { keys: [key], arguments: args.map(String) }),
+    evalsha: (sha: string, count: number, ...rest: Array<string | number>) =>
+      client.evalSha(sha, scriptOptions(count, rest)),
+    eval: (source: string, count: number, ...rest: Array<string | number>) =>
+      client.eval(source, scriptOptions(count, rest)),
     isCluster: cluster,
     options: {},
     // A cluster routes PING to any node: asking the first master's client says it is reachable.
@@ -82,6 +82,14 @@ export function asIoredis(client: NodeRedisClient | NodeRedisCluster): Redis | C
     disconnect: () => {},
   };
   return commands as unknown as Redis | Cluster;
+}
+
+/** ioredis' `numkeys, key…, arg…` as node-redis' options (a cluster routes by the first key). */
+function scriptOptions(
+  count: number,
+  rest: ReadonlyArray<string | number>,
+): { keys: string[]; arguments: string[] } {
+  return { keys: rest.slice(0, count).map(String), arguments: rest.slice(count).map(String) };
 }
 
 function masterClients(cluster: NodeRedisCluster): Array<Promise<NodeRedisClient>> {

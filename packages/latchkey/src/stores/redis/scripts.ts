@@ -1,5 +1,13 @@
-// Lua scripts of the Redis store. Each touches exactly one key, so each works on a Cluster, and
-// each runs atomically: no other client sees (or interleaves with) a half-applied change.
+// Lua scripts of the Redis store. Each runs atomically: no other client sees (or interleaves
+// with) a half-applied change.
+//
+// Two families. The per-key scripts touch exactly one key, so they work on a Cluster, where keys
+// of one session and of its user's index live in different slots. The `*_ALL` scripts are the
+// same operations with the user's index (and, for a deletion, the successor chain) maintained in
+// the same script: one round trip per write on a standalone server. They reach keys whose names
+// they compute from what they read (the user id stored in the session, a successor's ref), which
+// a standalone server allows and a Cluster does not. Those names are built from a prefix passed
+// as a key (KEYS[2], KEYS[3]), so a client-side ioredis `keyPrefix` applies to them too.
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 
@@ -15,14 +23,70 @@ function script(source: string): Script {
 // HSET/HDEL take at most this many arguments per call: Lua's unpack() has a stack limit (~8000).
 const CHUNK = `local CHUNK = 1000`;
 
-/** KEYS[1] session hash; ARGV[1] expiresAt (ms); ARGV[2..] field, value, field, value… */
-export const CREATE = script(`${CHUNK}
-redis.call('DEL', KEYS[1])
-for i = 2, #ARGV, CHUNK do
+// A user's index is a hash: field = ref, value = "<createdAt>:<expiresAt>:<state>", state 0 live,
+// 1 rotated away, 2 evicted by the limit (its entry is being deleted). Everything the limit needs
+// is in this one key, so the limit script touches nothing else (Cluster).
+const INDEX = `local function keep(key, ms)
+  local want = math.max(tonumber(ms), 1)
+  if redis.call('PTTL', key) < want then redis.call('PEXPIRE', key, want) end
+end
+local function index_put(key, ms, ref, value)
+  redis.call('HSET', key, ref, value)
+  keep(key, ms)
+end
+local function index_touch(key, ms, ref, expires, state)
+  local value = redis.call('HGET', key, ref)
+  if not value then return end
+  local created, _, was = string.match(value, '^(%d+):(%d+):(%d)$')
+  if not created then return end
+  if state == '' then state = was end
+  redis.call('HSET', key, ref, created .. ':' .. expires .. ':' .. state)
+  keep(key, ms)
+end`;
+
+// The user index key of a session's stored userId (its JSON text), or nil when anonymous.
+const INDEX_OF = `local function index_of(prefix, user)
+  if not user or user == 'null' then return nil end
+  return prefix .. cjson.decode(user)
+end`;
+
+const CREATE_BODY = `redis.call('DEL', KEYS[1])
+for i = FIRST, #ARGV, CHUNK do
   redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + CHUNK - 1, #ARGV)))
 end
-redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])`;
+
+/** KEYS[1] session hash; ARGV[1] expiresAt (ms); ARGV[2..] field, value, field, value… */
+export const CREATE = script(`${CHUNK}
+local FIRST = 2
+${CREATE_BODY}
 return 1`);
+
+/**
+ * Standalone. KEYS[1] session hash; KEYS[2] its user's index; ARGV[1] expiresAt (ms); ARGV[2]
+ * the ref; ARGV[3] its index value; ARGV[4] milliseconds the index must live at least; ARGV[5..]
+ * field, value… Creates the session, then indexes it (a listing never meets a member whose
+ * entry is still to come).
+ */
+export const CREATE_ALL = script(`${CHUNK}
+${INDEX}
+local FIRST = 5
+${CREATE_BODY}
+index_put(KEYS[2], ARGV[4], ARGV[2], ARGV[3])
+return 1`);
+
+const UPDATE_BODY = `local found = redis.call('HMGET', KEYS[1], 'h', 'm:successor')
+if not found[1] then return false end
+if found[2] and found[2] ~= 'null' then return false end
+local last = FIRST + tonumber(ARGV[FIRST - 1]) - 1
+for i = FIRST, last, CHUNK do
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + CHUNK - 1, last)))
+end
+for i = last + 1, #ARGV, CHUNK do
+  redis.call('HDEL', KEYS[1], unpack(ARGV, i, math.min(i + CHUNK - 1, #ARGV)))
+end
+if ARGV[1] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
+local stored = redis.call('HMGET', KEYS[1], 'm:userId', 'm:createdAt', 'm:expiresAt', 'm:successor')`;
 
 /**
  * KEYS[1] session hash; ARGV[1] new expiresAt or ""; ARGV[2] how many ARGV entries are
@@ -34,26 +98,38 @@ return 1`);
  * index records).
  */
 export const UPDATE = script(`${CHUNK}
-local found = redis.call('HMGET', KEYS[1], 'h', 'm:successor')
-if not found[1] then return false end
-if found[2] and found[2] ~= 'null' then return false end
-local last = 2 + tonumber(ARGV[2])
-for i = 3, last, CHUNK do
-  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + CHUNK - 1, last)))
-end
-for i = last + 1, #ARGV, CHUNK do
-  redis.call('HDEL', KEYS[1], unpack(ARGV, i, math.min(i + CHUNK - 1, #ARGV)))
-end
-if ARGV[1] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
-return redis.call('HMGET', KEYS[1], 'm:userId', 'm:createdAt', 'm:expiresAt', 'm:successor')`);
+local FIRST = 3
+${UPDATE_BODY}
+return stored`);
 
 /**
- * KEYS[1] session hash; ARGV[1] the successor ref's JSON text; ARGV[2] pointerUntil (ms), "0" to
- * delete. Claims only a session without a successor. Returns {1, userId, createdAt} (JSON texts)
- * when claimed, {0, successor} when another claim won, {0} when the session is gone.
+ * Standalone. UPDATE, then the user's index follows. KEYS[1] session hash; KEYS[2] the prefix of
+ * user index keys; ARGV[1] new expiresAt or ""; ARGV[2] now (ms); ARGV[3] index change: "put"
+ * (the change gave the session its user), "touch" (expiry or successor changed) or ""; ARGV[4]
+ * the ref; ARGV[5] the member's new state ("0", "1", or "" to keep); ARGV[6] how many pairs…
+ * then as UPDATE. Returns 1, or false as UPDATE does.
  */
-export const CLAIM = script(`
-local f = redis.call('HMGET', KEYS[1], 'h', 'm:successor', 'm:userId', 'm:createdAt')
+export const UPDATE_ALL = script(`${CHUNK}
+${INDEX}
+${INDEX_OF}
+local FIRST = 7
+${UPDATE_BODY}
+local key = index_of(KEYS[2], stored[1])
+if key and ARGV[3] ~= '' then
+  -- Numbers are kept as their JSON text, which is how the client writes a member too.
+  local expires = stored[3]
+  local ms = tonumber(expires) - tonumber(ARGV[2])
+  if ARGV[3] == 'put' then
+    local state = '0'
+    if stored[4] and stored[4] ~= 'null' then state = '1' end
+    index_put(key, ms, ARGV[4], stored[2] .. ':' .. expires .. ':' .. state)
+  else
+    index_touch(key, ms, ARGV[4], expires, ARGV[5])
+  end
+end
+return 1`);
+
+const CLAIM_BODY = `local f = redis.call('HMGET', KEYS[1], 'h', 'm:successor', 'm:userId', 'm:createdAt')
 if not f[1] then return {0} end
 if f[2] and f[2] ~= 'null' then return {0, f[2]} end
 if ARGV[2] == '0' then
@@ -61,8 +137,33 @@ if ARGV[2] == '0' then
 else
   redis.call('HSET', KEYS[1], 'm:successor', ARGV[1], 'm:expiresAt', ARGV[2])
   redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-end
+end`;
+
+/**
+ * KEYS[1] session hash; ARGV[1] the successor ref's JSON text; ARGV[2] pointerUntil (ms), "0" to
+ * delete. Claims only a session without a successor. Returns {1, userId, createdAt} (JSON texts)
+ * when claimed, {0, successor} when another claim won, {0} when the session is gone.
+ */
+export const CLAIM = script(`${CLAIM_BODY}
 return {1, f[3] or 'null', f[4] or '0'}`);
+
+/**
+ * Standalone. CLAIM, then the user's index follows: the member is removed (pointerUntil 0) or
+ * marked rotated away with the pointer's expiry. KEYS[1] session hash; KEYS[2] the prefix of
+ * user index keys; ARGV[1], ARGV[2] as CLAIM; ARGV[3] the ref; ARGV[4] now (ms). Replies as CLAIM.
+ */
+export const CLAIM_ALL = script(`${INDEX}
+${INDEX_OF}
+${CLAIM_BODY}
+local key = index_of(KEYS[2], f[3])
+if key then
+  if ARGV[2] == '0' then
+    redis.call('HDEL', key, ARGV[3])
+  else
+    index_touch(key, tonumber(ARGV[2]) - tonumber(ARGV[4]), ARGV[3], ARGV[2], '1')
+  end
+end
+return {1}`);
 
 /**
  * KEYS[1] session hash; ARGV[1] the userId's JSON text it must have, or "" for any. Deletes it and
@@ -76,21 +177,39 @@ if ARGV[1] ~= '' and f[2] ~= ARGV[1] then return {} end
 redis.call('DEL', KEYS[1])
 return {f[2] or 'null', f[3] or 'null'}`);
 
-// A user's index is a hash: field = ref, value = "<createdAt>:<expiresAt>:<state>", state 0 live,
-// 1 rotated away, 2 evicted by the limit (its entry is being deleted). Everything the limit needs
-// is in this one key, so the limit script touches nothing else (Cluster).
-const KEEP = `local function keep(ms)
-  local want = math.max(tonumber(ms), 1)
-  if redis.call('PTTL', KEYS[1]) < want then redis.call('PEXPIRE', KEYS[1], want) end
-end`;
+/**
+ * Standalone. Deletes a session and its whole successor chain, each link leaving its user's
+ * index, in one script. KEYS[1] the first session hash; KEYS[2] the prefix of user index keys;
+ * KEYS[3] the prefix of session keys; ARGV[1] the userId's JSON text the first link must have, or
+ * "" for any; ARGV[2] the first ref. Returns the refs removed, in order.
+ */
+export const DELETE_CHAIN = script(`${INDEX_OF}
+local removed, seen = {}, {}
+local key, ref, only = KEYS[1], ARGV[2], ARGV[1]
+while ref and not seen[ref] do
+  seen[ref] = true
+  local f = redis.call('HMGET', key, 'h', 'm:userId', 'm:successor')
+  if not f[1] then break end
+  if only ~= '' and f[2] ~= only then break end
+  redis.call('DEL', key)
+  table.insert(removed, ref)
+  local user = index_of(KEYS[2], f[2])
+  if user then redis.call('HDEL', user, ref) end
+  only = ''
+  ref = nil
+  if f[3] and f[3] ~= 'null' then
+    ref = cjson.decode(f[3])
+    key = KEYS[3] .. ref
+  end
+end
+return removed`);
 
 /**
  * KEYS[1] a user's index; ARGV[1] milliseconds it must live at least; ARGV[2] a ref; ARGV[3] its
  * value. Adds or replaces the member. The TTL only grows: the index outlives its last session.
  */
-export const INDEX_PUT = script(`${KEEP}
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-keep(ARGV[1])
+export const INDEX_PUT = script(`${INDEX}
+index_put(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 return 1`);
 
 /**
@@ -98,14 +217,8 @@ return 1`);
  * new expiresAt; ARGV[4] its new state, or "" to keep it. Changes only a member that is there: a
  * session deleted meanwhile is not listed again.
  */
-export const INDEX_TOUCH = script(`${KEEP}
-local value = redis.call('HGET', KEYS[1], ARGV[2])
-if not value then return 0 end
-local created, _, state = string.match(value, '^(%d+):(%d+):(%d)$')
-if not created then return 0 end
-if ARGV[4] ~= '' then state = ARGV[4] end
-redis.call('HSET', KEYS[1], ARGV[2], created .. ':' .. ARGV[3] .. ':' .. state)
-keep(ARGV[1])
+export const INDEX_TOUCH = script(`${INDEX}
+index_touch(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 return 1`);
 
 /**
@@ -116,7 +229,7 @@ return 1`);
  * marking the oldest live members evicted, by createdAt then ref) adds the new ref and returns
  * {1, evicted refs…}; refused: {0, live count}. The caller deletes the evicted entries.
  */
-export const LIMIT = script(`${KEEP}
+export const LIMIT = script(`${INDEX}
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local members = redis.call('HGETALL', KEYS[1])
 local live = {}
@@ -143,8 +256,7 @@ if excess > 0 then
     reply[i + 1] = m[1]
   end
 end
-redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
-keep(ARGV[7])
+index_put(KEYS[1], ARGV[7], ARGV[5], ARGV[6])
 return reply`);
 
 /** KEYS[1] a revocation mark; ARGV[1] at; ARGV[2] milliseconds to remember it at least. Keeps the latest `at`. */
@@ -155,18 +267,22 @@ local want = math.max(tonumber(ARGV[2]), 1)
 if redis.call('PTTL', KEYS[1]) < want then redis.call('PEXPIRE', KEYS[1], want) end
 return 1`);
 
-/** EVALSHA, falling back to EVAL once when the server does not know the script yet (NOSCRIPT). */
+/**
+ * EVALSHA, falling back to EVAL once when the server does not know the script yet (NOSCRIPT):
+ * EVAL also caches it, so loading costs one extra round trip per script and server, once.
+ */
 export async function run(
   client: Redis | Cluster,
   { source, sha }: Script,
-  key: string,
+  keys: string | readonly string[],
   args: ReadonlyArray<string | number>,
 ): Promise<unknown> {
+  const names = typeof keys === "string" ? [keys] : keys;
   try {
-    return await client.evalsha(sha, 1, key, ...args);
+    return await client.evalsha(sha, names.length, ...names, ...args);
   } catch (error) {
     // NOSCRIPT is the reply's error code (the protocol's first word), not prose.
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    return client.eval(source, 1, key, ...args);
+    return client.eval(source, names.length, ...names, ...args);
   }
 }
