@@ -55,9 +55,9 @@ describe("cutover from Flask (Flask-Login, signed cookie) to latchkey in Chromiu
   });
 
   /** A user signed in on a fresh Flask app, in a fresh browser context. */
-  async function signedInOnFlask(name: string) {
+  async function signedInOnFlask(name: string, cookieName?: string) {
     const secretKey = randomBytes(24).toString("hex");
-    const flask = await legacyFlaskApp({ secretKey, password: PASSWORD });
+    const flask = await legacyFlaskApp({ secretKey, password: PASSWORD, cookieName });
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
@@ -70,11 +70,15 @@ describe("cutover from Flask (Flask-Login, signed cookie) to latchkey in Chromiu
   }
 
   /** Stops Flask and starts the latchkey app on its port, reading Flask's cookie. */
-  async function cutover(flask: { port: number; close(): Promise<void> }, secretKey: string) {
+  async function cutover(
+    flask: { port: number; close(): Promise<void> },
+    secretKey: string,
+    cookieName?: string,
+  ) {
     await flask.close();
     const store: Store = memoryStore();
     const app = await latchkeyCutoverApp({
-      from: flaskCookieReader({ secretKey }),
+      from: flaskCookieReader({ secretKey, cookieName }),
       store,
       port: flask.port,
     });
@@ -146,6 +150,28 @@ describe("cutover from Flask (Flask-Login, signed cookie) to latchkey in Chromiu
     );
     assert.ok(!(await jar(context, origin)).has("__Host-session"));
     assert.deepEqual(await app.sessions.listSessions("admin"), []);
+    await context.close();
+  });
+
+  it("removes a __Host- Flask cookie too, so revoking the user does not bring the Flask session back", async () => {
+    const { flask, secretKey, context, page, origin } = await signedInOnFlask(
+      "linus",
+      "__Host-flask",
+    );
+    assert.equal((await jar(context, origin)).get("__Host-flask")?.secure, true);
+
+    const { app } = await cutover(flask, secretKey, "__Host-flask");
+    await page.goto(`${origin}/account`);
+    assert.equal(await page.textContent("#who"), "Signed in as linus");
+    // A browser ignores a __Host- cookie without Secure, the expiring one included: had the
+    // expiry lacked it, the signed Flask cookie would still be in the jar, importable again.
+    assert.deepEqual([...(await jar(context, origin)).keys()], ["__Host-session"]);
+
+    // After a password reset every session of the user ends; the browser is signed out.
+    assert.equal(await app.sessions.revokeUser("linus"), 1);
+    await page.goto(`${origin}/account`);
+    assert.equal(await page.textContent("#who"), "Not signed in");
+    assert.equal(app.events.filter((e) => e.type === "login").length, 1, "nothing re-imported");
     await context.close();
   });
 });

@@ -13,6 +13,8 @@ const script = fileURLToPath(
 export async function legacyFlaskApp(options: {
   secretKey: string;
   password: string;
+  /** SESSION_COOKIE_NAME; Flask's default `session` when absent. */
+  cookieName?: string;
 }): Promise<RunningServer & { port: number }> {
   const child = spawn("python3", [script], {
     env: {
@@ -20,6 +22,7 @@ export async function legacyFlaskApp(options: {
       FLASK_SECRET_KEY: options.secretKey,
       FLASK_PASSWORD: options.password,
       PORT: "0",
+      FLASK_COOKIE_NAME: options.cookieName ?? "",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,7 +1,7 @@
-import { serialize } from "cookie";
 import type { PendingCommit, SessionHeaders } from "../core/commit.ts";
 import type { RequestInfo, Sessions } from "../core/engine.ts";
 import type { Session } from "../core/session.ts";
+import { expiringLegacyCookies } from "./expire-legacy.ts";
 import { legacyCookies } from "./legacy-cookies.ts";
 import type { LegacyReader, LegacySession } from "./reader.ts";
 
@@ -28,6 +28,8 @@ interface Migrated {
  *
  * Every adapter (`latchkey/express`, `/fastify`, `/hono`, `/node`, `/fetch`) works with the
  * result as with the sessions it wraps. Pass the result, not `sessions`, to the middleware.
+ * A `__Secure-` or `__Host-` legacy cookie is expired with `Secure`, as browsers demand. Throws
+ * `cookie-name-invalid` when a legacy cookie has latchkey's cookie name (rename latchkey's).
  *
  * @example
  * ```ts
@@ -52,14 +54,7 @@ export function withMigration<T extends object>(
 ): Sessions<T> {
   const reader = options.from;
   const names = reader.cookieNames;
-  const expire = names.map((name) =>
-    serialize(name, "", {
-      path: options.legacyCookie?.path ?? "/",
-      domain: options.legacyCookie?.domain,
-      expires: new Date(0),
-      maxAge: 0,
-    }),
-  );
+  const expire = expiringLegacyCookies(names, sessions.cookieName, options.legacyCookie);
   const migrated = new WeakMap<Session<T>, Migrated>();
 
   function open(request: RequestInfo): Session<T> | Promise<Session<T>> {
