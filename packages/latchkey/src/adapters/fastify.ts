@@ -40,7 +40,11 @@ export type FastifyRefusalHandler = (
 
 /** Options of the Fastify `sessionMiddleware`. */
 export interface FastifySessionOptions {
-  /** Requests latchkey refuses (CSRF, step-up, a store that is down while loading) are offered here first. */
+  /**
+   * Requests latchkey refuses (CSRF, step-up, a store that is down while loading or saving) are
+   * offered here first. When the save fails (in `onSend`), what the handler sends replaces the
+   * reply the route made, whose headers and cookies are dropped.
+   */
   onRefused?: FastifyRefusalHandler;
 }
 
@@ -97,7 +101,7 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     const session = sessionOf(request);
     if (session === null || saved.has(session)) return done(null, payload);
     saved.add(session);
-    endRequest(engine, session, FASTIFY_END, { reply, payload, done });
+    endRequest(engine, session, FASTIFY_END, { request, reply, payload, done, onRefused });
   };
 
   return fp(
@@ -217,9 +221,11 @@ function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
 
 /** One `onSend` call: the reply, what it is about to send, and how to continue. */
 interface OnSend {
+  readonly request: FastifyRequest;
   readonly reply: FastifyReply;
   readonly payload: unknown;
   readonly done: Parameters<onSendHookHandler>[3];
+  readonly onRefused: FastifyRefusalHandler | undefined;
 }
 
 const FASTIFY_END: ResponseEnd<OnSend> = {
@@ -233,10 +239,17 @@ const FASTIFY_END: ResponseEnd<OnSend> = {
     reply.header("cache-control", value);
   },
   send: ({ payload, done }) => done(null, payload),
-  storeUnavailable: ({ reply, payload, done }) => {
-    // The reply is already being sent: swap its payload and headers for the 503 answer.
+  storeUnavailable: async ({ request, reply, payload, done, onRefused }) => {
+    // The reply is already being sent: swap its payload and headers for the refusal's.
     if (payload !== null && typeof payload === "object" && "destroy" in payload) {
       (payload as { destroy(): void }).destroy();
+    }
+    for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+    reply.code(STORE_UNAVAILABLE.status);
+    const own = onRefused === undefined ? NOT_SENT : await sentByHandler(onRefused, request, reply);
+    if (own !== NOT_SENT) {
+      done(null, own);
+      return;
     }
     for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
     reply.code(STORE_UNAVAILABLE.status).headers(STORE_UNAVAILABLE.headers);
@@ -246,3 +259,54 @@ const FASTIFY_END: ResponseEnd<OnSend> = {
   // without a session cookie: this session is marked as saved).
   fail: ({ done }, error) => done(error as Error),
 };
+
+const NOT_SENT: unique symbol = Symbol("not sent");
+
+/**
+ * Runs `onRefused` inside `onSend`, where the reply is already on its way out: `reply.send()`
+ * cannot start a second reply there, so the handler's call is caught and what it would have sent
+ * becomes this reply's payload (serialized as `reply.send` would). Anything else the handler
+ * set on the reply (status, headers) stays. NOT_SENT when it sent nothing or failed.
+ */
+async function sentByHandler(
+  handler: FastifyRefusalHandler,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  let sent: unknown = NOT_SENT;
+  const capture = function send(this: FastifyReply, payload?: unknown) {
+    if (sent === NOT_SENT) sent = payload ?? null;
+    return this;
+  };
+  // Own properties shadow Reply.prototype's for this reply only, and only meanwhile: `send` is
+  // caught, and `then` is hidden because a reply is awaitable until it has gone out, which this
+  // one cannot do before the handler is done (a handler that returns `reply` would wait forever).
+  const shadow = (name: string, value: unknown) =>
+    Object.defineProperty(reply, name, { value, configurable: true, writable: true });
+  shadow("send", capture);
+  shadow("then", undefined);
+  try {
+    await handler(STORE_UNAVAILABLE_REFUSAL, request, reply);
+    return sent === NOT_SENT ? NOT_SENT : serialized(reply, sent);
+  } catch {
+    return NOT_SENT; // a handler (or a payload) that fails: latchkey's answer goes out
+  } finally {
+    delete (reply as { send?: unknown }).send;
+    delete (reply as { then?: unknown }).then;
+  }
+}
+
+/** `payload` as `onSend` may pass it on: a string, a Buffer, a stream, or null. */
+function serialized(reply: FastifyReply, payload: unknown): unknown {
+  const typed = reply.hasHeader("content-type");
+  if (payload === null || typeof payload === "string") {
+    if (!typed && payload !== null) reply.type("text/plain; charset=utf-8");
+    return payload;
+  }
+  if (Buffer.isBuffer(payload) || typeof (payload as { pipe?: unknown }).pipe === "function") {
+    if (!typed) reply.type("application/octet-stream");
+    return payload;
+  }
+  if (!typed) reply.type("application/json; charset=utf-8");
+  return JSON.stringify(payload);
+}

@@ -6,7 +6,6 @@ import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { preSessionSetCookie } from "../csrf/pre-session.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
-import { STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { webCsrfRequest } from "./kit/read-web-form-body.ts";
 import {
@@ -17,12 +16,7 @@ import {
   STORE_UNAVAILABLE_REFUSAL,
 } from "./kit/refusals.ts";
 import { refusalResponse } from "./kit/web-refusal.ts";
-import {
-  addSessionHeaders,
-  answerResponse,
-  setCacheControl,
-  withHeaders,
-} from "./kit/web-response.ts";
+import { addSessionHeaders, setCacheControl, withHeaders } from "./kit/web-response.ts";
 
 /**
  * A handler that receives the session next to the request. Extra arguments the runtime passes
@@ -45,7 +39,11 @@ export type FetchRefusalHandler = (
 
 /** Options of the fetch `sessionMiddleware`. */
 export interface FetchSessionOptions {
-  /** Requests latchkey refuses (CSRF, step-up, a store that is down while loading) are offered here first. */
+  /**
+   * Requests latchkey refuses (CSRF, step-up, a store that is down while loading or saving) are
+   * offered here first. When the save fails, the handler's response replaces the one the
+   * handler returned.
+   */
   onRefused?: FetchRefusalHandler;
 }
 
@@ -96,7 +94,11 @@ export function sessionMiddleware<T extends SessionData = SessionData, A extends
       throw error;
     }
     rememberRefusalHandler(session, onRefused);
-    const outcome: Outcome = { response: await handler(request, session, ...args) };
+    const outcome: Outcome = {
+      response: await handler(request, session, ...args),
+      request,
+      onRefused,
+    };
     const ending = endRequest(sessions, session, FETCH_END, outcome);
     if (ending !== undefined) await ending;
     return outcome.response;
@@ -165,6 +167,8 @@ export function requireFreshAuth<T extends SessionData = SessionData, A extends 
 /** The response the handler returned, replaced as the end of the request requires. */
 interface Outcome {
   response: Response;
+  readonly request: Request;
+  readonly onRefused: FetchRefusalHandler | undefined;
 }
 
 const FETCH_END: ResponseEnd<Outcome> = {
@@ -176,9 +180,10 @@ const FETCH_END: ResponseEnd<Outcome> = {
     outcome.response = setCacheControl(outcome.response, value);
   },
   send: () => {},
-  storeUnavailable: (outcome) => {
+  storeUnavailable: async (outcome) => {
     outcome.response.body?.cancel().catch(() => {});
-    outcome.response = answerResponse(STORE_UNAVAILABLE);
+    const { request, onRefused } = outcome;
+    outcome.response = await refusalResponse(STORE_UNAVAILABLE_REFUSAL, request, onRefused);
   },
   // The handler's response is dropped; the runtime answers the error (e.g. cookie-too-large).
   fail: (_outcome, error) => {

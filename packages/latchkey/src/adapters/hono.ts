@@ -7,7 +7,6 @@ import { BODY_TOO_LARGE, csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { preSessionSetCookie } from "../csrf/pre-session.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
-import { STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { webCsrfRequest } from "./kit/read-web-form-body.ts";
 import {
@@ -19,12 +18,7 @@ import {
 } from "./kit/refusals.ts";
 import { sessionMissing } from "./kit/session-missing.ts";
 import { refusalResponse } from "./kit/web-refusal.ts";
-import {
-  addSessionHeaders,
-  answerResponse,
-  setCacheControl,
-  withHeaders,
-} from "./kit/web-response.ts";
+import { addSessionHeaders, setCacheControl, withHeaders } from "./kit/web-response.ts";
 
 /** The Hono environment the middleware provides: `c.get("session")` is typed. */
 export interface SessionEnv<T extends SessionData = SessionData> {
@@ -42,7 +36,11 @@ export type HonoRefusalHandler = (
 
 /** Options of the Hono `sessionMiddleware`. */
 export interface HonoSessionOptions {
-  /** Requests latchkey refuses (CSRF, step-up, a store that is down while loading) are offered here first. */
+  /**
+   * Requests latchkey refuses (CSRF, step-up, a store that is down while loading or saving) are
+   * offered here first. When the save fails, the handler's response replaces the one the route
+   * returned (whose headers and cookies are dropped).
+   */
   onRefused?: HonoRefusalHandler;
 }
 
@@ -180,7 +178,16 @@ const HONO_END: ResponseEnd<Context> = {
   cacheControl: (c) => c.res.headers.get("cache-control"),
   setCacheControl: (c, value) => replaceResponse(c, setCacheControl(c.res, value)),
   send: () => {},
-  storeUnavailable: (c) => replaceResponse(c, answerResponse(STORE_UNAVAILABLE)),
+  storeUnavailable: async (c) => {
+    const session: Session<SessionData> = c.get("session");
+    c.res.body?.cancel().catch(() => {});
+    // The handler answers on a blank response: `c.html(…)` copies the headers of `c.res`, and the
+    // route's (a cookie among them) must not reach a request whose session was not saved.
+    replaceResponse(c, new Response(null, { status: STORE_UNAVAILABLE_REFUSAL.status }));
+    c.status(STORE_UNAVAILABLE_REFUSAL.status as 503);
+    const handler = refusalHandlerOf<HonoRefusalHandler>(session);
+    replaceResponse(c, await refusalResponse(STORE_UNAVAILABLE_REFUSAL, c, handler));
+  },
   // Thrown errors (e.g. cookie-too-large) reach app.onError.
   fail: (_c, error) => {
     throw error;

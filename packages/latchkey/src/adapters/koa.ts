@@ -7,8 +7,8 @@ import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import { endRequest } from "./kit/end-of-request.ts";
+import { KOA_END } from "./kit/koa-end.ts";
 import { answerKoaRefusal, type KoaRefusalHandler } from "./kit/koa-refusal.ts";
-import { KOA_END } from "./kit/koa-response.ts";
 import { appendSetCookie } from "./kit/node-response.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 import {

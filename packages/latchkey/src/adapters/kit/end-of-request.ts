@@ -25,8 +25,13 @@ export interface ResponseEnd<R> {
   setCacheControl(response: R, value: string): void;
   /** Lets the response go out. */
   send(response: R): void;
-  /** Replaces the response with the 503 answer (`STORE_UNAVAILABLE`). */
-  storeUnavailable(response: R): void;
+  /**
+   * Replaces the response with the answer to a store that went down while saving: the
+   * application's `onRefused` page, else the 503 (`STORE_UNAVAILABLE`). The application's own
+   * response is dropped with every header it set (a cookie included). A promise holds the end
+   * of the request until the answer is in place.
+   */
+  storeUnavailable(response: R): void | Promise<void>;
   /** Hands any other failure to the framework. May throw, for frameworks that catch. */
   fail(response: R, error: unknown): void;
 }
@@ -60,8 +65,8 @@ export function endRequest<T extends object, R>(
       end.send(response);
     },
     (error: unknown) => {
-      if (isLatchkeyError(error, "store-unavailable")) end.storeUnavailable(response);
-      else end.fail(response, error);
+      if (isLatchkeyError(error, "store-unavailable")) return end.storeUnavailable(response);
+      end.fail(response, error);
     },
   );
 }

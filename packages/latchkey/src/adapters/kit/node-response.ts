@@ -143,8 +143,14 @@ const NODE_END: ResponseEnd<HookedResponse> = {
   storeUnavailable(res) {
     const hook = res[HOOK];
     restore(res, hook);
-    if (res.headersSent) res.destroy();
-    else hook.storeUnavailable(res);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // The application's answer is dropped whole: whoever answers now (`onRefused`, an error
+    // handler, the 503) starts without its headers, a cookie among them.
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    hook.storeUnavailable(res);
   },
   fail(res, error) {
     const hook = res[HOOK];
