@@ -70,10 +70,16 @@ export interface AuditResult {
  */
 export async function auditSite(target: URL, options: AuditOptions = {}): Promise<AuditResult> {
   const startedAt = new Date().toISOString();
+  const started = performance.now();
+  let requests = 0;
+  // Every request of the run (crawl, probes, active checks) goes through fetchOnce with these.
   const fetchOptions: FetchOptions = {
     timeoutMs: options.timeoutMs ?? 10_000,
     insecure: options.insecure ?? false,
     ca: options.ca,
+    countRequest: () => {
+      requests++;
+    },
   };
   // http://host that redirects to https://host: audit the https site, keeping the redirect
   // (same host and the expected port, so still no other service is contacted).
@@ -187,11 +193,14 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
     report.steps = active.steps;
   }
   report.run = {
+    kind: "audit",
     tool: { name: "latchkey", version: cliVersion() },
     startedAt,
     finishedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - started),
     framework: analysis.frameworkName,
     pages: { count: pages.length, urls: pages.slice(0, MAX_LISTED_PAGES) },
+    requests,
   };
   return {
     report: scrubReport(report, secrets),

@@ -1,12 +1,20 @@
-// CI baselines (`latchkey audit --baseline previous.json`): findings already known — present in
-// an earlier `--json` report — neither fail the build nor appear in the new report, which says
-// how many it left out. A finding is known when its id, its cookie and its URL's normalised path
-// match: the origin, query and fragment are ignored, so a baseline taken on staging or on another
-// port still applies, and a finding seen on `/search?q=1` is the same as on `/search?q=2`.
+// CI baselines (`latchkey audit --baseline previous.json`): an earlier `--json` report says what
+// was already known. Every finding of this run is marked `new` or `unchanged`; only new ones
+// count for the exit status. The baseline's findings this run did not see are listed as fixed.
+// Findings are matched by fingerprint (src/report/fingerprint.ts: id, cookie, normalised path),
+// recomputed from each baseline entry, so a report from an older version or edited by hand
+// still matches.
 import { CliError } from "../errors.ts";
-import type { Report } from "../report/finding.ts";
+import { CATALOGUE, isFindingId } from "../findings/catalogue.ts";
+import type { FixedFinding, Report } from "../report/finding.ts";
+import { parseSeverity } from "../report/finding.ts";
+import { findingFingerprint } from "../report/fingerprint.ts";
 
-export type Baseline = ReadonlySet<string>;
+/** The baseline's findings by fingerprint. */
+export type Baseline = ReadonlyMap<string, FixedFinding>;
+
+// A baseline is a file someone else wrote: bounded, so a huge one is refused rather than slow.
+const MAX_BASELINE_FINDINGS = 100_000;
 
 /**
  * Reads an earlier `latchkey audit --json` report. Throws CliError("usage") when it is not one.
@@ -24,53 +32,54 @@ export function parseBaseline(text: string): Baseline {
     throw malformed("not a JSON object");
   const findings = (parsed as { findings?: unknown }).findings;
   if (!Array.isArray(findings)) throw malformed('no "findings" array');
-  const keys = new Set<string>();
+  if (findings.length > MAX_BASELINE_FINDINGS)
+    throw malformed(`more than ${MAX_BASELINE_FINDINGS} findings`);
+  const known = new Map<string, FixedFinding>();
   findings.forEach((f: unknown, i) => {
     if (f === null || typeof f !== "object") throw malformed(`findings[${i}] is not an object`);
-    const { id, cookie, url } = f as Record<string, unknown>;
+    const { id, cookie, url, severity, title } = f as Record<string, unknown>;
     if (typeof id !== "string" || id === "") throw malformed(`findings[${i}] has no "id"`);
     if (cookie !== undefined && typeof cookie !== "string")
       throw malformed(`findings[${i}].cookie is not a string`);
     if (url !== undefined && typeof url !== "string")
       throw malformed(`findings[${i}].url is not a string`);
-    keys.add(baselineKey({ id, cookie, url }));
+    // Severity and title are shown for fixed findings; the catalogue fills in what is missing.
+    const entry = isFindingId(id) ? CATALOGUE[id] : undefined;
+    const fixed: FixedFinding = {
+      id,
+      severity:
+        (typeof severity === "string" ? parseSeverity(severity) : undefined) ??
+        entry?.defaultSeverity ??
+        "info",
+      title: typeof title === "string" && title !== "" ? title : (entry?.title ?? id),
+      ...(url !== undefined ? { url } : {}),
+      ...(cookie !== undefined ? { cookie } : {}),
+      fingerprint: findingFingerprint({
+        id,
+        ...(cookie !== undefined ? { cookie } : {}),
+        ...(url !== undefined ? { url } : {}),
+      }),
+    };
+    known.set(fixed.fingerprint, fixed);
   });
-  return keys;
+  return known;
 }
 
 /**
- * The report without the findings the baseline knows; `baselined` says how many were left out.
+ * The report with each finding marked `new` or `unchanged`, and `fixed` listing the baseline's
+ * findings this run did not see.
  *
- * @example applyBaseline(report, parseBaseline(previous)).baselined // 3
+ * @example applyBaseline(report, parseBaseline(previous)).fixed?.length // 1
  */
 export function applyBaseline(report: Report, baseline: Baseline): Report {
-  const fresh = report.findings.filter((f) => !baseline.has(baselineKey(f)));
-  return { ...report, findings: fresh, baselined: report.findings.length - fresh.length };
-}
-
-/**
- * What identifies a finding across runs: `id`, `cookie` and the URL's normalised path, joined.
- *
- * @example normalisedPath("https://staging.example.com/account/?tab=2#x") // "/account"
- */
-export function baselineKey(f: { id: string; cookie?: string; url?: string }): string {
-  return JSON.stringify([f.id, f.cookie ?? "", f.url !== undefined ? normalisedPath(f.url) : ""]);
-}
-
-/** The URL's path: no origin, query or fragment, dot segments resolved, no trailing slash. */
-export function normalisedPath(url: string): string {
-  let path: string;
-  try {
-    path = new URL(url, "http://baseline.invalid").pathname;
-  } catch {
-    return url;
-  }
-  // Percent-encoding of unreserved characters is not meaningful (`%7E` and `~` are one path).
-  path = path.replace(/%[0-9a-f]{2}/gi, (hex) => {
-    const char = String.fromCharCode(Number.parseInt(hex.slice(1), 16));
-    return /[A-Za-z0-9\-._~]/.test(char) ? char : hex.toUpperCase();
+  const seen = new Set<string>();
+  const findings = report.findings.map((f) => {
+    const fingerprint = findingFingerprint(f);
+    seen.add(fingerprint);
+    return { ...f, baselineState: baseline.has(fingerprint) ? "unchanged" : "new" } as const;
   });
-  return path.length > 1 ? path.replace(/\/+$/, "") || "/" : path;
+  const fixed = [...baseline.values()].filter((b) => !seen.has(b.fingerprint));
+  return { ...report, findings, fixed };
 }
 
 function malformed(why: string): CliError {

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDuration } from "latchkey";
 import { isCliError } from "../errors.ts";
+import { colorEnabled } from "../report/color.ts";
 import { exitCodeFor } from "../report/exit-code.ts";
 import { parseSeverity } from "../report/finding.ts";
 import { formatHtml } from "../report/html.ts";
@@ -43,8 +44,9 @@ Options:
                      other port does not count as redirecting to HTTPS
   --html FILE        also write the report as one self-contained HTML page (no script, nothing
                      loaded from elsewhere), with a chart by severity and the active checks' requests
-  --baseline FILE    a previous --json report: its findings (same id, cookie and URL path) are
-                     left out of this report and the exit status
+  --baseline FILE    a previous --json report: findings it has (same id, cookie and URL path)
+                     are marked unchanged and do not count for the exit status; new ones are
+                     marked new, and the baseline's findings not seen now are listed as fixed
   --explain ID       print a finding's rule, standard, severity, how it is tested and its fixes
 
 Authenticated passive scan (values are never printed; prefer the -env forms in CI):
@@ -159,10 +161,12 @@ export async function runAuditCli(argv: string[]): Promise<number> {
   }
 
   const progress = process.stderr.isTTY === true;
-  const line = progressLine(
-    (text) => process.stderr.write(text),
-    description !== undefined ? plannedActiveChecks(description, idleProbeMs !== undefined) : [],
-  );
+  const line = progressLine((text) => process.stderr.write(text), {
+    checks:
+      description !== undefined ? plannedActiveChecks(description, idleProbeMs !== undefined) : [],
+    samples,
+    ...(idleProbeMs !== undefined ? { idleProbeMs } : {}),
+  });
   let result: Awaited<ReturnType<typeof auditSite>>;
   try {
     result = await auditSite(target, {
@@ -204,7 +208,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(formatJson(report));
   else if (values.sarif) process.stdout.write(formatSarif(report, sarifTool()));
   else {
-    const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+    const color = colorEnabled(process.stdout, process.env);
     const active =
       result.active !== undefined
         ? ` · active checks: ${result.active.requests} requests, session cookie ${safe(result.active.sessionCookie)}`

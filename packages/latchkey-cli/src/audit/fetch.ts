@@ -20,6 +20,8 @@ export interface FetchOptions {
   body?: string;
   /** Body bytes kept (HTML only; default what the checks read); the rest is discarded. */
   maxBodyBytes?: number;
+  /** Called as each request is sent: the report's `requests` count (every attempt counts). */
+  countRequest?: () => void;
 }
 
 export interface FetchedResponse {
@@ -34,6 +36,7 @@ export interface FetchedResponse {
 export function fetchOnce(url: URL, options: FetchOptions): Promise<FetchedResponse> {
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   const maxBody = options.maxBodyBytes ?? ANALYSED_HTML_CHARS;
+  options.countRequest?.();
   return new Promise((resolve, reject) => {
     const request = send(
       url,

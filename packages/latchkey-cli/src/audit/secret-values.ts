@@ -28,8 +28,10 @@ export function environmentSecrets(
     description.csrfProbe,
   ];
   const out = new Map<string, SecretValue>();
+  // A browser login's fields are filled with the same kind of values (a password, mostly).
+  const browserFields = description.login.browser?.fill.map((f) => f.value) ?? [];
   for (const spec of specs) {
-    for (const part of [spec?.form, spec?.json, spec?.headers]) {
+    for (const part of [spec?.form, spec?.json, spec?.headers, browserFields]) {
       for (const value of Object.values(part ?? {})) {
         if (value === null || typeof value !== "object") continue;
         const text = env[value.env];
@@ -64,7 +66,7 @@ export function scrubReport(report: Report, secrets: readonly SecretValue[]): Re
   const scrub = (text: string) => scrubSecrets(text, secrets);
   return {
     target: scrub(report.target),
-    ...(report.run !== undefined
+    ...(report.run?.kind === "audit"
       ? {
           run: {
             ...report.run,
@@ -72,7 +74,7 @@ export function scrubReport(report: Report, secrets: readonly SecretValue[]): Re
           },
         }
       : {}),
-    ...(report.baselined !== undefined ? { baselined: report.baselined } : {}),
+    ...(report.run?.kind === "lint" ? { run: report.run } : {}),
     findings: report.findings.map((f) => ({
       ...f,
       title: scrub(f.title),

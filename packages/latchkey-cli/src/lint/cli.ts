@@ -86,7 +86,9 @@ export async function runLintCli(argv: string[]): Promise<number> {
   else if (values.sarif) {
     process.stdout.write(formatSarif(report, sarifTool()));
   } else {
-    process.stdout.write(formatPretty(report, { color: colorEnabled(process.stdout, process.env) }));
+    process.stdout.write(
+      formatPretty(report, { color: colorEnabled(process.stdout, process.env) }),
+    );
   }
   for (const { path, reason } of result.skipped)
     process.stderr.write(`latchkey lint: skipped ${safe(path)}: ${safe(reason)}\n`);

@@ -65,6 +65,8 @@ export interface Finding {
   fix: string;
   /** Lint: where in the code. */
   location?: SourceLocation;
+  /** With `--baseline` only: whether the baseline already knew this finding. */
+  baselineState?: BaselineState;
 }
 
 /**
@@ -89,25 +91,59 @@ export interface SkippedCheck {
   reason: string;
 }
 
-/** What an audit run was: who ran it, when, and what it saw (audit `--json` only). */
-export interface AuditRun {
+/** Who made a report and when: the part of the metadata both commands share. */
+export interface RunTimes {
   tool: { name: string; version: string };
-  /** ISO 8601 timestamps of the start and the end of the audit. */
+  /** ISO 8601 timestamps of the start and the end of the run. */
   startedAt: string;
   finishedAt: string;
+  /** Measured with a monotonic clock, so it is right even when the wall clock jumps. */
+  durationMs: number;
+}
+
+/** What an audit run was: who ran it, when, and what it saw (audit `--json` and `--html`). */
+export interface AuditRun extends RunTimes {
+  kind: "audit";
   /** The framework the passive checks detected, e.g. "Flask", or "unknown". */
   framework: string;
   /** Distinct URLs fetched; `urls` holds at most the first 100 of them, in the order fetched. */
   pages: { count: number; urls: string[] };
+  /** Every HTTP request the audit sent: crawl, probes and active checks. */
+  requests: number;
+}
+
+/** What a lint run was (lint `--json`). */
+export interface LintRun extends RunTimes {
+  kind: "lint";
+  /** Files read, files whose syntax tree was built, files that could not be parsed. */
+  files: { scanned: number; parsed: number; unparsable: number };
+  /** Findings silenced by a `latchkey: ignore` comment. */
+  suppressed: number;
+}
+
+/** How a finding compares with the `--baseline` report: not in it, or already in it. */
+export type BaselineState = "new" | "unchanged";
+
+/** A finding of the baseline that this run no longer sees (fixed, or its page not reached). */
+export interface FixedFinding {
+  id: string;
+  severity: Severity;
+  title: string;
+  url?: string;
+  cookie?: string;
+  fingerprint: string;
 }
 
 export interface Report {
   target: string;
-  /** Present in audit reports: the run's metadata. */
-  run?: AuditRun;
-  /** With `--baseline`: how many findings the baseline already knew (left out of `findings`). */
-  baselined?: number;
+  /** Present in reports the CLIs print: the run's metadata. */
+  run?: AuditRun | LintRun;
   findings: Finding[];
+  /**
+   * With `--baseline`: the baseline's findings this run did not see. Its presence says a
+   * baseline was applied, and then every finding carries its `baselineState`.
+   */
+  fixed?: FixedFinding[];
   /** Checks that did not apply or could not run (audit), with the reason. */
   skipped?: SkippedCheck[];
   /** Present only when active checks ran: every request they made, in order. */
@@ -115,7 +151,9 @@ export interface Report {
 }
 
 /** Findings ordered most severe first, then by id, url and cookie, so output is stable. */
-export function sortFindings(findings: readonly Finding[]): Finding[] {
+export function sortFindings<
+  T extends Pick<Finding, "severity" | "url" | "cookie" | "location"> & { id: string },
+>(findings: readonly T[]): T[] {
   return [...findings].sort(
     (a, b) =>
       rank[b.severity] - rank[a.severity] ||

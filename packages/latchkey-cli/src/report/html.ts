@@ -3,7 +3,7 @@
 // <style>, by hash), so even text from a hostile site that slipped through escaping could not
 // run or load anything. Every string from the report goes through escapeHtml.
 import { createHash } from "node:crypto";
-import type { Finding, Report, ReportStep, Severity } from "./finding.ts";
+import type { Finding, FixedFinding, Report, ReportStep, Severity } from "./finding.ts";
 import { SEVERITIES, sortFindings } from "./finding.ts";
 import { SEVERITY_COLOURS, severityChart } from "./html-chart.ts";
 import { escapeHtml as h } from "./html-text.ts";
@@ -16,6 +16,7 @@ dl.meta dt, .finding dt { font-weight: 600; color: #555; }
 .finding { border: 1px solid #ddd; border-left-width: 6px; border-radius: 4px; padding: .5rem 1rem; margin: 1rem 0; }
 .finding dl { display: grid; grid-template-columns: 8rem 1fr; gap: .2rem 1rem; }
 .finding dd { margin: 0; overflow-wrap: anywhere; }
+.badge.new { background: #0b5cad; } .fixed li { margin: .2rem 0; }
 .badge { display: inline-block; color: #fff; border-radius: 3px; padding: 0 .4rem; font-size: .8rem; text-transform: uppercase; }
 code, .step { font-family: ui-monospace, monospace; font-size: .85rem; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; }
@@ -49,6 +50,7 @@ export function formatHtml(report: Report): string {
 ${summary(report, findings.length, counts)}
 <h2>Findings (${findings.length})</h2>
 ${findings.length === 0 ? "<p>No findings.</p>" : findings.map(findingSection).join("\n")}
+${fixedSection(report.fixed)}
 ${skippedSection(report)}
 ${timelineSection(report.steps)}
 </body>
@@ -59,17 +61,24 @@ ${timelineSection(report.steps)}
 function summary(report: Report, total: number, counts: Record<Severity, number>): string {
   const run = report.run;
   const rows: [string, string][] = [["Target", h(report.target)]];
-  if (run !== undefined) {
+  if (run?.kind === "audit") {
     rows.push(
       ["Framework", h(run.framework)],
       ["Pages", `${run.pages.count}`],
+      ["Requests", `${run.requests}`],
       ["Started", h(run.startedAt)],
-      ["Finished", h(run.finishedAt)],
+      ["Duration", `${(run.durationMs / 1000).toFixed(1)} s`],
       ["Tool", `${h(run.tool.name)} ${h(run.tool.version)}`],
     );
   }
-  if (report.baselined !== undefined)
-    rows.push(["Baseline", `${report.baselined} known findings left out`]);
+  if (report.fixed !== undefined) {
+    const fresh = report.findings.filter((f) => f.baselineState === "new").length;
+    const known = report.findings.length - fresh;
+    rows.push([
+      "Baseline",
+      `${fresh} new, ${known} unchanged, ${report.fixed.length} fixed since the baseline`,
+    ]);
+  }
   const line = [...SEVERITIES]
     .reverse()
     .filter((s) => counts[s] > 0)
@@ -91,13 +100,24 @@ function findingSection(f: Finding): string {
     ["Standard", f.standard !== undefined ? h(f.standard) : undefined],
     ["Fix", h(f.fix)],
   ];
-  return `<article class="finding sev-${f.severity}" data-id="${h(f.id)}">
-<h3><span class="badge sev-${f.severity}">${f.severity}</span> ${h(f.title)} <code>[${h(f.id)}]</code></h3>
+  const state = f.baselineState !== undefined ? ` data-baseline="${f.baselineState}"` : "";
+  return `<article class="finding sev-${f.severity}" data-id="${h(f.id)}"${state}>
+<h3><span class="badge sev-${f.severity}">${f.severity}</span>${f.baselineState === "new" ? ' <span class="badge new">new</span>' : ""} ${h(f.title)} <code>[${h(f.id)}]</code></h3>
 <dl>${rows
     .filter((r): r is [string, string] => r[1] !== undefined)
     .map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`)
     .join("")}</dl>
 </article>`;
+}
+
+// The baseline's findings this run did not see.
+function fixedSection(fixed: readonly FixedFinding[] | undefined): string {
+  if (fixed === undefined || fixed.length === 0) return "";
+  const items = sortFindings(fixed).map(
+    (f) =>
+      `<li data-id="${h(f.id)}"><span class="badge sev-${f.severity}">${f.severity}</span> ${h(f.title)} <code>[${h(f.id)}]</code>${f.url !== undefined ? ` at <code>${h(f.url)}</code>` : ""}${f.cookie !== undefined ? `, cookie <code>${h(f.cookie)}</code>` : ""}</li>`,
+  );
+  return `<h2>Fixed since the baseline (${fixed.length})</h2>\n<ul id="fixed" class="fixed">${items.join("")}</ul>`;
 }
 
 // A check that did not run is not a pass: the reader sees which, and why.

@@ -1,20 +1,31 @@
-import type { Finding, Report, Severity } from "./finding.ts";
+import type { Finding, FixedFinding, Report, Severity } from "./finding.ts";
 import { SEVERITIES, sortFindings } from "./finding.ts";
+import { findingFingerprint } from "./fingerprint.ts";
 
 /**
- * The `--json` output, as docs/audit.md and docs/lint.md describe it: `{ target, findings: [{
- * id, severity, title, url, cookie?, evidence, standard?, fix, location? }], steps? }`, most
- * severe first, with a trailing newline.
- * An audit report opens with its run's metadata: `{ tool: { name, version }, target, startedAt,
- * finishedAt, framework, pages: { count, urls }, counts: { critical, high, medium, low, info } }`.
- * `baselined` (audit `--baseline`) counts the known findings left out of `findings`.
+ * The `schemaVersion` of the JSON reports; raised when a key is removed or changes meaning
+ * (adding a key does not raise it). The schemas in packages/latchkey-cli/schemas describe it.
+ */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/**
+ * The `--json` output, as docs/audit.md and docs/lint.md describe it and
+ * schemas/audit-report.schema.json and schemas/lint-report.schema.json define it: `{ target,
+ * findings: [{ id, severity, title, url, cookie?, evidence, standard?, fix, location? }],
+ * steps? }`, most severe first, with a trailing newline.
+ * A report the CLIs print opens with its run's metadata (`schemaVersion`, `tool`, times,
+ * `durationMs`; for audit `framework`, `pages`, `requests`; for lint `files`, `suppressed`;
+ * `counts` by severity) and gives every finding its `fingerprint`.
+ * With `--baseline`, every finding has `baselineState` (new or unchanged), `baseline` counts
+ * them and `fixed` lists the baseline's findings this run did not see.
  * `steps` is there only when active checks ran (`latchkey audit --login`); `skipped` (audit)
  * lists the checks that did not apply or could not run, with why.
  *
  * @example process.stdout.write(formatJson({ target: "https://example.com", findings }))
  */
 export function formatJson(report: Report): string {
-  const findings = sortFindings(report.findings).map(orderedFinding);
+  const withFingerprints = report.run !== undefined;
+  const findings = sortFindings(report.findings).map((f) => orderedFinding(f, withFingerprints));
   // `steps` (active checks only) comes last, so a report without it is unchanged.
   const steps = report.steps?.map((s) => ({
     check: s.check,
@@ -27,22 +38,21 @@ export function formatJson(report: Report): string {
     ...(s.cookie !== undefined ? { cookie: s.cookie } : {}),
     reason: s.reason,
   }));
-  const run = report.run;
+  const fixed = report.fixed !== undefined ? sortFindings(report.fixed) : undefined;
   return `${JSON.stringify(
     {
-      ...(run !== undefined ? { tool: { ...run.tool } } : {}),
-      target: report.target,
-      ...(run !== undefined
+      ...runMetadata(report),
+      ...(fixed !== undefined
         ? {
-            startedAt: run.startedAt,
-            finishedAt: run.finishedAt,
-            framework: run.framework,
-            pages: { count: run.pages.count, urls: [...run.pages.urls] },
-            counts: countBySeverity(report.findings),
+            baseline: {
+              new: report.findings.filter((f) => f.baselineState === "new").length,
+              unchanged: report.findings.filter((f) => f.baselineState === "unchanged").length,
+              fixed: fixed.length,
+            },
           }
         : {}),
-      ...(report.baselined !== undefined ? { baselined: report.baselined } : {}),
       findings,
+      ...(fixed !== undefined ? { fixed: fixed.map(orderedFixed) } : {}),
       ...(skipped !== undefined ? { skipped } : {}),
       ...(steps !== undefined ? { steps } : {}),
     },
@@ -51,8 +61,32 @@ export function formatJson(report: Report): string {
   )}\n`;
 }
 
+// Metadata first, in a fixed order, so a reader of the file sees what the run was at once.
+function runMetadata(report: Report): Record<string, unknown> {
+  const run = report.run;
+  if (run === undefined) return { target: report.target };
+  const common = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: run.tool.name, version: run.tool.version },
+    target: report.target,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    durationMs: run.durationMs,
+  };
+  const counts = countBySeverity(report.findings);
+  if (run.kind === "lint")
+    return { ...common, files: { ...run.files }, suppressed: run.suppressed, counts };
+  return {
+    ...common,
+    framework: run.framework,
+    pages: { count: run.pages.count, urls: [...run.pages.urls] },
+    requests: run.requests,
+    counts,
+  };
+}
+
 // Fixed key order makes the JSON diffable between runs; absent keys stay absent.
-function orderedFinding(f: Finding): Record<string, unknown> {
+function orderedFinding(f: Finding, withFingerprint: boolean): Record<string, unknown> {
   return {
     id: f.id,
     severity: f.severity,
@@ -66,11 +100,31 @@ function orderedFinding(f: Finding): Record<string, unknown> {
     ...(f.standard !== undefined ? { standard: f.standard } : {}),
     fix: f.fix,
     ...(f.location !== undefined ? { location: { ...f.location } } : {}),
+    ...(withFingerprint ? { fingerprint: findingFingerprint(f) } : {}),
+    ...(f.baselineState !== undefined ? { baselineState: f.baselineState } : {}),
   };
 }
 
-// Most severe first, every severity present (0 when none), so a dashboard reads fixed keys.
-function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+function orderedFixed(f: FixedFinding): Record<string, unknown> {
+  return {
+    id: f.id,
+    severity: f.severity,
+    title: f.title,
+    ...(f.url !== undefined ? { url: f.url } : {}),
+    ...(f.cookie !== undefined ? { cookie: f.cookie } : {}),
+    fingerprint: f.fingerprint,
+  };
+}
+
+/**
+ * Findings per severity, most severe first, every severity present (0 when none), so a
+ * dashboard reads fixed keys.
+ *
+ * @example countBySeverity([]) // { critical: 0, high: 0, medium: 0, low: 0, info: 0 }
+ */
+export function countBySeverity(
+  findings: readonly { severity: Severity }[],
+): Record<Severity, number> {
   const counts = {} as Record<Severity, number>;
   for (const s of [...SEVERITIES].reverse()) counts[s] = 0;
   for (const f of findings) counts[f.severity]++;

@@ -2,7 +2,7 @@
 // base they know: lint's files are relative to the checkout (%SRCROOT%); an audit's pages are
 // relative to TARGET, the audited origin, declared once in `run.originalUriBaseIds`. So the same
 // finding on the same page keeps the same location whichever host or port a run audited.
-import type { Finding } from "./finding.ts";
+import type { SourceLocation } from "./finding.ts";
 
 /** The uriBaseId of an audit's pages; its value (the target's origin) is in originalUriBaseIds. */
 export const TARGET_BASE_ID = "TARGET";
@@ -21,9 +21,13 @@ export function targetBase(target: string): string | undefined {
   }
 }
 
-/** The result's `locations[0]`, or undefined when a finding has neither a file nor a URL. */
+/**
+ * The result's `locations[0]`: the file (lint), the page (audit), or for an audit finding with
+ * no page the target itself, since code-scanning dashboards show no result without a location.
+ * Undefined only for a lint finding with no file.
+ */
 export function locationFor(
-  f: Finding,
+  f: { url?: string; location?: SourceLocation },
   base: string | undefined,
 ): Record<string, unknown> | undefined {
   if (f.location !== undefined) {
@@ -38,6 +42,8 @@ export function locationFor(
   }
   if (f.url !== undefined)
     return { physicalLocation: { artifactLocation: pageArtifact(f.url, base) } };
+  if (base !== undefined)
+    return { physicalLocation: { artifactLocation: { uri: "./", uriBaseId: TARGET_BASE_ID } } };
   return undefined;
 }
 

@@ -2,12 +2,14 @@
 // One rule per finding id, one result per finding. A rule describes the id, not this run: it
 // comes from the finding catalogue alone, so `audit --sarif` and `lint --sarif` agree on it and
 // code-scanning dashboards never see one rule change its meaning. Validated against the
-// official schema in test/audit/report.test.ts.
-import { createHash } from "node:crypto";
-import { CATALOGUE, type FindingId } from "../findings/catalogue.ts";
-import type { Finding, Report, Severity } from "./finding.ts";
+// official schema in test/audit/report.test.ts and test/audit/sarif-baseline.test.ts.
+// With a baseline, each result has its `baselineState`: new or unchanged, and the baseline's
+// findings this run did not see are results of kind "pass" with baselineState "absent".
+import { CATALOGUE, type FindingId, isFindingId } from "../findings/catalogue.ts";
+import type { Finding, FixedFinding, Report, Severity } from "./finding.ts";
 import { sortFindings } from "./finding.ts";
-import { locationFor, pageArtifact, TARGET_BASE_ID, targetBase } from "./sarif-location.ts";
+import { findingFingerprint } from "./fingerprint.ts";
+import { locationFor, TARGET_BASE_ID, targetBase } from "./sarif-location.ts";
 
 export interface SarifTool {
   name: string;
@@ -42,13 +44,16 @@ const securitySeverity: Record<Severity, string> = {
  */
 export function formatSarif(report: Report, tool: SarifTool): string {
   const findings = sortFindings(report.findings);
-  const ruleIds = [...new Set(findings.map((f) => f.id))].sort();
+  const fixed = sortFindings(report.fixed ?? []);
+  const ruleIds = [
+    ...new Set([...findings.map((f) => f.id), ...fixed.map((f) => f.id).filter(isFindingId)]),
+  ].sort();
   const rules = ruleIds.map(ruleFor);
   const driver: Record<string, unknown> = { name: tool.name, version: tool.version, rules };
   if (tool.informationUri !== undefined) driver.informationUri = tool.informationUri;
   const base = targetBase(report.target);
-  const usesTarget =
-    base !== undefined && findings.some((f) => f.location === undefined && f.url?.startsWith(base));
+  // Every audit result points at a page under TARGET (the target itself when it has no URL).
+  const usesTarget = base !== undefined && findings.some((f) => f.location === undefined);
   const log = {
     $schema: SARIF_SCHEMA,
     version: "2.1.0",
@@ -63,12 +68,15 @@ export function formatSarif(report: Report, tool: SarifTool): string {
               },
             }
           : {}),
-        results: findings.map((f) => ({
-          ...resultFor(f, ruleIds.indexOf(f.id), base),
-          // Compared with a baseline, what is left is what the baseline did not know.
-          ...(report.baselined !== undefined ? { baselineState: "new" } : {}),
-        })),
-        ...(report.baselined !== undefined ? { properties: { baselined: report.baselined } } : {}),
+        results: [
+          ...findings.map((f) => ({
+            ...resultFor(f, ruleIds.indexOf(f.id), base),
+            ...(f.baselineState !== undefined ? { baselineState: f.baselineState } : {}),
+          })),
+          ...fixed.map((f) =>
+            absentResult(f, isFindingId(f.id) ? ruleIds.indexOf(f.id) : -1, base),
+          ),
+        ],
       },
     ],
   };
@@ -97,13 +105,14 @@ function resultFor(
   ruleIndex: number,
   base: string | undefined,
 ): Record<string, unknown> {
-  const subject = f.cookie !== undefined ? ` (cookie ${f.cookie})` : "";
   const result: Record<string, unknown> = {
     ruleId: f.id,
     ruleIndex,
     level: level[f.severity],
-    message: { text: `${f.title}${subject}. Evidence: ${f.evidence}. Fix: ${f.fix}` },
-    partialFingerprints: { "latchkeyFinding/v1": fingerprint(f, base) },
+    // The page's full URL is in the message: a dashboard shows the message even where it cannot
+    // open a location that is not a file of the repository.
+    message: { text: `${f.title}${subject(f)}. Evidence: ${f.evidence}. Fix: ${f.fix}` },
+    partialFingerprints: { [FINGERPRINT_KEY]: findingFingerprint(f) },
     properties: {
       severity: f.severity,
       ...(f.severityReason !== undefined ? { severityReason: f.severityReason } : {}),
@@ -120,11 +129,35 @@ function resultFor(
   return result;
 }
 
-// A page is identified by its place on the site, not by the host or port one run audited.
-function fingerprint(f: Finding, base: string | undefined): string {
-  const page = f.url === undefined ? "" : pageArtifact(f.url, base).uri;
-  const parts = [f.id, page, f.cookie ?? "", f.location?.file ?? "", f.location?.line ?? ""];
-  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
+// A baseline finding this run did not see: SARIF's way to say "fixed" (kind pass, level none).
+function absentResult(
+  f: FixedFinding,
+  ruleIndex: number,
+  base: string | undefined,
+): Record<string, unknown> {
+  const location = locationFor(f, base);
+  return {
+    ruleId: f.id,
+    ...(ruleIndex >= 0 ? { ruleIndex } : {}),
+    kind: "pass",
+    level: "none",
+    message: { text: `Fixed since the baseline: ${f.title}${subject(f)}.` },
+    partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
+    ...(location !== undefined ? { locations: [location] } : {}),
+    baselineState: "absent",
+    properties: { severity: f.severity, ...(f.cookie !== undefined ? { cookie: f.cookie } : {}) },
+  };
+}
+
+// v2: an audit page is its normalised path (v1 kept the query), the key the baseline uses too.
+const FINGERPRINT_KEY = "latchkeyFinding/v2";
+
+function subject(f: { cookie?: string; url?: string; location?: unknown }): string {
+  const parts = [
+    ...(f.cookie !== undefined ? [`cookie ${f.cookie}`] : []),
+    ...(f.location === undefined && f.url !== undefined ? [`on ${f.url}`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
 function pascalCase(id: string): string {
