@@ -18,6 +18,7 @@ import { sarifTool } from "../version.ts";
 import { auditSite } from "./audit.ts";
 import type { Baseline } from "./baseline.ts";
 import { applyBaseline, parseBaseline } from "./baseline.ts";
+import { loadChromium, resolveBrowserPath } from "./browser-login.ts";
 import type { SuppliedCredentials } from "./credentials.ts";
 import { hasCredentials, suppliedCredentials } from "./credentials.ts";
 import { explain, isAuditFindingId } from "./explain.ts";
@@ -61,6 +62,8 @@ Active checks (they log in, log out and send the CSRF probe request; see docs/au
   --samples N        fresh session ids collected for the entropy check (default 200, max 5000)
   --rate N           requests per second of the active checks, at most (default 10)
   --idle-probe TIME  also leave a session idle for TIME (e.g. 15m) and check it has expired
+  --browser-path EXE the Chromium a "browser" login drives (default $LATCHKEY_AUDIT_BROWSER, the
+                     description's executablePath, else /usr/bin/chromium); needs playwright-core
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or network error.`;
 
@@ -119,7 +122,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
       );
     }
   }
-  const activeOnly = ["samples", "rate", "idle-probe"] as const;
+  const activeOnly = ["samples", "rate", "idle-probe", "browser-path"] as const;
   const stray = activeOnly.find((o) => values[o] !== undefined);
   if (values.login === undefined && stray !== undefined)
     return usage(`--${stray} needs --login (it configures the active checks)`);
@@ -131,6 +134,24 @@ export async function runAuditCli(argv: string[]): Promise<number> {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return usage(`--login ${values.login}: ${message}`);
+    }
+    const browser = description.login.browser;
+    if (browser === undefined && values["browser-path"] !== undefined)
+      return usage(`--browser-path needs a login description with "login": { "browser": … }`);
+    if (browser !== undefined) {
+      browser.runtime = {
+        insecure: values.insecure ?? false,
+        ...(values["browser-path"] !== undefined ? { executablePath: values["browser-path"] } : {}),
+      };
+      // Before the crawl: a missing browser or playwright-core is known without a request.
+      try {
+        resolveBrowserPath(browser, process.env);
+        await loadChromium();
+      } catch (error) {
+        if (!isCliError(error)) throw error;
+        process.stderr.write(`latchkey audit: --login: ${safe(error.message)}\n`);
+        return 2;
+      }
     }
   }
   let credentials: SuppliedCredentials;
@@ -251,6 +272,7 @@ function parse(argv: string[]) {
       samples: { type: "string" },
       rate: { type: "string" },
       "idle-probe": { type: "string" },
+      "browser-path": { type: "string" },
       explain: { type: "string" },
       baseline: { type: "string" },
       html: { type: "string" },

@@ -3,6 +3,8 @@
 // probe for CSRF. Read and checked here, with errors that name the field; credentials come from
 // environment variables named in the file and are never printed.
 import { CliError } from "../errors.ts";
+import type { BrowserLoginSpec } from "./browser-description.ts";
+import { parseBrowserLogin } from "./browser-description.ts";
 
 /** A literal, or `{ "env": "NAME" }`: the value of an environment variable (for credentials). */
 export type ValueSpec = string | number | boolean | null | { env: string };
@@ -31,6 +33,8 @@ export interface RequestSpec {
   json?: Record<string, ValueSpec>;
   headers?: Record<string, ValueSpec>;
   csrf?: TokenSpec;
+  /** `login` only: log in with a real browser at `url` (method is then GET, no body). */
+  browser?: BrowserLoginSpec;
 }
 
 export interface LoggedInSpec {
@@ -86,7 +90,7 @@ export function parseLoginDescription(text: string): LoginDescription {
     "$comment",
   ]);
   const description: LoginDescription = {
-    login: request(top.login, "login", "POST", true),
+    login: loginRequest(top.login),
     loggedIn: loggedIn(top.loggedIn),
     logout: request(top.logout, "logout", "POST", false),
   };
@@ -139,6 +143,8 @@ export function urlsOf(d: LoginDescription): { field: string; url: string }[] {
   if (d.csrfProbe !== undefined) out.push({ field: "csrfProbe.url", url: d.csrfProbe.url });
   if (d.freshSession !== undefined)
     out.push({ field: "freshSession.url", url: d.freshSession.url });
+  const signal = d.login.browser?.waitFor.url;
+  if (signal !== undefined) out.push({ field: "login.browser.waitFor.url", url: signal });
   return out;
 }
 
@@ -186,6 +192,25 @@ export function checkEnvironment(d: LoginDescription, env: NodeJS.ProcessEnv): v
         resolveValue(value, `${name}.${part}.${key}`, env);
     }
   }
+  for (const [i, f] of (d.login.browser?.fill ?? []).entries())
+    resolveValue(f.value, `login.browser.fill[${i}].value`, env);
+}
+
+// A browser login has only the page to open and what to do there: method, body, headers and
+// token are the page's own business.
+function loginRequest(raw: unknown): RequestSpec {
+  const r = object(raw, "login");
+  if (r.browser === undefined) return request(r, "login", "POST", true);
+  for (const key of Object.keys(r))
+    if (!["url", "browser", "$comment"].includes(key))
+      throw fail(
+        `login: unknown field "${key}" for a browser login (expected url, browser: the browser fills the page's own form)`,
+      );
+  return {
+    url: string(r.url, "login.url"),
+    method: "GET",
+    browser: parseBrowserLogin(r.browser, "login.browser"),
+  };
 }
 
 function request(raw: unknown, field: string, defaultMethod: string, isLogin: boolean) {

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { CliError } from "../errors.ts";
 import type { ActiveClient, ActiveRequest } from "./active-client.ts";
+import { browserLogIn } from "./browser-login.ts";
 import type { CookieJar } from "./cookie-jar.ts";
 import type { FetchedResponse } from "./fetch.ts";
 import { decodeAttribute, startTags } from "./html-tags.ts";
@@ -41,7 +42,8 @@ export function url(flow: Flow, href: string): URL {
 
 /**
  * Logs in with `jar`: fetches the login page first (as a browser does, picking up its cookies
- * and token), then sends the login request, following redirects.
+ * and token), then sends the login request, following redirects. A `login.browser` description
+ * logs in with Chromium instead (browser-login.ts), with the same result.
  */
 export async function logIn(
   flow: Flow,
@@ -50,6 +52,17 @@ export async function logIn(
   options: { record?: boolean; follow?: boolean } = {},
 ): Promise<{ page: FetchedResponse[]; login: FetchedResponse[] }> {
   const spec = flow.description.login;
+  if (spec.browser !== undefined)
+    return browserLogIn({
+      target: flow.target,
+      spec: spec.browser,
+      url: url(flow, spec.url),
+      env: flow.env,
+      jar,
+      check,
+      record: options.record ?? true,
+      note: (step) => flow.client.note(step.check, step.sent, step.received, step.note),
+    });
   let page: FetchedResponse[] = [];
   let token: string | undefined;
   if (spec.method !== "GET") {
