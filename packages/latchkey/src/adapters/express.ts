@@ -16,6 +16,7 @@ import {
   sendAnswer,
   sendStoreUnavailable,
 } from "./kit/node-response.ts";
+import { sentDeviceBoundAnswer } from "./kit/device-bound.ts";
 import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 import {
@@ -111,6 +112,7 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
   const attach = (req: Request, res: Response, next: NextFunction, session: Session<T>) => {
     rememberRefusalHandler(session, onRefused);
     commitOnResponse(sessions, session, res, next, () => storeDown(req, res, next));
+    if (sentDeviceBoundAnswer(res, session)) return;
     if (options.compat !== "express-session") req.session = session;
     else {
       attachExpressSession(sessions, session, req, res, userIdOf, (error) =>

@@ -6,6 +6,7 @@ import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { preSessionSetCookie } from "../csrf/pre-session.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
+import { deviceBoundResponse, webRequestInfo } from "./kit/device-bound.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { webCsrfRequest } from "./kit/read-web-form-body.ts";
 import {
@@ -83,10 +84,7 @@ export function sessionMiddleware<T extends SessionData = SessionData, A extends
   return async (request, ...args) => {
     let session: Session<T>;
     try {
-      session = await sessions.load({
-        cookie: request.headers.get("cookie"),
-        userAgent: request.headers.get("user-agent"),
-      });
+      session = await sessions.load(webRequestInfo(request));
     } catch (error) {
       if (isLatchkeyError(error, "store-unavailable")) {
         return refusalResponse(STORE_UNAVAILABLE_REFUSAL, request, onRefused);
@@ -95,7 +93,7 @@ export function sessionMiddleware<T extends SessionData = SessionData, A extends
     }
     rememberRefusalHandler(session, onRefused);
     const outcome: Outcome = {
-      response: await handler(request, session, ...args),
+      response: deviceBoundResponse(session) ?? (await handler(request, session, ...args)),
       request,
       onRefused,
     };

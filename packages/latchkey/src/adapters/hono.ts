@@ -7,6 +7,7 @@ import { BODY_TOO_LARGE, csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { preSessionSetCookie } from "../csrf/pre-session.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
+import { deviceBoundResponse, webRequestInfo } from "./kit/device-bound.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { webCsrfRequest } from "./kit/read-web-form-body.ts";
 import {
@@ -73,10 +74,7 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
   return async (c, next): Promise<Response | undefined> => {
     let session: Session<T>;
     try {
-      session = await sessions.load({
-        cookie: c.req.header("cookie"),
-        userAgent: c.req.header("user-agent"),
-      });
+      session = await sessions.load(webRequestInfo(c.req.raw));
     } catch (error) {
       if (isLatchkeyError(error, "store-unavailable")) {
         return refusalResponse(STORE_UNAVAILABLE_REFUSAL, c, onRefused);
@@ -85,7 +83,9 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     }
     rememberRefusalHandler(session, onRefused);
     c.set("session", session);
-    await next();
+    const answer = deviceBoundResponse(session);
+    if (answer === undefined) await next();
+    else c.res = answer;
     const ending = endRequest(sessions, session, HONO_END, c);
     if (ending !== undefined) await ending;
     return undefined;

@@ -8,6 +8,7 @@ import type { CsrfOptions } from "../csrf/options.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import { answerNodeRefusal, type NodeRefusalHandler } from "./kit/node-refusal.ts";
 import { appendSetCookie, commitOnResponse, requestInfo, sendAnswer } from "./kit/node-response.ts";
+import { sentDeviceBoundAnswer } from "./kit/device-bound.ts";
 import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 import {
@@ -77,6 +78,7 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
       () => sendInternalError(res),
       () => storeDown(req, res),
     );
+    if (sentDeviceBoundAnswer(res, session)) return;
     let result: void | Promise<void>;
     try {
       result = handler(request, res);

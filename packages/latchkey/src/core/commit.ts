@@ -23,6 +23,12 @@ export interface SessionHeaders {
    * expires the legacy framework's cookie (`latchkey/migrate`). Absent almost always.
    */
   readonly alsoSetCookie?: readonly string[];
+  /**
+   * Further response headers that go with this commit (lower-case names): the
+   * `Secure-Session-Registration` offer on a login's response when `deviceBound` is on. Absent
+   * almost always.
+   */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,5 +1,9 @@
 import type { SerializeOptions } from "cookie";
 import { type CsrfTokens, csrfTokens } from "../csrf/tokens.ts";
+import { setDeviceBoundAnswer } from "../dbsc/answers.ts";
+import { type DeviceBoundFlow, deviceBoundFlow } from "../dbsc/flow.ts";
+import { resolveDeviceBound } from "../dbsc/options.ts";
+import type { Store } from "../stores/types.ts";
 import type { PendingCommit, SessionHeaders } from "./commit.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
 import { cookieSessions } from "./cookie-sessions.ts";
@@ -33,6 +37,12 @@ export interface RequestInfo {
   cookie?: string | null | undefined;
   /** The `User-Agent` header, kept as session metadata for "your devices" lists. */
   userAgent?: string | null | undefined;
+  /** The method; read only with `deviceBound` (its endpoints answer POST). */
+  method?: string | undefined;
+  /** The request target (path and query, or an absolute URL); read only with `deviceBound`. */
+  url?: string | undefined;
+  /** Reads a request header by lower-case name; read only with `deviceBound` (the DBSC headers). */
+  header?: ((name: string) => string | null | undefined) | undefined;
 }
 
 /**
@@ -137,8 +147,9 @@ export function createSessions<T extends object = SessionData>(
   options: SessionsOptions,
 ): Sessions<T> {
   const config: ResolvedConfig = resolveConfig(options);
-  const { mode, revocation } = modeFor(config);
+  const { mode, revocation, guarded } = modeFor(config);
   const csrf = csrfTokens(config.keys);
+  const deviceBound = deviceBoundOf(options, config, guarded);
 
   function stateOf(session: Session<T>): RequestState {
     const state = stateOfSession(session, mode);
@@ -155,8 +166,39 @@ export function createSessions<T extends object = SessionData>(
     const state = mode.begin(request.userAgent ?? null);
     const value = readSessionCookie(config, request.cookie);
     const loading = value === undefined ? undefined : mode.load(state, value);
+    if (deviceBound !== null) {
+      return loading === undefined
+        ? inspected(deviceBound, state, request)
+        : loading.then(() => inspected(deviceBound, state, request));
+    }
     if (loading === undefined) return new Session<T>(state, mode, csrf);
     return loading.then(() => new Session<T>(state, mode, csrf));
+  }
+
+  // With deviceBound: the session, and the answer latchkey gives instead of the application.
+  function inspected(
+    flow: DeviceBoundFlow,
+    state: RequestState,
+    request: RequestInfo,
+  ): Session<T> | Promise<Session<T>> {
+    const session = new Session<T>(state, mode, csrf);
+    const answer = flow.inspect(state, request);
+    if (answer === null) return session;
+    if (!(answer instanceof Promise)) {
+      setDeviceBoundAnswer(session, answer);
+      return session;
+    }
+    return answer.then((settled) => {
+      if (settled !== null) setDeviceBoundAnswer(session, settled);
+      return session;
+    });
+  }
+
+  function prepare(session: Session<T>): PendingCommit {
+    const state = stateOf(session);
+    return deviceBound === null
+      ? mode.prepare(state)
+      : deviceBound.prepare(state, () => mode.prepare(state));
   }
 
   return {
@@ -167,12 +209,10 @@ export function createSessions<T extends object = SessionData>(
     load: async (request) => open(request),
     open,
 
-    prepare(session) {
-      return mode.prepare(stateOf(session));
-    },
+    prepare,
 
     async commit(session) {
-      const pending = mode.prepare(stateOf(session));
+      const pending = prepare(session);
       await pending.persist();
       return pending.headers;
     },
@@ -205,6 +245,8 @@ export function createSessions<T extends object = SessionData>(
 function modeFor(config: ResolvedConfig): {
   mode: SessionMode<RequestState>;
   revocation: Revocation<RequestState>;
+  /** The server store (or a sealed setup's revocation store), wrapped to fail closed. */
+  guarded: Store | undefined;
 } {
   const store = config.store;
   if (store.kind === "server") {
@@ -213,6 +255,7 @@ function modeFor(config: ResolvedConfig): {
     return {
       mode: mode as SessionMode<RequestState>,
       revocation: serverRevocation(config, guarded, mode) as Revocation<RequestState>,
+      guarded,
     };
   }
   const marks =
@@ -223,5 +266,17 @@ function modeFor(config: ResolvedConfig): {
   return {
     mode: mode as SessionMode<RequestState>,
     revocation: cookieRevocation(config, marks, mode) as Revocation<RequestState>,
+    guarded: marks,
   };
+}
+
+/** The DBSC flow when `deviceBound` is set; its challenges live in the (fail-closed) store. */
+function deviceBoundOf(
+  options: SessionsOptions,
+  config: ResolvedConfig,
+  store: Store | undefined,
+): DeviceBoundFlow | null {
+  const dbsc = resolveDeviceBound(options.deviceBound, config);
+  // resolveDeviceBound refuses a setup without a store, so `store` is set whenever dbsc is.
+  return dbsc === null || store === undefined ? null : deviceBoundFlow(dbsc, store, config.now);
 }

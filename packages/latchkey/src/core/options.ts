@@ -1,3 +1,4 @@
+import type { DeviceBoundOptions } from "../dbsc/options.ts";
 import type { Store } from "../stores/types.ts";
 import type { Duration } from "./duration.ts";
 import type { SessionEvent } from "./events.ts";
@@ -97,6 +98,20 @@ export interface SessionsOptions {
    * ```
    */
   authenticatedCacheControl?: "no-store" | false;
+  /**
+   * Device Bound Session Credentials (DBSC): after login the response offers the browser to bind
+   * the session to a key kept in its secure hardware; the session middleware then serves the
+   * registration and refresh endpoints, and a bound session is refused without its short-lived
+   * bound cookie, so a copied session cookie stops working on another machine within minutes.
+   * Browsers without DBSC keep the ordinary behaviour. Sealed cookies need a revocation store
+   * (it keeps the one-time challenges). See docs/dbsc.md.
+   *
+   * @example
+   * ```ts
+   * createSessions({ secrets, store, deviceBound: { boundCookieLifetime: "5m" } });
+   * ```
+   */
+  deviceBound?: DeviceBoundOptions;
   /** Security events: created, login, rotated, expired, destroyed, tampered, unknown-id, … */
   onEvent?: (event: SessionEvent) => void;
   /**

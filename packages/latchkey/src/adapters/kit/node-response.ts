@@ -17,7 +17,14 @@ import { liftWriteHeadHeaders } from "./write-head-headers.ts";
 // set on the response first (write-head-headers.ts), so the session's headers are added last.
 
 export function requestInfo(req: IncomingMessage): RequestInfo {
-  return { cookie: req.headers.cookie, userAgent: req.headers["user-agent"] };
+  return {
+    cookie: req.headers.cookie,
+    userAgent: req.headers["user-agent"],
+    method: req.method,
+    // Express strips a mount path from req.url; the DBSC endpoints are matched on the full path.
+    url: (req as { originalUrl?: string }).originalUrl ?? req.url,
+    header: (name) => joinedHeader(req.headers[name]),
+  };
 }
 
 /** Writes `answer` as the whole response. */
@@ -56,6 +63,7 @@ function applySessionHeaders(res: ServerResponse, headers: SessionHeaders): void
   res.appendHeader("set-cookie", headers.setCookie);
   res.setHeader("cache-control", headers.cacheControl);
   if (headers.clearSiteData !== null) res.setHeader("clear-site-data", headers.clearSiteData);
+  for (const name in headers.extraHeaders) res.setHeader(name, headers.extraHeaders[name] as string);
 }
 
 // The hooks are shared functions, and what they need travels on the response under a symbol:

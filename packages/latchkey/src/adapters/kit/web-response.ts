@@ -28,6 +28,7 @@ export function addSessionHeaders(headers: Headers, session: SessionHeaders): vo
   headers.append("set-cookie", session.setCookie);
   headers.set("cache-control", session.cacheControl);
   if (session.clearSiteData !== null) headers.set("clear-site-data", session.clearSiteData);
+  for (const name in session.extraHeaders) headers.set(name, session.extraHeaders[name] as string);
 }
 
 /** Replaces the response's Cache-Control (copying a response whose headers are immutable). */
