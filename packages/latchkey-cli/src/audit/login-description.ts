@@ -88,6 +88,8 @@ export function parseLoginDescription(text: string): LoginDescription {
     "sessionCookie",
     "freshSession",
     "$comment",
+    // The schema's URL (schemas/login-description.schema.json), for editor completion.
+    "$schema",
   ]);
   const description: LoginDescription = {
     login: loginRequest(top.login),
@@ -308,7 +310,7 @@ function only(r: Record<string, unknown>, field: string, keys: readonly string[]
   for (const key of Object.keys(r))
     if (!keys.includes(key))
       throw fail(
-        `${field}: unknown field "${key}" (expected ${keys.filter((k) => k !== "$comment").join(", ")})`,
+        `${field}: unknown field "${key}" (expected ${keys.filter((k) => !k.startsWith("$")).join(", ")})`,
       );
 }
 
