@@ -16,7 +16,7 @@ import {
   runId,
   skipReason,
 } from "../stores/support/services.ts";
-import { type CutoverApp, latchkeyCutoverApp } from "./cutover/latchkey-app.ts";
+import { latchkeyCutoverApp } from "./cutover/latchkey-app.ts";
 import { LEGACY_SECRET, legacyExpressApp, PASSWORD } from "./cutover/legacy-express.ts";
 
 const skip = skipReason(
@@ -52,7 +52,8 @@ describe("cutover from express-session to latchkey in Chromium", {
   const latchkeyPrefix = `${prefix}latchkey:`;
   let browser: Browser;
   let client: RedisClientType;
-  const apps: CutoverApp[] = [];
+  // Every server a test starts, closed at the end even when the test failed before its cutover.
+  const servers: Array<{ close(): Promise<void> }> = [];
 
   before(async () => {
     browser = await launchChromium();
@@ -60,7 +61,7 @@ describe("cutover from express-session to latchkey in Chromium", {
     await client.connect();
   });
   after(async () => {
-    for (const app of apps) await app.close();
+    for (const server of servers) await server.close();
     await browser?.close();
     await client?.quit();
     await dropRedisPrefix(REDIS_URL, prefix);
@@ -77,12 +78,13 @@ describe("cutover from express-session to latchkey in Chromium", {
       store: redisStore({ client, prefix: latchkeyPrefix }),
       port: legacy.port,
     });
-    apps.push(app);
+    servers.push(app);
     return app;
   }
 
   it("keeps the user signed in: the jar ends with latchkey's cookie only, the session in latchkey's store", async () => {
     const legacy = await legacyExpressApp(client, legacyPrefix, 0);
+    servers.push(legacy);
     const origin = legacy.url;
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -138,6 +140,7 @@ describe("cutover from express-session to latchkey in Chromium", {
 
   it("does not import a legacy cookie whose signature was altered in the jar: anonymous, tampered", async () => {
     const legacy = await legacyExpressApp(client, legacyPrefix, 0);
+    servers.push(legacy);
     const origin = legacy.url;
     const context = await browser.newContext();
     const page = await context.newPage();

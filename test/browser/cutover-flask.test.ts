@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { chromiumAvailable, launchChromium } from "../helpers/browser.ts";
 import { ensurePython } from "../helpers/python.ts";
 import { skipReason } from "../stores/support/services.ts";
-import { type CutoverApp, latchkeyCutoverApp } from "./cutover/latchkey-app.ts";
+import { latchkeyCutoverApp } from "./cutover/latchkey-app.ts";
 import { legacyFlaskApp } from "./cutover/legacy-flask.ts";
 
 const python = ensurePython({ flask: "flask", flask_login: "flask-login" });
@@ -44,13 +44,14 @@ describe("cutover from Flask (Flask-Login, signed cookie) to latchkey in Chromiu
   timeout: 60_000,
 }, () => {
   let browser: Browser;
-  const apps: CutoverApp[] = [];
+  // Every server a test starts, closed at the end even when the test failed before its cutover.
+  const servers: Array<{ close(): Promise<void> }> = [];
 
   before(async () => {
     browser = await launchChromium();
   });
   after(async () => {
-    for (const app of apps) await app.close();
+    for (const server of servers) await server.close();
     await browser?.close();
   });
 
@@ -58,14 +59,10 @@ describe("cutover from Flask (Flask-Login, signed cookie) to latchkey in Chromiu
   async function signedInOnFlask(name: string, cookieName?: string) {
     const secretKey = randomBytes(24).toString("hex");
     const flask = await legacyFlaskApp({ secretKey, password: PASSWORD, cookieName });
+    servers.push(flask);
     const context = await browser.newContext();
     const page = await context.newPage();
-    try {
-      await signInOnFlaskForm(page, flask.url, name);
-    } catch (error) {
-      await flask.close();
-      throw error;
-    }
+    await signInOnFlaskForm(page, flask.url, name);
     return { flask, secretKey, context, page, origin: flask.url };
   }
 
@@ -82,7 +79,7 @@ describe("cutover from Flask (Flask-Login, signed cookie) to latchkey in Chromiu
       store,
       port: flask.port,
     });
-    apps.push(app);
+    servers.push(app);
     return { app, store };
   }
 
