@@ -31,6 +31,21 @@ export interface PostgresStoreOptions {
   table?: string;
   /** Expired rows are deleted (up to 1000 at a time) once every this many new sessions. Default 100. */
   pruneEvery?: number;
+  /**
+   * `"off"`: the store's session writes (a new session, a change set, a rotation's pointer) commit
+   * without waiting for the WAL flush (`synchronous_commit = off`, set for each of those
+   * statements alone; your other statements and connections keep their setting). Much faster
+   * writes; a database crash (not an app crash) may lose the last ~0.6 s of them (3 ×
+   * `wal_writer_delay`): users logged out, a value or touch lost, never a corrupt row.
+   * Revocations (logout, revokeUser, revokeAll, the session limit's evictions, the old token a
+   * login destroys, sealed-cookie marks) stay synchronous: a revocation is never undone by a crash.
+   * Default `"on"` (the server's setting).
+   */
+  synchronousCommit?: "on" | "off";
+  /** Rows `deleteAll()` removes per statement (revokeAll sweeps in batches). Default 1000. */
+  sweepBatch?: number;
+  /** Called after each batch `deleteAll()` removed, with how many rows it removed (progress, tests). */
+  onSweepBatch?: (removed: number) => void;
 }
 
 /** The PostgreSQL store: `Store` plus `migrate()`. */
@@ -83,6 +98,20 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       "postgresStore: pass exactly one of `pool` or `connectionString`",
     );
   }
+  const synchronousCommit = options.synchronousCommit ?? "on";
+  if (synchronousCommit !== "on" && synchronousCommit !== "off") {
+    throw new LatchkeyError(
+      "config-invalid",
+      'postgresStore: synchronousCommit must be "on" or "off"',
+    );
+  }
+  const sweepBatch = options.sweepBatch ?? 1000;
+  if (!Number.isSafeInteger(sweepBatch) || sweepBatch < 1) {
+    throw new LatchkeyError(
+      "config-invalid",
+      "postgresStore: sweepBatch must be a positive integer",
+    );
+  }
   const owned = options.pool === undefined;
   if (owned) {
     checkConnectionUrl(options.connectionString, {
@@ -108,19 +137,30 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     const cast = type === "number" ? "::bigint" : type === "bool" ? "::boolean" : "";
     return `${column} = CASE WHEN $4::jsonb ? '${field}' THEN ($4::jsonb->>'${field}')${cast} ELSE ${column} END`;
   }).join(",\n  ");
+  // With synchronousCommit "off", a session write carries the setting in its own WHERE clause:
+  // set_config(…, true) lasts until the end of the statement's (implicit) transaction, and the
+  // commit, which reads the setting, happens before it is reset. No extra round trip, and nothing
+  // left on a pooled connection. A statement that matches no row writes nothing to wait for.
+  const relaxed =
+    synchronousCommit === "off"
+      ? " AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
+      : "";
   const sql = {
     get: `SELECT * FROM ${table} WHERE ref = $1`,
-    insert: `INSERT INTO ${table} (${SESSION_COLUMNS.join(", ")}) VALUES (${SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})`,
+    // SELECT instead of VALUES so it can carry the WHERE clause; casts give the parameters their types.
+    insert: insertSql(table, relaxed),
+    // Inside the limit's transaction, which may evict: revocations stay synchronous.
+    insertDurable: insertSql(table, ""),
     // One statement: the row lock serialises concurrent change sets, each applied to the latest row.
     // An update waiting on a concurrent claim re-checks `successor IS NULL` on the claimed row
     // (READ COMMITTED re-evaluates the WHERE clause), so it never moves a pointer.
-    update: `UPDATE ${table} SET data = (data || $2::jsonb) - $3::text[],\n  ${metaAssignments}\nWHERE ref = $1 AND successor IS NULL`,
+    update: `UPDATE ${table} SET data = (data || $2::jsonb) - $3::text[],\n  ${metaAssignments}\nWHERE ref = $1 AND successor IS NULL${relaxed}`,
     // SET expressions read the row as it is now (a concurrent claim's change included: the row
     // lock makes this one wait, then re-read it), and RETURNING shows the successor after this
     // statement: ours when we won, the winner's otherwise.
     claim: `UPDATE ${table} SET successor = coalesce(successor, $2),
   expires_at = CASE WHEN successor IS NULL THEN $3::bigint ELSE expires_at END
-WHERE ref = $1 RETURNING successor`,
+WHERE ref = $1${relaxed} RETURNING successor`,
     claimDelete: `DELETE FROM ${table} WHERE ref = $1 AND successor IS NULL`,
     successorOf: `SELECT successor FROM ${table} WHERE ref = $1`,
     deleteLink: `DELETE FROM ${table} WHERE ref = $1 RETURNING successor`,
@@ -129,7 +169,10 @@ WHERE ref = $1 RETURNING successor`,
 WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT FROM $3`,
     listByUser: `SELECT * FROM ${table} WHERE user_id = $1 AND successor IS NULL`,
     deleteByUser: `DELETE FROM ${table} WHERE user_id = $1 RETURNING successor`,
-    deleteAll: `DELETE FROM ${table}`,
+    // revokeAll walks the primary key in batches: each statement is short, holds few row locks,
+    // and lets live requests' statements run between batches.
+    sweepBatch: `SELECT ref FROM ${table} WHERE ref > $1 ORDER BY ref LIMIT $2`,
+    sweepDelete: `DELETE FROM ${table} WHERE ref = ANY($1::text[]) RETURNING successor`,
     prune: `DELETE FROM ${table} WHERE ref IN (SELECT ref FROM ${table} WHERE expires_at < $1 LIMIT 1000)`,
     pruneMarks: `DELETE FROM ${marks} WHERE until < $1`,
     mark: `INSERT INTO ${marks} AS m (key, at, until) VALUES ($1, $2, $3)
@@ -200,7 +243,7 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
         return { created: false, live: plan.live };
       }
       for (const evicted of plan.evict) await removeChain(evicted, removeLink(client));
-      await query(sql.insert, insertValues(ref, session), client);
+      await query(sql.insertDurable, insertValues(ref, session), client);
       await client.query("COMMIT");
       return { created: true, evicted: plan.evict };
     } catch (error) {
@@ -307,7 +350,21 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
     },
 
     async deleteAll() {
-      await query(sql.deleteAll, []);
+      // Batch by batch along the primary key. A rotation claiming a row before its batch leaves a
+      // successor that may sit behind the cursor: the DELETE returns it and its chain goes too. A
+      // claim after finds the row gone and fails (the engine deletes the successor it made).
+      let after = "";
+      for (;;) {
+        const { rows } = await query<{ ref: string }>(sql.sweepBatch, [after, sweepBatch]);
+        if (rows.length === 0) return;
+        const refs = rows.map((row) => row.ref);
+        after = refs[refs.length - 1] as string;
+        const gone = await query<{ successor: string | null }>(sql.sweepDelete, [refs]);
+        for (const { successor } of gone.rows) {
+          if (successor !== null) await removeChain(successor, removeLink(pool));
+        }
+        options.onSweepBatch?.(gone.rows.length);
+      }
     },
 
     async markRevoked(key, at, until) {
@@ -330,6 +387,28 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
     },
   });
 }
+
+function insertSql(table: string, relaxed: string): string {
+  const values = SESSION_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}`).join(", ");
+  return `INSERT INTO ${table} (${SESSION_COLUMNS.join(", ")}) SELECT ${values} WHERE true${relaxed}`;
+}
+
+/** Each column's type, for the INSERT's parameter casts (as migrationSql declares them). */
+const COLUMN_TYPES: Record<(typeof SESSION_COLUMNS)[number], string> = {
+  ref: "text",
+  secret_hash: "text",
+  sid: "text",
+  created_at: "bigint",
+  last_seen_at: "bigint",
+  issued_at: "bigint",
+  expires_at: "bigint",
+  user_id: "text",
+  auth_time: "bigint",
+  persistent: "boolean",
+  user_agent: "text",
+  successor: "text",
+  data: "jsonb",
+};
 
 function migrationSql(schema: string | null, name: string, table: string, marks: string): string {
   return `${schema === null ? "" : `CREATE SCHEMA IF NOT EXISTS "${schema}";\n`}CREATE TABLE IF NOT EXISTS ${table} (

@@ -43,6 +43,11 @@ export interface RedisStoreOptions {
    * `keyPrefix`, which is applied in front of it. Default `latchkey:`.
    */
   prefix?: string;
+  /**
+   * Called after each SCAN page `deleteAll()` (revokeAll) deleted, with how many sessions it
+   * removed (progress, tests).
+   */
+  onSweepBatch?: (removed: number) => void;
 }
 
 /**
@@ -301,6 +306,7 @@ export function redisStore(options: RedisStoreOptions): Store {
         standalone,
         unindex: (userId, ref) => users.remove(userId, [ref]),
         removeChain: (ref) => removeWithChain(ref),
+        ...(options.onSweepBatch === undefined ? {} : { onPage: options.onSweepBatch }),
       });
     },
 

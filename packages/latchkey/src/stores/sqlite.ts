@@ -32,6 +32,13 @@ export interface SqliteStoreOptions {
    * never wait (WAL). Default 2000.
    */
   lockTimeout?: number;
+  /**
+   * Rows `deleteAll()` (revokeAll) removes per transaction; the event loop is free between
+   * batches. Default 1000 (a few milliseconds each).
+   */
+  sweepBatch?: number;
+  /** Called after each batch `deleteAll()` removed, with how many rows it removed (progress, tests). */
+  onSweepBatch?: (removed: number) => void;
 }
 
 /** The SQLite store: `Store` plus the file handle it uses. */
@@ -74,6 +81,10 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       "config-invalid",
       "sqliteStore: lockTimeout must be a whole number of milliseconds, 0 or more",
     );
+  }
+  const sweepBatch = options.sweepBatch ?? 1000;
+  if (!Number.isSafeInteger(sweepBatch) || sweepBatch < 1) {
+    throw new LatchkeyError("config-invalid", "sqliteStore: sweepBatch must be a positive integer");
   }
   if ((options.path === undefined) === (options.database === undefined)) {
     throw new LatchkeyError(
@@ -136,7 +147,11 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     deleteByUser: db.prepare<[string], { successor: string | null }>(
       `DELETE FROM ${table} WHERE user_id = ? RETURNING successor`,
     ),
-    deleteAll: db.prepare(`DELETE FROM ${table}`),
+    sweepBatch: db
+      .prepare<[string, number], string>(
+        `SELECT ref FROM ${table} WHERE ref > ? ORDER BY ref LIMIT ?`,
+      )
+      .pluck(),
     prune: db.prepare<[number]>(`DELETE FROM ${table} WHERE expires_at < ?`),
     pruneMarks: db.prepare<[number]>(`DELETE FROM ${marks} WHERE until < ?`),
     mark: db.prepare<[string, number, number]>(
@@ -209,6 +224,14 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     for (const row of rows) if (row.successor !== null) removed += removeWithChain(row.successor);
     return removed;
   });
+  // One batch of deleteAll: the next refs along the primary key, each with its successor chain
+  // (a rotation's successor may sit behind the cursor). Resolves to the last ref, or null at the end.
+  const sweep = db.transaction((after: string): { last: string | null; removed: number } => {
+    const refs = sql.sweepBatch.all(after, sweepBatch);
+    let removed = 0;
+    for (const ref of refs) removed += removeWithChain(ref);
+    return { last: refs.length < sweepBatch ? null : (refs[refs.length - 1] as string), removed };
+  });
   const createWithinLimit = db.transaction(
     (ref: string, session: StoredSession, limit: Parameters<Store["createWithinLimit"]>[2]) => {
       const user = limitedUser(session, limit);
@@ -271,7 +294,16 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       return unlocked(() => deleteByUser.immediate(userId));
     },
     async deleteAll() {
-      await unlocked(() => sql.deleteAll.run());
+      // better-sqlite3 is synchronous: one DELETE of a million rows would stop the process for
+      // seconds. Batches on timers keep every pause short and let live requests in between.
+      let after: string | null = "";
+      while (after !== null) {
+        const from: string = after;
+        const batch = await unlocked(() => sweep.immediate(from));
+        options.onSweepBatch?.(batch.removed);
+        after = batch.last;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     },
     async markRevoked(key, at, until) {
       await unlocked(() => sql.mark.run(key, at, until));
