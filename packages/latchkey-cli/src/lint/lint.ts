@@ -2,12 +2,13 @@
 // parser, run the framework rules, resolve Django settings across modules, then drop findings
 // silenced by a `latchkey: ignore <rule-id>` comment.
 import { existsSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Finding } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
 import { ENVIRONMENT_RANK, inEnvironment, UNKNOWN_ENVIRONMENT } from "./environment.ts";
 import { lintScript } from "./js/analyze.ts";
 import { ProjectModules } from "./js/imports.ts";
+import { ScriptEnvironments } from "./js/script-environment.ts";
 import { type DjangoModule, djangoSettingsModules, lintDjango } from "./python/django.ts";
 import { lintFlask } from "./python/flask.ts";
 import { applicationFacts, lintFlaskApps } from "./python/flask-apps.ts";
@@ -67,6 +68,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
   const scriptModules = new Map<string, ProjectModules>();
   const packageDirs = new Map<string, string>();
   const scriptApps = new Map<string, { authenticates: boolean; byCookieName: Finding[] }>();
+  const scriptEnvironments = new ScriptEnvironments();
   const raw: Finding[] = [];
   for (const entry of findSourceFiles(paths, result.skipped)) {
     if (!entry.explicit && isTestPath(entry.relativeToRoot)) continue;
@@ -107,11 +109,23 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
         if (!script.parsed) result.unparsable.push(file);
         result.scriptSetups += script.setups;
         suppressions.set(file, collectSuppressions(script.comments));
-        raw.push(...script.findings);
         const appDir = packageDirectory(entry.path, entry.root, packageDirs);
+        // A finding about a value another file writes (config/production.js) is judged by that
+        // file's environment; any other by how the package starts this file.
+        const placed = (findings: readonly Finding[]) =>
+          findings.map((f) => {
+            const at = f.location === undefined ? entry.path : resolve(cwd, f.location.file);
+            const tag = scriptEnvironments.of(at, appDir);
+            const own =
+              tag.environment === "unknown" && at !== entry.path
+                ? scriptEnvironments.of(entry.path, appDir)
+                : tag;
+            return inEnvironment([f], own)[0]!;
+          });
+        raw.push(...placed(script.findings));
         const app = scriptApps.get(appDir) ?? { authenticates: false, byCookieName: [] };
         app.authenticates ||= script.authenticates;
-        app.byCookieName.push(...script.byCookieName);
+        app.byCookieName.push(...placed(script.byCookieName));
         scriptApps.set(appDir, app);
       }
     } catch {

@@ -259,9 +259,34 @@ function evaluateObject(
     }
     const valueNode = prop.type === "ObjectProperty" ? prop.value : undefined;
     const value = valueNode === undefined ? UNKNOWN : evaluate(valueNode, scope, depth + 1);
-    entries.set(key, { value, at: positionOf(prop) });
+    // `secret: config.session.secret` is reported where config.js writes it.
+    const origin = valueNode === undefined ? undefined : writtenElsewhere(valueNode, scope, depth);
+    entries.set(key, origin ?? { value, at: positionOf(prop) });
   }
   return { kind: "object", entries, open };
+}
+
+/** The setting a member path or `config.get("a.b")` reads, when another module wrote it. */
+function writtenElsewhere(node: Node, scope: Scope, depth: number): Setting | undefined {
+  const n = unwrap(node);
+  let path: string[] | undefined;
+  if (n.type === "CallExpression") {
+    const callee = memberPath(n.callee);
+    const first = n.arguments[0];
+    if (callee?.length === 2 && callee[1] === "get" && first?.type === "StringLiteral")
+      path = [callee[0]!, ...first.value.split(".")];
+  } else if (n.type === "MemberExpression") path = memberPath(n);
+  if (path === undefined || path.length < 2 || !scope.imports.has(path[0]!)) return undefined;
+  let current: Value = evaluateIdentifier(path[0]!, scope, depth + 1);
+  let setting: Setting | undefined;
+  for (const key of path.slice(1)) {
+    if (current.kind !== "object") return undefined;
+    setting = current.entries.get(key);
+    if (setting === undefined) return undefined;
+    current = setting.value;
+  }
+  // JSON values carry no line of their own: those stay reported where they are used.
+  return setting?.file !== undefined && !setting.file.endsWith(".json") ? setting : undefined;
 }
 
 function propertyKey(prop: Node): string | undefined {
@@ -348,6 +373,15 @@ function evaluateCall(
     return inProduction
       ? { kind: "string", value: "production" }
       : { kind: "env", name: "NODE_ENV" };
+  }
+  // node-config: `config.get("session.cookie")` reads a dotted path of the merged configuration.
+  if (callee?.length === 2 && callee[1] === "get" && first?.type === "StringLiteral") {
+    let current: Value = evaluateIdentifier(callee[0]!, scope, depth + 1);
+    for (const key of first.value.split(".")) {
+      if (current.kind !== "object") return UNKNOWN;
+      current = current.entries.get(key)?.value ?? UNKNOWN;
+    }
+    if (current.kind !== "unknown") return current;
   }
   if (callee?.length === 1) {
     const name = callee[0]!;

@@ -1,7 +1,10 @@
 // Values imported from the project's own modules: `import config from "./config"`,
 // `const pkg = require("../package.json")`. A session secret is often a config module's field,
-// and sometimes — measured on real Express apps — `pkg.name`, the public package name. Only
-// relative specifiers are followed, only to regular files inside the scanned root (read through
+// and sometimes — measured on real Express apps — `pkg.name`, the public package name. Relative
+// specifiers are followed, and so are the project's own non-relative ones (tsconfig `paths`,
+// package.json `imports`, workspace packages: ./specifiers.ts) and node-config's
+// `require("config")` (config/default merged with config/production, as NODE_ENV=production
+// loads them); only to regular files inside the scanned root (read through
 // read-regular-file, so no link, FIFO or oversized file), MAX_IMPORT_DEPTH modules deep and
 // MAX_MODULES files per run: the repository being linted may be built to make us wander.
 import { realpathSync } from "node:fs";
@@ -12,6 +15,7 @@ import { UNKNOWN, type Value } from "../value.ts";
 import { evaluate } from "./evaluate.ts";
 import { parseScript } from "./parse.ts";
 import { type ImportBinding, Scope } from "./scope.ts";
+import { Specifiers } from "./specifiers.ts";
 
 const MAX_IMPORT_DEPTH = 5;
 const MAX_MODULES = 100;
@@ -28,11 +32,13 @@ export class ProjectModules {
   readonly #root: string;
   readonly #display: (path: string) => string;
   readonly #loaded = new Map<string, LoadedModule | undefined>();
+  readonly #specifiers: Specifiers;
 
   /** `display` turns an absolute path into the path findings show. */
   constructor(root: string, display: (path: string) => string) {
     this.#root = root;
     this.#display = display;
+    this.#specifiers = new Specifiers(root);
   }
 
   /** The importer a file's scope uses to see through `binding`; `depth` counts modules followed. */
@@ -41,11 +47,39 @@ export class ProjectModules {
   }
 
   #valueOf(fromPath: string, binding: ImportBinding, depth: number): Value {
-    if (depth >= MAX_IMPORT_DEPTH || !binding.source.startsWith(".")) return UNKNOWN;
-    const path = this.#resolve(dirname(fromPath), binding.source);
+    if (depth >= MAX_IMPORT_DEPTH) return UNKNOWN;
+    const dir = dirname(fromPath);
+    if (binding.source === "config") return this.#nodeConfig(dir, binding, depth);
+    const path = binding.source.startsWith(".")
+      ? this.#resolve(dir, binding.source)
+      : this.#specifiers
+          .candidates(dir, binding.source)
+          .map((candidate) => this.#resolve(dir, candidate))
+          .find((found) => found !== undefined);
     const module = path === undefined ? undefined : this.#load(path, depth + 1);
     if (module === undefined || path === undefined) return UNKNOWN;
     return writtenIn(this.#exported(module, binding.imported), this.#display(path));
+  }
+
+  // node-config: with NODE_ENV=production it loads config/default, then config/production over
+  // it. Only when the package has a config/default file of its own (else `config` is some other
+  // dependency).
+  #nodeConfig(dir: string, binding: ImportBinding, depth: number): Value {
+    const home = this.#specifiers.nearest(dir, "config");
+    if (home === undefined) return UNKNOWN;
+    let merged: Value = UNKNOWN;
+    for (const name of ["default", "production"]) {
+      const path = this.#resolve(home, `./config/${name}`);
+      const module = path === undefined ? undefined : this.#load(path, depth + 1);
+      if (module === undefined || path === undefined) continue;
+      const value = writtenIn(this.#exported(module, "default"), this.#display(path));
+      merged =
+        merged.kind === "object" && value.kind === "object" ? deepMerge(merged, value) : value;
+    }
+    if (binding.imported === "default" || binding.imported === "*") return merged;
+    return merged.kind === "object"
+      ? (merged.entries.get(binding.imported)?.value ?? UNKNOWN)
+      : UNKNOWN;
   }
 
   #exported(module: LoadedModule, name: string): Value {
@@ -59,7 +93,7 @@ export class ProjectModules {
   }
 
   #resolve(dir: string, specifier: string): string | undefined {
-    const base = join(dir, specifier);
+    const base = isAbsolute(specifier) ? specifier : join(dir, specifier);
     const candidates = extname(base)
       ? [base, ...EXTENSIONS.map((e) => base.replace(/\.[cm]?js$/, e))]
       : [...EXTENSIONS.map((e) => base + e), ...EXTENSIONS.map((e) => join(base, `index${e}`))];
@@ -100,6 +134,24 @@ export class ProjectModules {
     this.#loaded.set(path, module);
     return module;
   }
+}
+
+/** node-config's merge: objects key by key, anything else replaced. */
+function deepMerge(
+  base: Extract<Value, { kind: "object" }>,
+  over: Extract<Value, { kind: "object" }>,
+): Extract<Value, { kind: "object" }> {
+  const entries = new Map(base.entries);
+  for (const [key, setting] of over.entries) {
+    const under = entries.get(key);
+    entries.set(
+      key,
+      under?.value.kind === "object" && setting.value.kind === "object"
+        ? { ...setting, value: deepMerge(under.value, setting.value) }
+        : setting,
+    );
+  }
+  return { kind: "object", entries, open: base.open || over.open };
 }
 
 /** Options read from another module are reported where they are written, not where imported. */
