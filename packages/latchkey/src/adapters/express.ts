@@ -9,6 +9,7 @@ import { attachExpressSession } from "./express-session/attach.ts";
 import { latchkeySession } from "./express-session/facade.ts";
 import { passportUser, type UserIdOf } from "./express-session/user-id.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
+import { sentDeviceBoundAnswer } from "./kit/device-bound.ts";
 import {
   appendSetCookie,
   commitOnResponse,
@@ -16,7 +17,6 @@ import {
   sendAnswer,
   sendStoreUnavailable,
 } from "./kit/node-response.ts";
-import { sentDeviceBoundAnswer } from "./kit/device-bound.ts";
 import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 import {

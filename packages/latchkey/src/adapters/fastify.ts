@@ -13,10 +13,11 @@ import { isLatchkeyError } from "../core/errors.ts";
 import type { Session as LatchkeySession, SessionData } from "../core/session.ts";
 import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
+import { deviceBoundAnswer } from "../dbsc/answers.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import { type Answer, STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
-import { joinedHeader } from "./kit/node-response.ts";
+import { joinedHeader, requestInfo } from "./kit/node-response.ts";
 import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 import {
@@ -118,11 +119,14 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
         };
         openSession(
           engine,
-          { cookie: request.headers.cookie, userAgent: request.headers["user-agent"] },
+          requestInfo(request.raw),
           (session) => {
             request.session = session;
             rememberRefusalHandler(session, onRefused);
-            done();
+            const answer = deviceBoundAnswer(session);
+            // Answered here (the DBSC endpoints, a refused bound session); onSend saves the session.
+            if (answer === undefined) done();
+            else sendAnswer(reply, answer);
           },
           loadFailed,
         );
@@ -233,6 +237,8 @@ const FASTIFY_END: ResponseEnd<OnSend> = {
     reply.header("set-cookie", headers.setCookie); // appended to any Set-Cookie already there
     reply.header("cache-control", headers.cacheControl);
     if (headers.clearSiteData !== null) reply.header("clear-site-data", headers.clearSiteData);
+    for (const name in headers.extraHeaders)
+      reply.header(name, headers.extraHeaders[name] as string);
   },
   cacheControl: ({ reply }) => joinedHeader(reply.getHeader("cache-control")),
   setCacheControl: ({ reply }, value) => {

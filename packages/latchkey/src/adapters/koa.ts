@@ -5,11 +5,13 @@ import { isLatchkeyError } from "../core/errors.ts";
 import type { Session, SessionData } from "../core/session.ts";
 import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
+import { deviceBoundAnswer } from "../dbsc/answers.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import { endRequest } from "./kit/end-of-request.ts";
 import { KOA_END } from "./kit/koa-end.ts";
 import { answerKoaRefusal, type KoaRefusalHandler } from "./kit/koa-refusal.ts";
-import { appendSetCookie } from "./kit/node-response.ts";
+import { sendAnswer } from "./kit/koa-response.ts";
+import { appendSetCookie, requestInfo } from "./kit/node-response.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 import {
   csrfRefused,
@@ -85,10 +87,7 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
   return async (ctx, next) => {
     let session: Session<T>;
     try {
-      session = await sessions.load({
-        cookie: ctx.get("cookie") || undefined,
-        userAgent: ctx.get("user-agent") || undefined,
-      });
+      session = await sessions.load(requestInfo(ctx.req));
     } catch (error) {
       if (!isLatchkeyError(error, "store-unavailable")) throw error;
       await answerKoaRefusal(STORE_UNAVAILABLE_REFUSAL, ctx, onRefused);
@@ -96,7 +95,9 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     }
     rememberRefusalHandler(session, onRefused);
     ctx.session = session;
-    await next();
+    const answer = deviceBoundAnswer(session);
+    if (answer === undefined) await next();
+    else sendAnswer(ctx, answer);
     if (ctx.respond === false) return;
     const ending = endRequest(sessions, session, KOA_END, ctx);
     if (ending !== undefined) await ending;

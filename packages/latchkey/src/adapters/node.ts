@@ -6,9 +6,9 @@ import type { Session, SessionData } from "../core/session.ts";
 import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
+import { sentDeviceBoundAnswer } from "./kit/device-bound.ts";
 import { answerNodeRefusal, type NodeRefusalHandler } from "./kit/node-refusal.ts";
 import { appendSetCookie, commitOnResponse, requestInfo, sendAnswer } from "./kit/node-response.ts";
-import { sentDeviceBoundAnswer } from "./kit/device-bound.ts";
 import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 import {

@@ -29,6 +29,7 @@ export const KOA_END: ResponseEnd<Ctx> = {
     ctx.append("set-cookie", headers.setCookie);
     ctx.set("cache-control", headers.cacheControl);
     if (headers.clearSiteData !== null) ctx.set("clear-site-data", headers.clearSiteData);
+    for (const name in headers.extraHeaders) ctx.set(name, headers.extraHeaders[name] as string);
   },
   cacheControl: (ctx) => joinedHeader(ctx.res.getHeader("cache-control")),
   setCacheControl: (ctx, value) => ctx.set("cache-control", value),

@@ -63,7 +63,8 @@ function applySessionHeaders(res: ServerResponse, headers: SessionHeaders): void
   res.appendHeader("set-cookie", headers.setCookie);
   res.setHeader("cache-control", headers.cacheControl);
   if (headers.clearSiteData !== null) res.setHeader("clear-site-data", headers.clearSiteData);
-  for (const name in headers.extraHeaders) res.setHeader(name, headers.extraHeaders[name] as string);
+  for (const name in headers.extraHeaders)
+    res.setHeader(name, headers.extraHeaders[name] as string);
 }
 
 // The hooks are shared functions, and what they need travels on the response under a symbol:
