@@ -6,7 +6,7 @@
 // Children run without the repository's `latchkey-dev` condition (see packed.ts).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -77,7 +77,12 @@ describe("what the tarballs contain", () => {
     it(`${name}: dist built from the current sources, README, LICENSE and package.json only`, () => {
       const files = packed.get(name)?.files.map((f) => f.path) ?? [];
       const outside = files.filter((f) => !f.startsWith("dist/"));
-      assert.deepEqual(outside.sort(), ["LICENSE", "README.md", "package.json"]);
+      // The CLI also publishes its JSON Schemas (reports, login description) for editors and CI.
+      const schemas =
+        name === "latchkey-cli"
+          ? readdirSync(join(packageDir(name), "schemas")).map((f) => `schemas/${f}`)
+          : [];
+      assert.deepEqual(outside.sort(), ["LICENSE", "README.md", "package.json", ...schemas].sort());
       // tsc never deletes: a dist file without a source is stale output that would be published.
       const sources = new Set(filesEndingWith(join(packageDir(name), "src"), ".ts"));
       const stale = files
@@ -410,5 +415,17 @@ describe("latchkey-cli installed with latchkey", () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^Usage: latchkey audit <url>/m);
     assert.match(result.stdout, /--fail-on/);
+  });
+
+  it("exports its JSON Schemas: latchkey-cli/schemas/<name>.schema.json", () => {
+    const script = `for (const n of ["audit-report", "lint-report", "login-description"]) console.log(JSON.parse(require("node:fs").readFileSync(require.resolve("latchkey-cli/schemas/" + n + ".schema.json"), "utf8")).$id)`;
+    const result = run(process.execPath, ["-e", script], cli);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(
+      result.stdout.trim().split("\n"),
+      ["audit-report", "lint-report", "login-description"].map(
+        (n) => `https://unpkg.com/latchkey-cli/schemas/${n}.schema.json`,
+      ),
+    );
   });
 });
