@@ -6,13 +6,7 @@ import type { AppSession } from "../adapters/app.ts";
 import { mounts } from "../adapters/mounts.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { testSecret } from "../helpers/secrets.ts";
-import { runBoundScenario } from "./flow.ts";
-
-export const DEVICE_BOUND = {
-  registrationPath: "/dbsc/register",
-  refreshPath: "/dbsc/refresh",
-  boundCookieLifetime: "5m",
-} as const;
+import { DEVICE_BOUND, runBoundScenario } from "./flow.ts";
 
 for (const [name, mount] of Object.entries(mounts)) {
   describe(`DBSC on ${name}`, () => {

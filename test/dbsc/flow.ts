@@ -6,6 +6,12 @@ import { MINUTE } from "../helpers/clock.ts";
 import { request } from "../helpers/http.ts";
 import { type Alg, DbscBrowser, deviceKey, parseRegistration } from "./client.ts";
 
+export const DEVICE_BOUND = {
+  registrationPath: "/dbsc/register",
+  refreshPath: "/dbsc/refresh",
+  boundCookieLifetime: "5m",
+} as const;
+
 export const SESSION_COOKIE = "__Host-session";
 export const BOUND_COOKIE = "__Host-dbsc";
 
