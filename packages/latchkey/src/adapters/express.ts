@@ -6,7 +6,7 @@ import type { Session, SessionData } from "../core/session.ts";
 import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { attachExpressSession } from "./express-session/attach.ts";
-import { latchkeySession } from "./express-session/facade.ts";
+import { type ExpressSessionCompat, latchkeySession } from "./express-session/facade.ts";
 import { passportUser, type UserIdOf } from "./express-session/user-id.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import { sentDeviceBoundAnswer } from "./kit/device-bound.ts";
@@ -29,6 +29,7 @@ import {
 } from "./kit/refusals.ts";
 import { sessionMissing } from "./kit/session-missing.ts";
 
+export type { CookieView } from "./express-session/cookie-view.ts";
 export type {
   ExpressSessionCompat,
   ExpressSessionMembers,
@@ -68,11 +69,38 @@ export interface ExpressSessionOptions {
   userId?: UserIdOf;
 }
 
+/**
+ * How `req.session` is declared. Empty by default: `req.session` is latchkey's `Session`. An app
+ * that mounts `expressSessionCompat()` augments it, and `req.session` becomes
+ * `ExpressSessionCompat<SessionData>` (express-session's shape), `req.sessionID` a string:
+ *
+ * @example
+ * ```ts
+ * declare module "latchkey/express" {
+ *   interface ExpressRequestTypes { compat: "express-session" }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: declared empty so applications can augment it.
+export interface ExpressRequestTypes {}
+
+type Compat = ExpressRequestTypes extends { compat: "express-session" } ? true : false;
+
+/** `req.session` as declared: latchkey's `Session`, or express-session's shape (see `ExpressRequestTypes`). */
+export type RequestSession = Compat extends true
+  ? ExpressSessionCompat<SessionData>
+  : Session<SessionData>;
+
 declare global {
   namespace Express {
     interface Request {
       /** The request's session, from latchkey's `sessionMiddleware`. Typed by `SessionData`. */
-      session: Session<SessionData>;
+      session: RequestSession;
+      /**
+       * With `expressSessionCompat()`: the session's reference (never the token), undefined
+       * until the session is first saved. Not set otherwise.
+       */
+      sessionID: Compat extends true ? string | undefined : undefined;
     }
   }
 }
@@ -113,7 +141,8 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     rememberRefusalHandler(session, onRefused);
     commitOnResponse(sessions, session, res, next, () => storeDown(req, res, next));
     if (sentDeviceBoundAnswer(res, session)) return;
-    if (options.compat !== "express-session") req.session = session;
+    // `req.session` is declared as one shape or the other by the application (ExpressRequestTypes).
+    if (options.compat !== "express-session") (req as { session: unknown }).session = session;
     else {
       attachExpressSession(sessions, session, req, res, userIdOf, (error) =>
         isLatchkeyError(error, "store-unavailable") ? storeDown(req, res, next) : next(error),

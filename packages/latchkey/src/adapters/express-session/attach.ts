@@ -4,7 +4,7 @@ import { LatchkeyError } from "../../core/errors.ts";
 import type { Session } from "../../core/session.ts";
 import { requestInfo } from "../kit/node-response.ts";
 import { cookieView } from "./cookie-view.ts";
-import { type ExpressSessionCompat, sessionFacade } from "./facade.ts";
+import { type AnyExpressSession, sessionFacade } from "./facade.ts";
 import { type UserIdOf, userIdString } from "./user-id.ts";
 
 // express-session's regenerate() starts a new empty session before anyone knows who the user is:
@@ -28,10 +28,10 @@ export function attachExpressSession<T extends object>(
   res: ServerResponse,
   userIdOf: UserIdOf,
   failed: (error: unknown) => void,
-): ExpressSessionCompat {
+): AnyExpressSession {
   const real = session as Session<object>;
   let regenerated = false;
-  let facade: ExpressSessionCompat;
+  let facade: AnyExpressSession;
 
   const plan = (): { step: Step; user: string | null } => {
     const user = userIdString(userIdOf(facade));

@@ -1,4 +1,5 @@
-import type { Session } from "../../core/session.ts";
+import type { Session, SessionData } from "../../core/session.ts";
+import type { CookieView } from "./cookie-view.ts";
 
 // express-session puts the data and the session's methods on one object (`req.session.views`,
 // `req.session.save()`). latchkey keeps them apart: this Proxy shows the real Session's values as
@@ -10,21 +11,49 @@ type Values = Record<string, unknown>;
 
 /** The express-session members the facade adds; a data key of the same name cannot be stored. */
 export interface ExpressSessionMembers {
-  /** A stable, non-secret id: the session's reference (`sessions.revoke(id)` accepts it). */
+  /**
+   * A stable, non-secret id: the session's reference (`sessions.revoke(id)` accepts it);
+   * undefined until the session is first saved.
+   */
   readonly id: string | undefined;
-  readonly cookie: object;
+  /** What the session's cookie looks like; read-only (timeouts are set in `createSessions()`). */
+  readonly cookie: CookieView;
+  /** Empties the data; the new token is issued once the user is known (save, end of response). */
   regenerate(callback: (error?: unknown) => void): this;
   save(callback?: (error?: unknown) => void): this;
+  /** Logs the session out: its entry and cookie are gone. */
   destroy(callback?: (error?: unknown) => void): this;
+  /** Reads the stored values again, dropping this request's changes. */
   reload(callback: (error?: unknown) => void): this;
+  /** Does nothing: latchkey refreshes the idle clock itself. */
   touch(): this;
 }
 
 /**
- * `req.session` under `expressSessionCompat()`: the session's values as properties
- * (`req.session.views = 1`, `delete req.session.cart`) next to express-session's methods.
+ * `req.session` under `expressSessionCompat()`: the session's values as optional properties
+ * (`req.session.views = 1`, `delete req.session.cart`), typed by `T` (default: the `SessionData`
+ * interface, which the application augments), next to express-session's methods. A data key
+ * named like a member (`id`, `cookie`, `save`, …) cannot be stored, so it is not typed either.
+ *
+ * @example
+ * ```ts
+ * declare module "latchkey" {
+ *   interface SessionData { views: number }
+ * }
+ * declare module "latchkey/express" {
+ *   interface ExpressRequestTypes { compat: "express-session" }
+ * }
+ * app.get("/", (req, res) => {
+ *   req.session.views = (req.session.views ?? 0) + 1;
+ *   req.session.save(() => res.send(`${req.session.views} views`));
+ * });
+ * ```
  */
-export type ExpressSessionCompat = ExpressSessionMembers & { [key: string]: unknown };
+export type ExpressSessionCompat<T extends object = SessionData> = ExpressSessionMembers &
+  Partial<Omit<T, keyof ExpressSessionMembers>>;
+
+/** The facade as latchkey's own code handles it: any key, any value. */
+export type AnyExpressSession = ExpressSessionCompat<Record<string, unknown>>;
 
 const behind = new WeakMap<object, Session<object>>();
 
@@ -46,17 +75,14 @@ export type FacadeActions = {
   [K in "regenerate" | "save" | "destroy" | "reload" | "touch"]: (
     ...args: Parameters<ExpressSessionMembers[K]>
   ) => void;
-} & { readonly cookie: object };
+} & { readonly cookie: CookieView };
 
 /** A Proxy over `session` that answers `members` by name and everything else from the data. */
-export function sessionFacade(
-  session: Session<object>,
-  members: FacadeActions,
-): ExpressSessionCompat {
+export function sessionFacade(session: Session<object>, members: FacadeActions): AnyExpressSession {
   const data = session as Session<Values>;
   const own = (key: string | symbol): key is keyof ExpressSessionMembers =>
     typeof key === "string" && (key === "id" || Object.hasOwn(members, key));
-  let facade: ExpressSessionCompat;
+  let facade: AnyExpressSession;
   const method = (key: keyof ExpressSessionMembers): unknown => {
     if (key === "id") return session.ref ?? undefined;
     if (key === "cookie") return members.cookie;
@@ -68,7 +94,7 @@ export function sessionFacade(
     };
   };
 
-  facade = new Proxy(Object.create(null) as ExpressSessionCompat, {
+  facade = new Proxy(Object.create(null) as AnyExpressSession, {
     get: (_target, key) => {
       if (own(key)) return method(key);
       return typeof key === "string" ? data.get(key) : undefined;
