@@ -1,25 +1,37 @@
-// --baseline: known findings (same id, cookie and normalised URL path) leave the report and the
-// exit status; a new one still fails the build; a file that is not an audit report is exit 2.
+// --baseline: every finding is marked new or unchanged (same fingerprint: id, cookie and
+// normalised URL path), only new ones count for the exit status, the baseline's findings that
+// are gone are listed as fixed, in JSON, the terminal report, HTML and SARIF (baselineState
+// new/unchanged/absent, valid 2.1.0). Fingerprints are stable across runs, and changing one
+// cookie's flags changes exactly the findings about those flags.
 import { strict as assert } from "node:assert";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { baselineKey, normalisedPath } from "../../packages/latchkey-cli/src/audit/baseline.ts";
+import {
+  findingFingerprint,
+  normalisedPath,
+} from "../../packages/latchkey-cli/src/report/fingerprint.ts";
 import { sarifErrors } from "../helpers/sarif.ts";
 import { type JsonFinding, runCli } from "./harness.ts";
 
+type Finding = JsonFinding & { url?: string; fingerprint: string; baselineState?: string };
 interface Report {
   counts: Record<string, number>;
-  baselined?: number;
-  findings: (JsonFinding & { url?: string })[];
+  baseline?: { new: number; unchanged: number; fixed: number };
+  findings: Finding[];
+  fixed?: { id: string; cookie?: string; fingerprint: string }[];
 }
+
+const key = (f: { id: string; cookie?: string }) => `${f.id} ${f.cookie ?? "-"}`;
 
 describe("audit --baseline", () => {
   let server: Server;
   let url: string;
+  // What the site's session cookie carries; tests change it between runs.
+  let sidAttributes = "Path=/";
   // Flipped by a test: the site gains a page that sets a cookie readable by scripts.
   let regressed = false;
   const dir = mkdtempSync(join(tmpdir(), "latchkey-baseline-"));
@@ -32,7 +44,8 @@ describe("audit --baseline", () => {
   before(async () => {
     server = createServer((req, res) => {
       const headers: Record<string, string> = { "content-type": "text/html" };
-      if (req.url === "/") headers["set-cookie"] = "sid=Xk3v9QpL2mZr8TnB4wYc7HdF6sJa1GeU; Path=/";
+      if (req.url === "/")
+        headers["set-cookie"] = `sid=Xk3v9QpL2mZr8TnB4wYc7HdF6sJa1GeU; ${sidAttributes}`;
       if (req.url === "/new" && regressed) headers["set-cookie"] = "prefs=compact; Path=/";
       res.writeHead(200, headers);
       res.end('<!doctype html><html><body><a href="/new">new</a></body></html>');
@@ -45,6 +58,10 @@ describe("audit --baseline", () => {
     server.closeAllConnections();
     server.close();
   });
+  const reset = () => {
+    sidAttributes = "Path=/";
+    regressed = false;
+  };
 
   const audit = async (...extra: string[]) => {
     const run = await runCli(["audit", url, "--json", "--fail-on", "low", ...extra]);
@@ -52,42 +69,93 @@ describe("audit --baseline", () => {
     return { status: run.status, report: JSON.parse(run.stdout) as Report };
   };
 
-  it("leaves out every known finding and exits 0; a new one is reported and fails", async () => {
-    regressed = false;
+  it("gives a finding the same fingerprint in every run", async () => {
+    reset();
+    const [a, b] = [await audit(), await audit()];
+    const prints = (r: Report) => r.findings.map((f) => `${key(f)} ${f.fingerprint}`).sort();
+    assert.ok(a.report.findings.length >= 4);
+    assert.deepEqual(prints(a.report), prints(b.report));
+    assert.equal(
+      new Set(a.report.findings.map((f) => f.fingerprint)).size,
+      a.report.findings.length,
+    );
+  });
+
+  it("changing the cookie's flags changes exactly the findings about them", async () => {
+    reset();
+    const first = await audit();
+    const baseline = file("flags.json", JSON.stringify(first.report));
+    // HttpOnly added: its finding is fixed. SameSite=None without Secure: the missing-SameSite
+    // finding is fixed and a new one appears. Nothing else about sid changes.
+    sidAttributes = "Path=/; HttpOnly; SameSite=None";
+    const after = await audit("--baseline", baseline);
+    const state = (s: string) =>
+      after.report.findings.filter((f) => f.baselineState === s).map(key);
+    assert.deepEqual(after.report.fixed?.map(key).sort(), [
+      "cookie-missing-httponly sid",
+      "cookie-samesite-missing sid",
+    ]);
+    assert.deepEqual(state("new"), ["cookie-samesite-none-insecure sid"]);
+    const unchanged = first.report.findings
+      .map(key)
+      .filter((k) => !["cookie-missing-httponly sid", "cookie-samesite-missing sid"].includes(k));
+    assert.deepEqual(state("unchanged").sort(), unchanged.sort());
+    // An unchanged finding keeps its fingerprint; a fixed one is listed with the baseline's.
+    const before = new Map(first.report.findings.map((f) => [key(f), f.fingerprint]));
+    for (const f of after.report.findings.filter((f) => f.baselineState === "unchanged"))
+      assert.equal(f.fingerprint, before.get(key(f)), key(f));
+    for (const f of after.report.fixed ?? []) assert.equal(f.fingerprint, before.get(key(f)));
+    assert.deepEqual(after.report.baseline, {
+      new: 1,
+      unchanged: unchanged.length,
+      fixed: 2,
+    });
+    // The new finding is high: the build fails on it, and only on it.
+    assert.equal(after.status, 1);
+  });
+
+  it("only new findings count for the exit status", async () => {
+    reset();
     const first = await audit();
     assert.equal(first.status, 1);
-    assert.ok(first.report.findings.length >= 3);
-    assert.equal(first.report.baselined, undefined);
     const baseline = file("baseline.json", JSON.stringify(first.report));
 
     const same = await audit("--baseline", baseline);
     assert.equal(same.status, 0);
-    assert.deepEqual(same.report.findings, []);
-    assert.equal(same.report.baselined, first.report.findings.length);
-    assert.deepEqual(Object.values(same.report.counts), [0, 0, 0, 0, 0]);
+    assert.equal(same.report.findings.length, first.report.findings.length);
+    assert.ok(same.report.findings.every((f) => f.baselineState === "unchanged"));
+    assert.deepEqual(same.report.fixed, []);
+    // counts are of every finding: the baseline changes what fails, not what is there.
+    assert.deepEqual(same.report.counts, first.report.counts);
 
     regressed = true;
     const worse = await audit("--baseline", baseline);
     assert.equal(worse.status, 1);
-    assert.deepEqual(worse.report.findings.map((f) => `${f.id} ${f.cookie}`).sort(), [
-      "cookie-missing-httponly prefs",
-      "cookie-missing-secure prefs",
-      "cookie-samesite-missing prefs",
-    ]);
-    assert.equal(worse.report.baselined, first.report.findings.length);
+    assert.deepEqual(
+      worse.report.findings
+        .filter((f) => f.baselineState === "new")
+        .map(key)
+        .sort(),
+      [
+        "cookie-missing-httponly prefs",
+        "cookie-missing-secure prefs",
+        "cookie-samesite-missing prefs",
+      ],
+    );
     regressed = false;
   });
 
   it("matches on the path alone: another origin, a query or a trailing slash still match", async () => {
+    reset();
     const first = await audit();
     const moved = first.report.findings.map((f) => ({
       ...f,
       url: f.url === undefined ? undefined : moveToStaging(f.url),
+      fingerprint: undefined,
     }));
-    const baseline = file("moved.json", JSON.stringify({ findings: moved }));
-    const run = await audit("--baseline", baseline);
+    const run = await audit("--baseline", file("moved.json", JSON.stringify({ findings: moved })));
     assert.equal(run.status, 0);
-    assert.deepEqual(run.report.findings, []);
+    assert.ok(run.report.findings.every((f) => f.baselineState === "unchanged"));
 
     // Another cookie is another finding.
     const renamed = first.report.findings.map((f) => ({
@@ -99,28 +167,107 @@ describe("audit --baseline", () => {
       file("renamed.json", JSON.stringify({ findings: renamed })),
     );
     assert.equal(other.status, 1);
-    assert.ok(other.report.findings.some((f) => f.cookie === "sid"));
+    assert.ok(other.report.findings.some((f) => f.cookie === "sid" && f.baselineState === "new"));
+    assert.ok(other.report.fixed?.some((f) => f.cookie === "sid2"));
   });
 
-  it("says so in the terminal report and in SARIF (baselineState, valid 2.1.0)", async () => {
+  it("the terminal report shows new findings in full, then unchanged and fixed ones", async () => {
+    reset();
     const first = await audit();
     const baseline = file("pretty.json", JSON.stringify(first.report));
-    const pretty = await runCli(["audit", url, "--baseline", baseline]);
-    assert.equal(pretty.status, 0, pretty.stderr);
+    sidAttributes = "Path=/; HttpOnly";
+    regressed = true;
+    const pretty = await runCli(["audit", url, "--fail-on", "low", "--baseline", baseline]);
+    reset();
+    assert.equal(pretty.status, 1, pretty.stderr);
+    const unchanged = first.report.findings.length - 1;
+    assert.match(pretty.stdout, new RegExp(`Baseline: 3 new, ${unchanged} unchanged, 1 fixed`));
+    assert.match(pretty.stdout, /^3 new findings: /m);
+    const [newPart, rest] = pretty.stdout.split(/^UNCHANGED \(in the baseline\)/m);
+    assert.ok(rest !== undefined, pretty.stdout);
+    assert.match(newPart!, /cookie prefs/);
+    assert.doesNotMatch(newPart!, /cookie sid/);
+    const [unchangedPart, fixedPart] = rest.split(/^FIXED \(in the baseline, not seen now\)/m);
+    assert.match(unchangedPart!, new RegExp(`^ \\(${unchanged}\\)`));
     assert.match(
-      pretty.stdout,
-      new RegExp(`${first.report.findings.length} known findings left out`),
+      fixedPart!,
+      /^ \(1\)\n {2}• high .*\[cookie-missing-httponly\] at http:\S+\/, cookie sid$/m,
     );
-    const partial = file(
-      "partial.json",
-      JSON.stringify({ findings: first.report.findings.slice(1) }),
+  });
+
+  it("HTML marks new findings and lists the fixed ones", async () => {
+    reset();
+    const first = await audit();
+    const baseline = file("html.json", JSON.stringify(first.report));
+    sidAttributes = "Path=/; HttpOnly";
+    regressed = true;
+    const html = join(dir, "report.html");
+    const run = await runCli([
+      "audit",
+      url,
+      "--json",
+      "--fail-on",
+      "low",
+      "--baseline",
+      baseline,
+      "--html",
+      html,
+    ]);
+    reset();
+    assert.equal(run.status, 1, run.stderr);
+    const page = readFileSync(html, "utf8");
+    assert.equal(page.match(/data-baseline="new"/g)?.length, 3);
+    assert.equal(
+      page.match(/data-baseline="unchanged"/g)?.length,
+      first.report.findings.length - 1,
     );
-    const sarif = await runCli(["audit", url, "--sarif", "--baseline", partial]);
+    assert.match(page, /<h2>Fixed since the baseline \(1\)<\/h2>/);
+    assert.match(page, /<ul id="fixed" class="fixed"><li data-id="cookie-missing-httponly">/);
+    assert.match(page, /3 new, \d+ unchanged, 1 fixed since the baseline/);
+  });
+
+  it("SARIF: baselineState new, unchanged and absent (fixed), valid 2.1.0", async () => {
+    reset();
+    const first = await audit();
+    const baseline = file("sarif.json", JSON.stringify(first.report));
+    sidAttributes = "Path=/; HttpOnly";
+    regressed = true;
+    const sarif = await runCli([
+      "audit",
+      url,
+      "--sarif",
+      "--fail-on",
+      "low",
+      "--baseline",
+      baseline,
+    ]);
+    reset();
+    assert.equal(sarif.status, 1, sarif.stderr);
     const log = JSON.parse(sarif.stdout);
     assert.deepEqual(sarifErrors(log), []);
-    assert.equal(log.runs[0].results.length, 1);
-    assert.equal(log.runs[0].results[0].baselineState, "new");
-    assert.equal(log.runs[0].properties.baselined, first.report.findings.length - 1);
+    const results: {
+      ruleId: string;
+      baselineState: string;
+      kind?: string;
+      level: string;
+      partialFingerprints: Record<string, string>;
+      locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }[];
+    }[] = log.runs[0].results;
+    const byState = (s: string) => results.filter((r) => r.baselineState === s);
+    assert.equal(byState("new").length, 3);
+    assert.equal(byState("unchanged").length, first.report.findings.length - 1);
+    const [absent, ...more] = byState("absent");
+    assert.equal(more.length, 0);
+    assert.equal(absent!.ruleId, "cookie-missing-httponly");
+    assert.equal(absent!.kind, "pass");
+    assert.equal(absent!.level, "none");
+    assert.deepEqual(absent!.locations[0]!.physicalLocation.artifactLocation, {
+      uri: "./",
+      uriBaseId: "TARGET",
+    });
+    // The SARIF fingerprint is the JSON report's.
+    const httponly = first.report.findings.find((f) => key(f) === "cookie-missing-httponly sid");
+    assert.equal(absent!.partialFingerprints["latchkeyFinding/v2"], httponly!.fingerprint);
   });
 
   it("a file that is not an audit --json report is a usage error (exit 2)", async () => {
@@ -153,8 +300,8 @@ function moveToStaging(url: string): string {
   return `https://staging.example.com${pathname === "/" ? "/" : `${pathname}/`}?from=ci#x`;
 }
 
-describe("baseline keys", () => {
-  it("normalises the path of a finding's URL", () => {
+describe("fingerprints", () => {
+  it("normalise the path of a finding's URL", () => {
     const cases: [string, string][] = [
       ["https://example.com/", "/"],
       ["https://example.com", "/"],
@@ -165,28 +312,33 @@ describe("baseline keys", () => {
     ];
     for (const [url, path] of cases) assert.equal(normalisedPath(url), path, url);
   });
-  it("tells findings apart by id, cookie and path", () => {
-    const a = baselineKey({
+
+  it("tell findings apart by id, cookie and place, and nothing else", () => {
+    const a = findingFingerprint({
       id: "cookie-missing-httponly",
       cookie: "sid",
       url: "https://a.test/x",
     });
+    assert.match(a, /^[0-9a-f]{32}$/);
+    const same = { id: "cookie-missing-httponly", cookie: "sid", url: "http://b.test/x/?q" };
+    assert.equal(a, findingFingerprint(same));
+    const others = [
+      { id: "cookie-missing-httponly", cookie: "sid2", url: "https://a.test/x" },
+      { id: "cookie-missing-secure", cookie: "sid", url: "https://a.test/x" },
+      { id: "cookie-missing-httponly", cookie: "sid", url: "https://a.test/y" },
+      { id: "cookie-missing-httponly", url: "https://a.test/x" },
+      // A lint finding in a file called like the page is another finding.
+      { id: "cookie-missing-httponly", cookie: "sid", location: { file: "/x", line: 1 } },
+    ];
+    for (const o of others) assert.notEqual(findingFingerprint(o), a, JSON.stringify(o));
+    const lint = { id: "session-secret-weak", location: { file: "app.py", line: 3 } };
     assert.equal(
-      a,
-      baselineKey({ id: "cookie-missing-httponly", cookie: "sid", url: "http://b.test/x/?q" }),
+      findingFingerprint(lint),
+      findingFingerprint({ ...lint, location: { file: "app.py", line: 3 } }),
     );
     assert.notEqual(
-      a,
-      baselineKey({ id: "cookie-missing-httponly", cookie: "sid2", url: "https://a.test/x" }),
+      findingFingerprint(lint),
+      findingFingerprint({ ...lint, location: { file: "app.py", line: 4 } }),
     );
-    assert.notEqual(
-      a,
-      baselineKey({ id: "cookie-missing-secure", cookie: "sid", url: "https://a.test/x" }),
-    );
-    assert.notEqual(
-      a,
-      baselineKey({ id: "cookie-missing-httponly", cookie: "sid", url: "https://a.test/y" }),
-    );
-    assert.notEqual(a, baselineKey({ id: "cookie-missing-httponly", url: "https://a.test/x" }));
   });
 });
