@@ -13,6 +13,8 @@ import type { BrowserContext, Page, Response } from "playwright-core";
 import { CliError, isCliError } from "../errors.ts";
 import type { ReportStep } from "../report/finding.ts";
 import type { BrowserLoginSpec, BrowserSignal } from "./browser-description.ts";
+import type { Fence } from "./browser-fence.ts";
+import { startFence } from "./browser-fence.ts";
 import type { CookieJar } from "./cookie-jar.ts";
 import type { FetchedResponse } from "./fetch.ts";
 import { ANALYSED_HTML_CHARS } from "./html-tags.ts";
@@ -129,18 +131,22 @@ export async function browserLogIn(input: BrowserLoginInput): Promise<BrowserLog
   const left = () => Math.max(1, deadline - Date.now());
   const profile = await mkdtemp(join(tmpdir(), PROFILE_PREFIX));
   let context: BrowserContext | undefined;
+  let fence: Fence | undefined;
   let stage = "launch Chromium";
   try {
+    fence = await startFence(target);
     context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
-      args: LAUNCH_ARGS,
+      // Every request through the fence, loopback included (Chromium bypasses proxies for
+      // loopback unless told not to).
+      args: [...LAUNCH_ARGS, `--proxy-server=${fence.server}`, "--proxy-bypass-list=<-loopback>"],
       timeout: left(),
       ignoreHTTPSErrors: spec.runtime?.insecure ?? false,
       serviceWorkers: "block",
       acceptDownloads: false,
     });
-    const session = new Session(context, target, spec.waitFor);
+    const session = new Session(context, target, spec.waitFor, fence);
     await session.start(input.jar);
     const page = context.pages()[0] ?? (await context.newPage());
     stage = `open ${path(input.url)}`;
@@ -195,6 +201,7 @@ export async function browserLogIn(input: BrowserLoginInput): Promise<BrowserLog
   } finally {
     // Closing the context ends the browser process; the profile goes with it.
     await context?.close().catch(() => undefined);
+    await fence?.close();
     await rm(profile, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
   }
 }
@@ -210,35 +217,20 @@ class Session {
   readonly #target: URL;
   readonly #signal: BrowserSignal;
   readonly #entries: Entry[] = [];
+  readonly #fence: Fence;
   clicked = false;
   /** A response after the click set the signal's cookie. */
   cookieSet = false;
-  /** Requests refused because they left the target's origin. */
-  blocked = 0;
 
-  constructor(context: BrowserContext, target: URL, signal: BrowserSignal) {
+  constructor(context: BrowserContext, target: URL, signal: BrowserSignal, fence: Fence) {
     this.#context = context;
     this.#target = target;
     this.#signal = signal;
+    this.#fence = fence;
   }
 
   async start(jar: CookieJar): Promise<void> {
     const origin = this.#target.origin;
-    await this.#context.route(
-      () => true,
-      (route) => {
-        if (sameOrigin(route.request().url(), origin)) return route.continue();
-        this.blocked++;
-        return route.abort("blockedbyclient");
-      },
-    );
-    await this.#context.routeWebSocket(
-      () => true,
-      (ws) => {
-        if (sameOrigin(ws.url().replace(/^ws/, "http"), origin)) ws.connectToServer();
-        else ws.close();
-      },
-    );
     this.#context.on("response", (response) => {
       if (this.#entries.length >= MAX_RESPONSES) return;
       this.#entries.push({ afterClick: this.clicked, done: this.#capture(response) });
@@ -266,17 +258,19 @@ class Session {
       if (got?.step !== undefined) steps.push(got.step);
       if (got?.response !== undefined) (entry.afterClick ? login : page).push(got.response);
     }
-    if (this.blocked > 0)
+    if (this.#fence.refused > 0)
       steps.push({
         check: "",
         sent: "browser: requests to other origins",
-        received: `${this.blocked} refused (the audit talks to ${this.#target.origin} only)`,
+        received: `${this.#fence.refused} refused (the audit talks to ${this.#target.origin} only)`,
       });
     return { page, login, steps };
   }
 
   async #capture(response: Response) {
     try {
+      // The fence's refusals come back as responses too; they are not the target's.
+      if (new URL(response.url()).origin !== this.#target.origin) return undefined;
       const request = response.request();
       const headerList = await response.headersArray();
       const setCookies = headerList
@@ -478,14 +472,6 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
       timer = setTimeout(() => resolve(undefined), ms);
     }),
   ]).finally(() => clearTimeout(timer));
-}
-
-function sameOrigin(href: string, origin: string): boolean {
-  try {
-    return new URL(href).origin === origin;
-  } catch {
-    return false;
-  }
 }
 
 /** Host-only cookies carry the host; domain cookies a leading dot. */
