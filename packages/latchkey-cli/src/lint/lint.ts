@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Finding } from "../report/finding.ts";
 import { sortFindings } from "../report/finding.ts";
 import { ENVIRONMENT_RANK, inEnvironment, UNKNOWN_ENVIRONMENT } from "./environment.ts";
-import { lintScript } from "./js/analyze.ts";
+import { asCredential, lintScript } from "./js/analyze.ts";
 import { ProjectModules } from "./js/imports.ts";
 import { ScriptEnvironments } from "./js/script-environment.ts";
 import { type DjangoModule, djangoSettingsModules, lintDjango } from "./python/django.ts";
@@ -39,9 +39,7 @@ export interface LintResult {
 
 // A file that mentions none of these cannot configure a session: skip parsing it. This is a
 // speed gate only — every finding still comes from the syntax tree.
-// The last words find the files that show an application signs users in (./js/auth-signals.ts).
-const JS_RELEVANT =
-  /session|cookie|secret|passport|login|signin|sign-in|jwt|bcrypt|argon2|req\.user/i;
+const JS_RELEVANT = /session|cookie|secret/i;
 // `from_object`, `Flask(` and `login_user` find the modules that load configuration from
 // elsewhere or use the remember-me cookie, which the cross-module pass follows.
 const PY_RELEVANT =
@@ -67,7 +65,10 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
   const project = new PythonProject();
   const scriptModules = new Map<string, ProjectModules>();
   const packageDirs = new Map<string, string>();
-  const scriptApps = new Map<string, { authenticates: boolean; byCookieName: Finding[] }>();
+  const scriptApps = new Map<
+    string,
+    { readBack: Map<string, string>; pending: { cookie: string; findings: Finding[] }[] }
+  >();
   const scriptEnvironments = new ScriptEnvironments();
   const raw: Finding[] = [];
   for (const entry of findSourceFiles(paths, result.skipped)) {
@@ -123,9 +124,11 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
             return inEnvironment([f], own)[0]!;
           });
         raw.push(...placed(script.findings));
-        const app = scriptApps.get(appDir) ?? { authenticates: false, byCookieName: [] };
-        app.authenticates ||= script.authenticates;
-        app.byCookieName.push(...placed(script.byCookieName));
+        const app = scriptApps.get(appDir) ?? { readBack: new Map(), pending: [] };
+        for (const [cookie, why] of script.readBack)
+          if (!app.readBack.has(cookie)) app.readBack.set(cookie, why);
+        for (const { cookie, findings } of script.pending)
+          app.pending.push({ cookie, findings: placed(findings) });
         scriptApps.set(appDir, app);
       }
     } catch {
@@ -133,7 +136,13 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
     }
   }
   raw.push(...lintPython(pythonModules, project, result.unparsable));
-  for (const app of scriptApps.values()) if (app.authenticates) raw.push(...app.byCookieName);
+  // A hand-set cookie whose value says nothing is a credential when its package reads it back
+  // into a lookup (a user, a session, a token's signature), in any file.
+  for (const app of scriptApps.values())
+    for (const { cookie, findings } of app.pending) {
+      const why = app.readBack.get(cookie);
+      if (why !== undefined) raw.push(...findings.map((f) => asCredential(f, why)));
+    }
   for (const finding of dedupe(raw)) {
     if (isSuppressed(finding, suppressions.get(finding.location?.file ?? ""))) result.suppressed++;
     else result.findings.push(finding);

@@ -11,7 +11,12 @@ export type JsFramework =
   | "latchkey"
   | "res.cookie"
   | "reply.setCookie"
-  | "hono/cookie";
+  | "hono/cookie"
+  | "ctx.cookies.set"
+  | "cookies().set"
+  | "Set-Cookie header"
+  | "koa-session"
+  | "iron-session";
 
 /** npm package → framework, for imports and `require` calls. */
 export const PACKAGES: Readonly<Record<string, JsFramework>> = {
@@ -21,6 +26,7 @@ export const PACKAGES: Readonly<Record<string, JsFramework>> = {
   "fastify-session": "@fastify/session",
   "@fastify/secure-session": "@fastify/secure-session",
   "fastify-secure-session": "@fastify/secure-session",
+  "koa-session": "koa-session",
 };
 
 export interface FrameworkProfile {
@@ -243,6 +249,80 @@ export const PROFILES: Readonly<Record<JsFramework, FrameworkProfile>> = {
       timeout: "",
     },
   },
+  // Koa's ctx.cookies.set (the `cookies` package): HttpOnly unless told otherwise, maxAge in ms.
+  "ctx.cookies.set": {
+    ...RES_COOKIE,
+    httpOnlyByDefault: true,
+    fix: {
+      ...RES_COOKIE.fix,
+      httpOnly: "Remove `httpOnly: false`: Koa sets HttpOnly by default.",
+    },
+  },
+  // Next.js cookies().set / response.cookies.set: no flags unless asked for, maxAge in seconds.
+  "cookies().set": {
+    ...RES_COOKIE,
+    maxAgeUnit: "s",
+    fix: {
+      ...RES_COOKIE.fix,
+      secure: "Pass `secure: true` to cookies().set.",
+      httpOnly: "Pass `httpOnly: true` to cookies().set: the session cookie is not for scripts.",
+      lifetime: "Keep `maxAge` at 86_400 seconds or less, or drop it for a browser-session cookie.",
+    },
+  },
+  // A Set-Cookie header written by hand: only the attributes in the string.
+  "Set-Cookie header": {
+    ...RES_COOKIE,
+    maxAgeUnit: "s",
+    fix: {
+      ...RES_COOKIE.fix,
+      secure: "Add `; Secure` to the Set-Cookie header.",
+      httpOnly: "Add `; HttpOnly` to the Set-Cookie header.",
+      sameSite: "Add `; SameSite=Lax` (or Strict) to the Set-Cookie header.",
+      lifetime: "Keep `Max-Age` at 86400 or less, or drop it for a browser-session cookie.",
+      domain: "Drop `; Domain=` so the cookie stays host-only.",
+    },
+  },
+  // koa-session: the cookie "koa.sess", HttpOnly and signed by default, maxAge one day in ms.
+  "koa-session": {
+    ...RES_COOKIE,
+    nameKey: "key",
+    defaultName: "koa.sess",
+    httpOnlyByDefault: true,
+    needsTimeout: false,
+    fix: {
+      ...RES_COOKIE.fix,
+      secure: "Pass `secure: true` in the koa-session config (with `app.proxy = true` behind TLS).",
+      httpOnly: "Remove `httpOnly: false`: koa-session sets HttpOnly by default.",
+      sameSite: 'Pass `sameSite: "lax"` (or "strict") in the koa-session config.',
+      lifetime: 'Keep `maxAge` at 86_400_000 ms or less (or "session").',
+      name: 'Pass `key: "__Host-sess"` (a generic name) in the koa-session config.',
+      domain: "Drop `domain` from the koa-session config so the cookie stays host-only.",
+    },
+  },
+  // iron-session: sealed cookie, Secure, HttpOnly and SameSite=Lax by default; ttl in seconds.
+  "iron-session": {
+    cookieKeys: ["cookieOptions"],
+    nameKey: "cookieName",
+    defaultName: "",
+    secureByDefault: true,
+    httpOnlyByDefault: true,
+    sameSiteDefault: "lax",
+    secretKeys: ["password"],
+    maxAgeUnit: "s",
+    clientSide: true,
+    memoryStoreByDefault: false,
+    needsTimeout: false,
+    fix: {
+      ...RES_COOKIE.fix,
+      secure: "Remove `cookieOptions.secure: false`: iron-session sets Secure by default.",
+      httpOnly: "Remove `cookieOptions.httpOnly: false`: iron-session sets HttpOnly by default.",
+      sameSite: 'Set `cookieOptions: { sameSite: "lax" }` (the default) or "strict".',
+      lifetime: "Set `ttl` (seconds) to 86_400 or less.",
+      name: "",
+      secret:
+        "Read the password from the environment: `password: process.env.SECRET_COOKIE_PASSWORD` (at least 32 random characters); rotate the committed one.",
+    },
+  },
   // @fastify/cookie: the same flags as Express, but `maxAge` counts seconds.
   "reply.setCookie": {
     ...RES_COOKIE,
@@ -250,7 +330,3 @@ export const PROFILES: Readonly<Record<JsFramework, FrameworkProfile>> = {
     fix: { ...RES_COOKIE.fix, lifetime: "Keep `maxAge` at 86_400 seconds or less, or drop it." },
   },
 };
-
-/** Cookie names that carry a session or credential, for `res.cookie(name, …)`. */
-export const SESSION_COOKIE_NAME =
-  /sess|sid|token|auth|jwt|login|remember|user|identity|credential/i;
