@@ -14,6 +14,7 @@ export default {
       latchkey: source("index.ts"),
       "latchkey/next": source("adapters/next.ts"),
       "latchkey/stores/sqlite": source("stores/sqlite.ts"),
+      "latchkey/stores/redis": source("stores/redis.ts"),
     },
   },
   outputFileTracingRoot: repo,

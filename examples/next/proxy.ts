@@ -9,4 +9,18 @@ export default proxy((request: NextRequest, session) =>
     : NextResponse.next(),
 );
 
-export const config = { matcher: ["/((?!_next/|favicon.ico).*)"] };
+// Next's documented matcher: every page, but not its static files, and not prefetches (Next
+// fetches the pages a link points to before the click; that is no activity of the user's). What
+// the matcher skips is reached without Proxy, so pages, actions and route handlers each check
+// the session themselves and fail closed on their own.
+export const config = {
+  matcher: [
+    {
+      source: "/((?!_next/|favicon.ico).*)",
+      missing: [
+        { type: "header", key: "next-router-prefetch" },
+        { type: "header", key: "purpose", value: "prefetch" },
+      ],
+    },
+  ],
+};

@@ -3,74 +3,28 @@
 // keeps, the Origin rules, logout and revocation ending sessions in the store). One build per
 // test run, in `before`; it takes a minute or more.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { chromiumAvailable, launchChromium } from "../helpers/browser.ts";
 import { listen, type RunningServer } from "../helpers/http.ts";
 import { skipOrFail } from "../helpers/service.ts";
+import {
+  buildNext,
+  type NextProcess,
+  nextBin,
+  nextEnv,
+  sessionCookie,
+  startNext,
+} from "./support/next-app.ts";
+import { storeOutageSuite } from "./support/store-outage-suite.ts";
 
 const APP = fileURLToPath(new URL("../../examples/next/", import.meta.url));
 const EMAIL = "ada@example.com";
 const PASSWORD = "correct horse battery staple";
-
-/** The `next` CLI, or why it cannot be used. */
-function nextBin(): { bin: string } | { missing: string } {
-  try {
-    const pkg = createRequire(import.meta.url).resolve("next/package.json");
-    const bin = join(dirname(pkg), "dist", "bin", "next");
-    return existsSync(bin) ? { bin } : { missing: `${bin} not found` };
-  } catch {
-    return { missing: "the next package is not installed (npm install next)" };
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Runs `next <args>` in the example; resolves with its output when it exits 0. */
-function run(bin: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: APP, env });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<string>((resolve, reject) =>
-    child.on("exit", (code) =>
-      code === 0
-        ? resolve(output)
-        : reject(new Error(`next ${args[0]} exited ${code}:\n${output}`)),
-    ),
-  );
-  return { child, exited, output: () => output };
-}
-
-async function waitForServer(url: string, server: ReturnType<typeof run>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  let exited = false;
-  server.exited.catch(() => (exited = true));
-  while (Date.now() < deadline && !exited) {
-    try {
-      await fetch(url, { redirect: "manual" });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  throw new Error(`next start did not answer at ${url}:\n${server.output()}`);
-}
 
 async function signIn(page: Page, url: string): Promise<void> {
   await page.goto(`${url}/signin`);
@@ -78,12 +32,6 @@ async function signIn(page: Page, url: string): Promise<void> {
   await page.fill('input[name="password"]', PASSWORD);
   await Promise.all([page.waitForURL(`${url}/account`), page.click("button:has-text('Sign in')")]);
   await page.waitForSelector("h1:has-text('Signed in as ada')");
-}
-
-async function sessionCookie(context: BrowserContext, url: string) {
-  const cookie = (await context.cookies(url)).find((c) => c.name.startsWith("__Host-"));
-  assert.ok(cookie, "the browser keeps a __Host- session cookie");
-  return cookie;
 }
 
 /** GET /account with only `cookie`, no browser: 200 for a live session, a redirect otherwise. */
@@ -99,13 +47,14 @@ describe("examples/next built and served, in Chromium", { timeout: 420_000 }, ()
   let skipReason: string | null = null;
   let url = "";
   let browser: Browser | undefined;
-  let server: ReturnType<typeof run> | undefined;
+  let server: NextProcess | undefined;
+  let bin = "";
   let attacker: RunningServer | undefined;
   let dataDir = "";
   let pages = new Map<string, string>();
 
   before(async () => {
-    const next = nextBin();
+    const next = nextBin(APP);
     if ("missing" in next) {
       skipReason = `Next.js app test: ${next.missing}`;
       return;
@@ -114,25 +63,11 @@ describe("examples/next built and served, in Chromium", { timeout: 420_000 }, ()
       skipReason = "Chromium not found at /usr/bin/chromium (apt-get install chromium)";
       return;
     }
+    bin = next.bin;
     dataDir = mkdtempSync(join(tmpdir(), "latchkey-next-"));
-    // The test runner's --conditions flag is for latchkey's own imports; the app resolves
-    // latchkey through next.config's aliases, and Next's workers need no flags of ours.
-    const { NODE_OPTIONS: _, ...inherited } = process.env;
-    const env = {
-      ...inherited,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      SESSION_SECRET: randomBytes(32).toString("base64url"),
-      SESSION_DB: join(dataDir, "sessions.db"),
-    };
-    const buildStarted = Date.now();
-    await run(next.bin, ["build"], env).exited;
-    console.log(`  next build: ${((Date.now() - buildStarted) / 1000).toFixed(1)} s`);
-    const port = await freePort();
-    // http://localhost is a secure context: Chromium keeps Secure and __Host- cookies there.
-    url = `http://localhost:${port}`;
-    server = run(next.bin, ["start", "-p", String(port), "-H", "localhost"], env);
-    await waitForServer(url, server);
+    const env = nextEnv({ SESSION_DB: join(dataDir, "sessions.db") });
+    await buildNext(APP, bin, env, `Next ${next.version}`);
+    ({ url, server } = await startNext(APP, bin, env));
     browser = await launchChromium();
     // Another origin on the same site (only the port differs): the browser sends the
     // SameSite=Lax cookie with its top-level POSTs, so only the Origin rules stand in the way.
@@ -300,5 +235,13 @@ describe("examples/next built and served, in Chromium", { timeout: 420_000 }, ()
     assert.notEqual((await accountWith(url, firstCookie)).status, 200);
     await first.close();
     await second.close();
+  });
+
+  storeOutageSuite({
+    skipReason: () => skipReason,
+    app: APP,
+    bin: () => bin,
+    browser: () => browser,
+    signIn,
   });
 });

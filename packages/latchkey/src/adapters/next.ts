@@ -1,7 +1,3 @@
-// `next/navigation` is not imported: it brings the client router's context with it, which a Route
-// Handler's bundle cannot resolve (`next build` fails collecting the route with MODULE_UNPARSABLE
-// on app-route/vendored/contexts/app-router-context.js), and every route() user imports this file.
-import { isNextRouterError } from "next/dist/client/components/is-next-router-error.js";
 import { cookies, headers } from "next/headers.js";
 import { type NextRequest, NextResponse } from "next/server.js";
 import type { RequestInfo, Sessions } from "../core/engine.ts";
@@ -17,6 +13,7 @@ import {
 import { STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { answerResponse } from "./kit/web-response.ts";
 import { actionOriginCheck } from "./next/action-origin.ts";
+import { navigationResponse, navigationSignal } from "./next/navigation-signal.ts";
 import { readOnlySession, type SessionView } from "./next/read-only-session.ts";
 import { sessionCookieHeader } from "./next/request-cookie.ts";
 import { parseSetCookie } from "./next/set-cookie.ts";
@@ -62,7 +59,10 @@ export interface NextSessions<T extends SessionData = SessionData> {
    * (or calls `redirect()`, `notFound()`…). If it throws anything else, nothing is saved.
    */
   withSession<R>(action: (session: Session<T>) => R | Promise<R>): Promise<R>;
-  /** Wraps a Route Handler: session loaded and saved, CSRF checked for unsafe methods, 503 when the store is down. */
+  /**
+   * Wraps a Route Handler: session loaded and saved, CSRF checked for unsafe methods, 503 when the
+   * store is down. `redirect()` and `notFound()` inside it save the session as a return does.
+   */
   route<A extends unknown[] = []>(
     handler: SessionFetchHandler<T, A>,
     options?: RouteOptions,
@@ -156,8 +156,8 @@ export function nextSessions<T extends SessionData = SessionData>(
         result = await action(session);
       } catch (error) {
         // redirect(), notFound(), forbidden(), unauthorized() end an action as a return does,
-        // so what it changed is saved; Next's own test for them, no error shape guessed here.
-        if (isNextRouterError(error)) await save(session);
+        // so what it changed is saved (next/navigation-signal.ts says how they are recognised).
+        if (navigationSignal(error) !== null) await save(session);
         throw error;
       }
       await save(session);
@@ -166,9 +166,21 @@ export function nextSessions<T extends SessionData = SessionData>(
 
     route(handler, routeOptions = {}) {
       const csrf = routeOptions.csrf ?? options.csrf ?? {};
+      // redirect() or notFound() in a handler becomes the Response Next would have made, so the
+      // session is saved and its headers (cookie, Cache-Control, Clear-Site-Data) go out with it;
+      // Next's own 404 for a thrown notFound() would drop every cookie.
+      const answering: typeof handler = async (request, session, ...args) => {
+        try {
+          return await handler(request, session, ...args);
+        } catch (error) {
+          const signal = navigationSignal(error);
+          if (signal === null) throw error;
+          return navigationResponse(signal);
+        }
+      };
       return sessionMiddleware(
         sessions,
-        csrf === false ? handler : csrfMiddleware(sessions, handler, csrf),
+        csrf === false ? answering : csrfMiddleware(sessions, answering, csrf),
       );
     },
 
