@@ -205,6 +205,8 @@ export class DbscBrowser {
       cookie: this.jar.header(),
       headers,
     });
+    // A browser stores the cookies of every response, the 403 too (it may carry a rotated token).
+    this.jar.take(reply);
     const challenge = parseChallenge(reply.headers.get("secure-session-challenge"));
     if (reply.status === 403 && challenge !== null) {
       const jwt = await proof(this.key, challenge.challenge, false);
@@ -213,8 +215,8 @@ export class DbscBrowser {
         cookie: this.jar.header(),
         headers: { ...headers, "secure-session-response": `"${jwt}"` },
       });
+      this.jar.take(reply);
     }
-    this.jar.take(reply);
     // Spec: a 4xx other than 403 ends the browser's session.
     if (reply.status >= 400 && reply.status < 500 && reply.status !== 403) this.session = null;
     return reply;

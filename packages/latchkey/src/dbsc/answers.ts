@@ -22,7 +22,8 @@ export type DeviceBoundReason =
   | "algorithm-refused"
   | "key-invalid"
   | "signature-invalid"
-  | "challenge-invalid";
+  | "challenge-invalid"
+  | "too-many-challenges";
 
 // A cache must never keep or replay any of these; the refresh endpoint must not be framed.
 const JSON_HEADERS = {

@@ -7,6 +7,7 @@ import type { Store } from "../stores/types.ts";
 import { type DeviceBoundAnswer, jsonAnswer, refusedAnswer } from "./answers.ts";
 import { BINDING_KEY, type Binding, bindingOf, holdsForeignBinding } from "./binding.ts";
 import { boundCookieLine, expiredBoundCookieLine, judgeBoundCookie } from "./bound-cookie.ts";
+import { challengeQuota } from "./challenge-quota.ts";
 import { consumeChallenge, issueChallenge } from "./challenges.ts";
 import { keyObjectFor, publicJwkFor } from "./jwk.ts";
 import type { ResolvedDeviceBound } from "./options.ts";
@@ -45,6 +46,7 @@ export function deviceBoundFlow(
 ): DeviceBoundFlow {
   // The sid each request loaded with: a different one at the end means login or reauthentication.
   const loadedSid = new WeakMap<RequestState, string | null>();
+  const quota = challengeQuota(dbsc.challengeMs);
 
   function sessionConfig(binding: Binding): unknown {
     return {
@@ -106,6 +108,9 @@ export function deviceBoundFlow(
   }
 
   async function challenge(binding: Binding): Promise<DeviceBoundAnswer> {
+    if (!quota.take(binding.id, now())) {
+      return refusedAnswer(429, "too-many-challenges", { "retry-after": "60" });
+    }
     const value = await issueChallenge(challenges, "refresh", binding.id, now(), dbsc.challengeMs);
     // Spec §"Secure-Session-Challenge": 403 asks the browser to sign this challenge and retry.
     return refusedAnswer(403, "challenge-invalid", {
