@@ -152,7 +152,7 @@ describe("login.browser: the description", () => {
       ],
       [
         (d) => (d.login.browser.fill[0].value = { env: "A", extra: 1 }),
-        /^login\.browser\.fill\[0\]\.value must be a string, number, boolean or \{ "env": "NAME" \}/,
+        /^login\.browser\.fill\[0\]\.value must be a string, number, boolean, null or \{ "env": "NAME" \}/,
       ],
       [(d) => delete d.login.browser.fill[0].value, /^login\.browser\.fill\[0\]\.value is missing/],
       [

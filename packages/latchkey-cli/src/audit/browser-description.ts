@@ -123,7 +123,8 @@ function selector(raw: unknown, field: string): string {
 
 function valueSpec(raw: unknown, field: string): ValueSpec {
   if (raw === undefined) throw fail(`${field} is missing`);
-  if (typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean") return raw;
+  // null fills the field with "" (as in a form body).
+  if (raw === null || ["string", "number", "boolean"].includes(typeof raw)) return raw as ValueSpec;
   if (
     raw !== null &&
     typeof raw === "object" &&
@@ -133,7 +134,7 @@ function valueSpec(raw: unknown, field: string): ValueSpec {
     (raw as { env: string }).env !== ""
   )
     return { env: (raw as { env: string }).env };
-  throw fail(`${field} must be a string, number, boolean or { "env": "NAME" }`);
+  throw fail(`${field} must be a string, number, boolean, null or { "env": "NAME" }`);
 }
 
 function object(raw: unknown, field: string): Record<string, unknown> {
