@@ -165,7 +165,18 @@ export class DbscBrowser {
     if (this.session !== null && !this.jar.has(this.session.cookieName)) {
       await this.refresh();
     }
-    const reply = await request(this.base + path, { ...init, cookie: this.jar.header() });
+    // What Chrome sends on a same-origin request (the app's CSRF middleware reads it); the DBSC
+    // requests below carry no Fetch Metadata at all, the hardest case for a CSRF rule.
+    // Posts are JSON (fetch() from the page), which a CSRF guard judges by Fetch Metadata alone.
+    const post = (init.method ?? "GET") !== "GET";
+    const headers: Record<string, string> = { "sec-fetch-site": "same-origin", ...init.headers };
+    if (post) headers["content-type"] = "application/json";
+    const reply = await request(this.base + path, {
+      ...init,
+      headers,
+      cookie: this.jar.header(),
+      ...(post ? { body: "{}" } : {}),
+    });
     this.jar.take(reply);
     const offer = parseRegistration(reply.headers.get("secure-session-registration"));
     if (offer?.algorithms.includes(this.key.alg)) await this.register(offer);
