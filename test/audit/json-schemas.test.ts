@@ -11,37 +11,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { parseLoginDescription } from "../../packages/latchkey-cli/src/audit/login-description.ts";
+import { CliError } from "../../packages/latchkey-cli/src/errors.ts";
 import { findingIdsOf } from "../../packages/latchkey-cli/src/findings/catalogue.ts";
 import { startNaiveApp } from "../fixtures/audit/apps/naive-sessions.ts";
+import {
+  auditReportErrors,
+  lintReportErrors,
+  loginDescriptionErrors,
+  readSchema,
+} from "../helpers/report-schemas.ts";
 import { type RunningApp, runCli, startPythonApp } from "./harness.ts";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
-const schemaDir = join(repo, "packages/latchkey-cli/schemas");
-const readSchema = (name: string) =>
-  JSON.parse(readFileSync(join(schemaDir, `${name}.schema.json`), "utf8"));
-
-// strictRequired is off: `oneOf: [{ required: [a] }, { required: [b] }]` names properties defined
-// beside it, which is how JSON Schema says "exactly one of".
-const ajv = new Ajv2020.default({
-  allErrors: true,
-  strict: true,
-  strictRequired: false,
-  allowUnionTypes: true,
-});
-addFormats.default(ajv);
-const compile = (name: string) => {
-  const validate = ajv.compile(readSchema(name));
-  return (value: unknown): string[] =>
-    validate(value)
-      ? []
-      : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`);
-};
-const auditErrors = compile("audit-report");
-const lintErrors = compile("lint-report");
-const loginErrors = compile("login-description");
+const auditErrors = auditReportErrors;
+const lintErrors = lintReportErrors;
+const loginErrors = loginDescriptionErrors;
 
 const PASSWORD = `pw-${randomBytes(12).toString("base64url")}`;
 const activeLogin = join(repo, "test/fixtures/audit/active/simple-form.json");
@@ -273,7 +258,7 @@ describe("login descriptions", () => {
     parseLoginDescription(JSON.stringify(base));
     for (const [why, description] of invalid) {
       assert.notDeepEqual(loginErrors(description), [], `schema accepts ${why}`);
-      assert.throws(() => parseLoginDescription(JSON.stringify(description)), undefined, why);
+      assert.throws(() => parseLoginDescription(JSON.stringify(description)), CliError, why);
     }
   });
 });
