@@ -15,11 +15,18 @@ import { applicationFacts, lintFlaskApps } from "./python/flask-apps.ts";
 import { FlaskEnvironments } from "./python/flask-environment.ts";
 import { type PyModule, readModule } from "./python/module.ts";
 import { PythonProject } from "./python/project.ts";
+import { credential, lintSetCookies, type SetCookieResult } from "./python/set-cookie.ts";
 import { lintExemptViews } from "./python/views.ts";
 import { readRegularFile } from "./read-regular-file.ts";
 import { isTestPath } from "./source.ts";
 import { collectSuppressions, isSuppressed, type Suppressions } from "./suppress.ts";
 import { findSourceFiles, type SkippedFile } from "./walk.ts";
+
+/** A JavaScript package: the cookies it reads back, and hand-set cookies waiting on that. */
+interface ScriptApp {
+  readBack: Map<string, string>;
+  pending: { cookie: string; findings: Finding[] }[];
+}
 
 export interface LintResult {
   findings: Finding[];
@@ -62,13 +69,11 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
   };
   const suppressions = new Map<string, Suppressions>();
   const pythonModules: DjangoModule[] = [];
+  const pythonCookies: SetCookieResult[] = [];
   const project = new PythonProject();
   const scriptModules = new Map<string, ProjectModules>();
   const packageDirs = new Map<string, string>();
-  const scriptApps = new Map<
-    string,
-    { readBack: Map<string, string>; pending: { cookie: string; findings: Finding[] }[] }
-  >();
+  const scriptApps = new Map<string, ScriptApp>();
   const scriptEnvironments = new ScriptEnvironments();
   const raw: Finding[] = [];
   for (const entry of findSourceFiles(paths, result.skipped)) {
@@ -101,6 +106,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
         pythonModules.push({ module, path: entry.path, root: entry.root });
         project.add({ path: entry.path, root: entry.root, file, module });
         raw.push(...lintExemptViews(module.py, file));
+        pythonCookies.push(lintSetCookies(module));
       } else {
         const modules =
           scriptModules.get(entry.root) ??
@@ -124,7 +130,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
             return inEnvironment([f], own)[0]!;
           });
         raw.push(...placed(script.findings));
-        const app = scriptApps.get(appDir) ?? { readBack: new Map(), pending: [] };
+        const app: ScriptApp = scriptApps.get(appDir) ?? { readBack: new Map(), pending: [] };
         for (const [cookie, why] of script.readBack)
           if (!app.readBack.has(cookie)) app.readBack.set(cookie, why);
         for (const { cookie, findings } of script.pending)
@@ -136,6 +142,7 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
     }
   }
   raw.push(...lintPython(pythonModules, project, result.unparsable));
+  raw.push(...pythonCookieFindings(pythonCookies));
   // A hand-set cookie whose value says nothing is a credential when its package reads it back
   // into a lookup (a user, a session, a token's signature), in any file.
   for (const app of scriptApps.values())
@@ -173,6 +180,21 @@ function lintPython(
     // A pathological import graph costs the cross-module findings, not the per-file ones.
   }
   return findings;
+}
+
+// `set_cookie` calls: credentials by value at once, the others when some module of the tree
+// reads that cookie back into a lookup.
+function pythonCookieFindings(results: readonly SetCookieResult[]): Finding[] {
+  const readBack = new Map<string, string>();
+  for (const r of results)
+    for (const [cookie, why] of r.readBack) if (!readBack.has(cookie)) readBack.set(cookie, why);
+  return results.flatMap((r) => [
+    ...r.findings,
+    ...r.pending.flatMap(({ cookie, findings }) => {
+      const why = readBack.get(cookie);
+      return why === undefined ? [] : findings.map((f) => credential(f, why));
+    }),
+  ]);
 }
 
 // No configuration nests brackets this deep; generated or hostile files that do would make the
