@@ -156,6 +156,8 @@ describe("DBSC registration refuses", () => {
         `${reply.status} for ${header.slice(0, 30)}`,
       );
     }
+    // 9 KiB passes Node's own header limit (16 KiB; 100 KB above got its 431) and meets latchkey's.
+    assertRefused(await register(cookie, `"${"A".repeat(9 * 1024)}"`), 400, "proof-malformed");
     assertRefused(
       await request(`${server.url}/dbsc/register`, { method: "POST", cookie }),
       400,
