@@ -105,6 +105,24 @@ describe("DBSC binding through the session's life", () => {
     });
   });
 
+  it("a store failure while issuing the offer leaves the login working, only without the offer", async () => {
+    const store = memoryStore();
+    const failing = {
+      ...store,
+      create: async (ref: string, session: Parameters<typeof store.create>[1]) => {
+        if (ref.startsWith("dbsc.")) throw new Error("ECONNRESET");
+        return store.create(ref, session);
+      },
+    };
+    await withApp({ store: failing, log: false }, async ({ url }) => {
+      const login = await request(`${url}/login?user=alice`, { method: "POST" });
+      assert.equal(login.status, 200);
+      assert.equal(login.headers.get("secure-session-registration"), null);
+      const cookie = (login.setCookies[0] as string).split(";")[0];
+      assert.equal(JSON.parse((await request(`${url}/read`, { cookie })).body).userId, "alice");
+    });
+  });
+
   it("a browser without DBSC is never refused: its session is not bound", async () => {
     await withApp({}, async ({ url, clock }) => {
       const login = await request(`${url}/login?user=alice`, { method: "POST" });

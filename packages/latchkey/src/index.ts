@@ -29,6 +29,8 @@ export type { MetricAttributes, TelemetryMeter, TelemetryOptions } from "./core/
 export { isWellKnownSecret, WEAK_SECRETS } from "./core/weak-secrets.ts";
 export type { CsrfOptions } from "./csrf/options.ts";
 export type { CsrfRefusal, CsrfRefusalBody } from "./csrf/reasons.ts";
+export type { ProofAlgorithm } from "./dbsc/jwk.ts";
+export type { DeviceBoundOptions } from "./dbsc/options.ts";
 export type {
   SessionChange,
   SessionMeta,

@@ -184,7 +184,14 @@ export function deviceBoundFlow(
           const headers = inner.headers;
           pending.headers = headers;
           if (headers === null) return;
-          const value = await issueChallenge(challenges, "register", sid, now(), dbsc.challengeMs);
+          let value: string;
+          try {
+            value = await issueChallenge(challenges, "register", sid, now(), dbsc.challengeMs);
+          } catch {
+            // The login itself is saved; without a challenge it is simply not offered DBSC (the
+            // store failure was already reported by the fail-closed wrapper).
+            return;
+          }
           pending.headers = {
             ...headers,
             extraHeaders: {
