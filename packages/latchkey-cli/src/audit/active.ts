@@ -11,6 +11,7 @@ import type { PendingFinding } from "./active-result.ts";
 import { clientSessionName, decodeClientSession } from "./client-session.ts";
 import { CookieJar } from "./cookie-jar.ts";
 import { probeCsrf } from "./csrf-probe.ts";
+import { checkDbsc } from "./dbsc-check.ts";
 import { checkEntropy } from "./entropy-check.ts";
 import type { FetchedResponse, FetchOptions } from "./fetch.ts";
 import { checkAdopted, checkFixation } from "./fixation-checks.ts";
@@ -99,6 +100,7 @@ async function run(flow: Flow, samples: number, idleProbeMs?: number): Promise<A
   const clientSide = decodeClientSession(name, jar.get(name) ?? "", new Set(jar.names()));
   const loginUrl = new URL(description.login.url, flow.target).href;
   const where = { url: loginUrl, cookie: name };
+  findings.push(...checkDbsc(flow, login, where));
 
   // The idle probe's session is its own, logged in now and left untouched until the end.
   let idle: { jar: CookieJar; since: number } | undefined;

@@ -165,6 +165,10 @@ export async function auditSite(target: URL, options: AuditOptions = {}): Promis
           reason:
             "no --login: fixation, adopted ids, logout, CSRF and id entropy need a login description",
         },
+        {
+          check: "dbsc-not-offered",
+          reason: "no --login: whether the site offers DBSC is seen on the login response",
+        },
       ]),
     ],
   };

@@ -307,6 +307,24 @@ const FIXES: Record<FindingIdOf<"audit">, FixTable> = {
     generic:
       "Generate session ids with a CSPRNG, at least 16 random bytes (128 bits; 32 recommended), with no counter, time or user-derived part.",
   },
+  "dbsc-not-offered": {
+    flask:
+      'No Flask extension ships DBSC yet: send Secure-Session-Registration: (ES256 RS256);path="/dbsc/register";challenge="<one-time nonce>" on the login response and serve the registration and refresh endpoints (W3C DBSC draft), or put a DBSC-aware session layer in front.',
+    django:
+      "Add a DBSC server library for Django (or the two endpoints yourself) and send Secure-Session-Registration with ES256/RS256, the registration path and a one-time challenge on the login response.",
+    express:
+      "Use latchkey's sessionMiddleware with createSessions({ deviceBound: {} }) (docs/dbsc.md), or send Secure-Session-Registration after login and serve the registration and refresh endpoints yourself.",
+    latchkey:
+      'Turn on the deviceBound option: createSessions({ …, deviceBound: { registrationPath: "/dbsc/register", refreshPath: "/dbsc/refresh" } }); the session middleware then offers registration at login and serves both endpoints (docs/dbsc.md).',
+    generic:
+      'After login, offer DBSC registration: Secure-Session-Registration: (ES256 RS256);path="/dbsc/register";challenge="<one-time nonce>", verify the browser\'s signed proof there, and issue a short-lived bound cookie that only a refresh signed by that key renews (W3C DBSC draft).',
+  },
+  "dbsc-registration-invalid": {
+    latchkey:
+      "latchkey's deviceBound option writes a valid header; something else on the login path sends this one (a proxy or hand-written code): remove it, or let deviceBound offer registration (docs/dbsc.md).",
+    generic:
+      'Send exactly one structured-field list item: an inner list of ES256 and/or RS256, a quoted path on the site and a quoted one-time challenge, e.g. (ES256 RS256);path="/dbsc/register";challenge="<nonce>".',
+  },
   "session-idle-timeout-long": {
     flask:
       "Expire idle sessions server-side: Flask-Session with SESSION_PERMANENT=True, a short PERMANENT_SESSION_LIFETIME and SESSION_REFRESH_EACH_REQUEST=True.",

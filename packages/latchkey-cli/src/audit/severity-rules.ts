@@ -61,6 +61,10 @@ export const WHY: Record<FindingIdOf<"audit">, string> = {
     "the browser keeps a value that still means something (the old session survives in it)",
   "session-id-low-entropy": "session ids can be guessed",
   "session-idle-timeout-long": "an unattended session stays usable",
+  "dbsc-not-offered":
+    "informational: a session cookie copied by malware or from a log works on any machine until it expires; DBSC browsers could bind it to the device",
+  "dbsc-registration-invalid":
+    "the site means to bind sessions to the device, but browsers ignore this offer, so copied cookies keep working elsewhere",
 };
 
 /** The finding with its severity decided and the reason written into `severityReason`. */

@@ -252,6 +252,22 @@ export const CATALOGUE = {
     docs: ACTIVE,
     commands: ["audit"],
   },
+  // Device Bound Session Credentials: whether a copied session cookie stays usable elsewhere.
+  "dbsc-not-offered": {
+    title: "Session not bound to the device (no DBSC registration after login)",
+    defaultSeverity: "info",
+    standard: "W3C Device Bound Session Credentials (Editor's Draft), Secure-Session-Registration",
+    docs: ACTIVE,
+    commands: ["audit"],
+  },
+  "dbsc-registration-invalid": {
+    title: "DBSC registration header a browser would ignore",
+    defaultSeverity: "low",
+    standard:
+      "W3C Device Bound Session Credentials (Editor's Draft), Secure-Session-Registration; RFC 9651",
+    docs: ACTIVE,
+    commands: ["audit"],
+  },
   "session-secret-hardcoded": {
     title: "Session secret is hard-coded in source",
     defaultSeverity: "high",
