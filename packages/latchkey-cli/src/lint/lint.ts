@@ -13,6 +13,7 @@ import { type DjangoModule, djangoSettingsModules, lintDjango } from "./python/d
 import { lintFlask } from "./python/flask.ts";
 import { applicationFacts, lintFlaskApps } from "./python/flask-apps.ts";
 import { FlaskEnvironments } from "./python/flask-environment.ts";
+import { resolveImportedSettings } from "./python/imported-values.ts";
 import { type PyModule, readModule } from "./python/module.ts";
 import { PythonProject } from "./python/project.ts";
 import { credential, lintSetCookies, type SetCookieResult } from "./python/set-cookie.ts";
@@ -163,6 +164,11 @@ function lintPython(
   project: PythonProject,
   unparsable: string[],
 ): Finding[] {
+  try {
+    resolveImportedSettings(project);
+  } catch {
+    // A pathological import graph leaves imported names unresolved, not the run broken.
+  }
   const django = new Set<PyModule>(djangoSettingsModules(modules).map((m) => m.module));
   const findings = lintDjango(modules.filter((m) => django.has(m.module)));
   const facts = applicationFacts(project);

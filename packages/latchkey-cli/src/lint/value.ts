@@ -39,6 +39,11 @@ export interface Setting {
   at: Position;
   /** The file that wrote it, when it differs from the file being reported (Django split settings). */
   file?: string;
+  /**
+   * Python: the dotted name the value is read from (`settings.SECRET_KEY`, `SECRET_KEY`), so an
+   * imported module's setting can replace it once the project's modules are known.
+   */
+  ref?: string[];
 }
 
 export const UNKNOWN: Value = { kind: "unknown" };

@@ -204,7 +204,12 @@ export function settingAt(
 ): Setting {
   const value: Value =
     condition === undefined ? evaluatePython(valueNode, scope) : { kind: "depends", on: condition };
-  return { value, at: positionOf(module.py, keyNode), file: module.file };
+  const ref =
+    condition === undefined &&
+    (valueNode.name === "VariableName" || valueNode.name === "MemberExpression")
+      ? dottedName(module.py, valueNode)
+      : undefined;
+  return { value, at: positionOf(module.py, keyNode), file: module.file, ...(ref ? { ref } : {}) };
 }
 
 function readUpdate(module: PyModule, stmt: SyntaxNode, scope: PyScope): void {
