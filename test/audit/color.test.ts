@@ -85,7 +85,8 @@ describe("the terminal report's colours, from the command line", () => {
   });
 
   it("NO_COLOR=1 wins, even with FORCE_COLOR=1", async () => {
-    for (const env of [{ NO_COLOR: "1" }, { NO_COLOR: "1", FORCE_COLOR: "1" }]) {
+    const envs: Record<string, string>[] = [{ NO_COLOR: "1" }, { NO_COLOR: "1", FORCE_COLOR: "1" }];
+    for (const env of envs) {
       const run = await audit(env);
       assert.equal(run.status, 0, run.stderr);
       assert.ok(!run.stdout.includes(ESC), JSON.stringify(env));
