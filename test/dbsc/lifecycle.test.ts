@@ -165,6 +165,7 @@ describe("deviceBound configuration", () => {
     ["a lifetime of 1s", { deviceBound: { boundCookieLifetime: "1s" } }],
     ["a lifetime of 2h", { deviceBound: { boundCookieLifetime: "2h" } }],
     ["a bad cookie name", { deviceBound: { cookieName: "a b" } }],
+    ["the session cookie's name", { deviceBound: { cookieName: "__Host-session" } }],
   ];
   for (const [name, options] of refused) {
     it(`refuses ${name} at startup`, () => {

@@ -96,6 +96,9 @@ export function resolveDeviceBound(
   if (typeof cookieName !== "string" || !COOKIE_NAME.test(cookieName)) {
     throw invalid("deviceBound.cookieName must be a cookie name (RFC 6265 token characters).");
   }
+  if (cookieName === config.cookieName) {
+    throw invalid("deviceBound.cookieName must differ from the session cookie's name.");
+  }
   const secure = config.cookieAttributes.secure !== false;
   if (cookieName.startsWith("__Host-") && !secure) {
     throw invalid(
