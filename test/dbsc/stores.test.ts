@@ -1,6 +1,6 @@
-// The DBSC scenario on every store (Express): the binding lives with the session and the
-// challenges in the same store; sealed cookies keep the binding in the seal and the challenges in
-// their revocation store.
+// The DBSC scenario on every store, Redis Cluster included (Express): the binding lives with the
+// session and the challenges in the same store; sealed cookies keep the binding in the seal and
+// the challenges in their revocation store.
 import { describe, it } from "node:test";
 import { createSessions } from "../../packages/latchkey/src/index.ts";
 import { cookieStore } from "../../packages/latchkey/src/stores/cookie.ts";
@@ -12,7 +12,7 @@ import { skipOrFail } from "../helpers/service.ts";
 import { targets } from "../stores/support/targets.ts";
 import { DEVICE_BOUND, runBoundScenario } from "./flow.ts";
 
-for (const target of targets.filter((t) => t.name !== "redis cluster")) {
+for (const target of targets) {
   describe(`DBSC with ${target.name}`, () => {
     for (const sealed of [false, true]) {
       it(`${sealed ? "sealed cookie + revocation store" : "server store"}: register, refresh, stolen cookie refused, logout`, async (t) => {
