@@ -147,10 +147,19 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     deleteByUser: db.prepare<[string], { successor: string | null }>(
       `DELETE FROM ${table} WHERE user_id = ? RETURNING successor`,
     ),
-    sweepBatch: db
+    // deleteAll walks the primary key: the ref `sweepBatch` rows on, then one range DELETE.
+    sweepUpper: db
       .prepare<[string, number], string>(
-        `SELECT ref FROM ${table} WHERE ref > ? ORDER BY ref LIMIT ?`,
+        `SELECT ref FROM ${table} WHERE ref > ? ORDER BY ref LIMIT 1 OFFSET ?`,
       )
+      .pluck(),
+    sweepRange: db
+      .prepare<[string, string], string | null>(
+        `DELETE FROM ${table} WHERE ref > ? AND ref <= ? RETURNING successor`,
+      )
+      .pluck(),
+    sweepRest: db
+      .prepare<[string], string | null>(`DELETE FROM ${table} WHERE ref > ? RETURNING successor`)
       .pluck(),
     prune: db.prepare<[number]>(`DELETE FROM ${table} WHERE expires_at < ?`),
     pruneMarks: db.prepare<[number]>(`DELETE FROM ${marks} WHERE until < ?`),
@@ -224,13 +233,17 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     for (const row of rows) if (row.successor !== null) removed += removeWithChain(row.successor);
     return removed;
   });
-  // One batch of deleteAll: the next refs along the primary key, each with its successor chain
-  // (a rotation's successor may sit behind the cursor). Resolves to the last ref, or null at the end.
+  // One batch of deleteAll: the next `sweepBatch` rows along the primary key, then the successor
+  // chain of any of them a rotation claimed (its successor may sit behind the cursor). Resolves to
+  // the last ref, or null at the end.
   const sweep = db.transaction((after: string): { last: string | null; removed: number } => {
-    const refs = sql.sweepBatch.all(after, sweepBatch);
-    let removed = 0;
-    for (const ref of refs) removed += removeWithChain(ref);
-    return { last: refs.length < sweepBatch ? null : (refs[refs.length - 1] as string), removed };
+    const last = sql.sweepUpper.get(after, sweepBatch - 1) ?? null;
+    const successors = last === null ? sql.sweepRest.all(after) : sql.sweepRange.all(after, last);
+    let removed = successors.length;
+    for (const successor of successors) {
+      if (successor !== null) removed += removeWithChain(successor);
+    }
+    return { last, removed };
   });
   const createWithinLimit = db.transaction(
     (ref: string, session: StoredSession, limit: Parameters<Store["createWithinLimit"]>[2]) => {

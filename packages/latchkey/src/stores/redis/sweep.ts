@@ -13,7 +13,7 @@ import { LatchkeyError } from "../../core/errors.ts";
 import { DELETE_CHAIN, DELETE_LINK, type Script } from "./scripts.ts";
 
 /** Keys a SCAN page asks for (a hint to Redis; a page may hold somewhat more or fewer). */
-export const SWEEP_PAGE = 1000;
+export const SWEEP_PAGE = 500;
 
 export interface SweepTarget {
   client: Redis | Cluster;
@@ -41,27 +41,31 @@ export async function sweepSessions(target: SweepTarget): Promise<number> {
     );
   }
   const full = ((client.options as { keyPrefix?: string }).keyPrefix ?? "") + target.prefix;
-  const counts = await Promise.all(
-    masters.map(async (node) => {
-      const script = target.standalone ? DELETE_CHAIN : DELETE_LINK;
-      await raw(node, "script", ["load", script.source]);
-      let deleted = 0;
-      await scanPages(node, `${globEscape(full)}s:*`, async (keys) => {
-        const removed = await Promise.all(
-          keys.map((key) => deleteSession(target, node, full, key)),
-        );
-        const count = removed.reduce((sum, n) => sum + n, 0);
-        deleted += count;
-        target.onPage?.(count);
-      });
-      // Per-user sets of versions before the index hash: nothing else removes them.
-      await scanPages(node, `${globEscape(full)}u:*`, async (keys) => {
-        await Promise.all(keys.map((key) => raw(node, "unlink", [key])));
-      });
-      return deleted;
-    }),
-  );
-  return counts.reduce((sum, n) => sum + n, 0);
+  // One master after another: their replies would otherwise arrive together, and the event loop
+  // would handle several pages in one turn.
+  let total = 0;
+  for (const node of masters) {
+    total += await sweepNode(target, node, full);
+  }
+  return total;
+}
+
+/** Sweeps one master (or the standalone server); returns how many sessions it deleted. */
+async function sweepNode(target: SweepTarget, node: Redis, full: string): Promise<number> {
+  const script = target.standalone ? DELETE_CHAIN : DELETE_LINK;
+  await raw(node, "script", ["load", script.source]);
+  let deleted = 0;
+  await scanPages(node, `${globEscape(full)}s:*`, async (keys) => {
+    const removed = await Promise.all(keys.map((key) => deleteSession(target, node, full, key)));
+    const count = removed.reduce((sum, n) => sum + n, 0);
+    deleted += count;
+    target.onPage?.(count);
+  });
+  // Per-user sets of versions before the index hash: nothing else removes them.
+  await scanPages(node, `${globEscape(full)}u:*`, async (keys) => {
+    await Promise.all(keys.map((key) => raw(node, "unlink", [key])));
+  });
+  return deleted;
 }
 
 /** Deletes one scanned session key (its full name, keyPrefix included) with its chain. */
