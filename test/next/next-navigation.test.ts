@@ -6,6 +6,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, it } from "node:test";
+// Next's own predicates, to hold latchkey's recognition to them (the adapter may not import these).
+import { isHTTPAccessFallbackError } from "next/dist/client/components/http-access-fallback/http-access-fallback.js";
+import { getURLFromRedirectError } from "next/dist/client/components/redirect.js";
+import { isRedirectError } from "next/dist/client/components/redirect-error.js";
 import * as next16 from "next/navigation.js";
 import { navigationSignal } from "../../packages/latchkey/src/adapters/next/navigation-signal.ts";
 import { nextSessions } from "../../packages/latchkey/src/adapters/next.ts";
@@ -110,6 +114,55 @@ describe("navigationSignal on anything else", () => {
   for (const [what, error] of others) {
     it(`is null for ${what}`, () => assert.equal(navigationSignal(error), null));
   }
+
+  it("is null for a redirect Next could not send (CR, LF or NUL in the URL): nothing saved", () => {
+    for (const url of ["/a\r\nSet-Cookie: x=1", "/a\nb", "/a\0b"]) {
+      assert.equal(navigationSignal({ digest: `NEXT_REDIRECT;replace;${url};307;` }), null);
+    }
+  });
+
+  it("recognises nothing Next does not, and answers with Next's own URL and status", () => {
+    // Look-alike digests an error could carry; for each, Next's verdict is the reference.
+    const digests = [
+      "NEXT_REDIRECT;replace;https://evil.example;307;",
+      "NEXT_REDIRECT;push;//evil.example/x;303;",
+      "NEXT_REDIRECT;replace;javascript:alert(1);308;",
+      "NEXT_REDIRECT;replace;/a;b;c;307;",
+      "NEXT_REDIRECT;replace;/x;0x133;",
+      "NEXT_REDIRECT;replace;/x; 307;",
+      "NEXT_REDIRECT;replace;/x;307;junk",
+      "NEXT_REDIRECT;replace;/x;307;;",
+      "NEXT_REDIRECT ;replace;/x;307;",
+      "next_redirect;replace;/x;307;",
+      "NEXT_REDIRECT;replace;/x\r\nSet-Cookie: a=1;307;",
+      "NEXT_HTTP_ERROR_FALLBACK;404",
+      "NEXT_HTTP_ERROR_FALLBACK;404;",
+      "NEXT_HTTP_ERROR_FALLBACK;0x194",
+      "NEXT_HTTP_ERROR_FALLBACK; 404",
+      "NEXT_HTTP_ERROR_FALLBACK;200",
+    ];
+    let recognised = 0;
+    for (const digest of digests) {
+      const error = { digest };
+      const signal = navigationSignal(error);
+      if (signal === null) continue;
+      recognised++;
+      if (signal.kind === "redirect") {
+        assert.ok(isRedirectError(error), `${digest}: Next redirects too`);
+        assert.equal(signal.location, getURLFromRedirectError(error), digest);
+        assert.equal(String(signal.status), digest.split(";").at(-2), digest);
+      } else {
+        assert.ok(isHTTPAccessFallbackError(error), `${digest}: Next falls back too`);
+      }
+    }
+    assert.equal(recognised, 5, "the well-formed ones are read");
+    // An absolute URL is redirected to as Next would (its redirect() takes one), byte for byte.
+    assert.deepEqual(navigationSignal({ digest: digests[0] }), {
+      kind: "redirect",
+      location: "https://evil.example",
+      status: 307,
+    });
+  });
 
   it("reads a long digest in linear time (no backtracking on hostile lengths)", () => {
     const digest = `NEXT_REDIRECT;replace;${";".repeat(200_000)}`;

@@ -16,25 +16,29 @@ import { testSecret } from "../helpers/secrets.ts";
 const ORIGIN = "https://shop.example";
 
 /** A memory store that can be taken down: every call then fails as a lost connection does. */
-function switchableStore(): { store: Store; down(on: boolean): void } {
+/** Also counts the calls that write (everything but reads), to show what was saved. */
+function switchableStore(): { store: Store; down(on: boolean): void; writes(): number } {
   const inner = memoryStore();
   let down = false;
+  let writes = 0;
+  const reads = new Set(["get", "listByUser", "revokedSince", "close"]);
   const store = new Proxy(inner, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== "function" || property === "close") return value;
-      return (...args: unknown[]) =>
-        down
-          ? Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6379"))
-          : value.apply(target, args);
+      return (...args: unknown[]) => {
+        if (down) return Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6379"));
+        if (!reads.has(String(property))) writes++;
+        return value.apply(target, args);
+      };
     },
   });
-  return { store, down: (on) => (down = on) };
+  return { store, down: (on) => (down = on), writes: () => writes };
 }
 
 function setup({ rotate = true } = {}) {
   const clock = fakeClock();
-  const { store, down } = switchableStore();
+  const { store, down, writes } = switchableStore();
   const events: SessionEvent[] = [];
   const sessions = createSessions({
     secrets: [testSecret()],
@@ -54,7 +58,7 @@ function setup({ rotate = true } = {}) {
       ? NextResponse.redirect(new URL("/signin", request.url))
       : NextResponse.next();
   });
-  return { clock, sessions, proxy, seen, events, down };
+  return { clock, sessions, proxy, seen, events, down, writes };
 }
 
 /** A signed-in session's cookie, as the Server Action that signed in left it. */
@@ -71,10 +75,15 @@ function cookiePair(setCookie: string): string {
   return setCookie.split(";", 1)[0] ?? "";
 }
 
-function navigate(cookie: string, path = "/account", method = "GET"): NextRequest {
+function navigate(
+  cookie: string,
+  path = "/account",
+  method = "GET",
+  extra: Record<string, string> = {},
+): NextRequest {
   return new NextRequest(`${ORIGIN}${path}`, {
     method,
-    headers: { cookie, "user-agent": "test", "sec-fetch-site": "same-origin" },
+    headers: { cookie, "user-agent": "test", "sec-fetch-site": "same-origin", ...extra },
   });
 }
 
@@ -167,6 +176,53 @@ describe("proxy(): housekeeping on navigations, with Next's NextRequest and Next
     const line = cookieSet(redirected);
     assert.ok(line);
     assert.notEqual(cookiePair(line), old);
+  });
+
+  it("writes nothing on a prefetch, even one its matcher lets through, and rotates on the next navigation", async () => {
+    const { clock, sessions, proxy, seen, writes } = setup();
+    const cookie = await signedIn(sessions);
+    clock.advance(11 * MINUTE); // a touch and a rotation are both due
+    const before = writes();
+    const prefetches: Record<string, string>[] = [
+      { "next-router-prefetch": "1" }, // Next's <Link>
+      { "next-router-prefetch": "1", "next-router-segment-prefetch": "/_tree" },
+      { purpose: "prefetch" }, // <link rel=prefetch> in older browsers
+      { "sec-purpose": "prefetch" }, // speculation rules
+      { "sec-purpose": "prefetch;prerender" },
+    ];
+    for (const headers of prefetches) {
+      const response = await proxy(navigate(cookie, "/account", "GET", headers));
+      const label = JSON.stringify(headers);
+      assert.equal(seen.at(-1), "ada", `${label}: the handler sees the session`);
+      assert.equal(response.headers.get("x-middleware-next"), "1", label);
+      assert.equal(cookieSet(response), null, `${label}: no rotation's cookie`);
+      assert.equal(writes(), before, `${label}: the store is not written`);
+    }
+    const [listed] = await sessions.listSessions("ada");
+    assert.equal(listed?.lastSeenAt, clock.now() - 11 * MINUTE, "prefetches are no activity");
+
+    // A header that only looks alike is a navigation.
+    const navigation = await proxy(navigate(cookie, "/account", "GET", { purpose: "prefetching" }));
+    assert.ok(cookieSet(navigation), "the navigation rotates");
+    assert.ok(writes() > before);
+  });
+
+  it("touches the store at most once per touchInterval however often the user navigates", async () => {
+    const { clock, sessions, proxy, seen, writes } = setup({ rotate: false });
+    const cookie = await signedIn(sessions);
+    clock.advance(2 * MINUTE);
+    const before = writes();
+    await proxy(navigate(cookie, "/"));
+    assert.equal(writes(), before + 1, "the first navigation after the interval touches");
+    for (let step = 0; step < 5; step++) {
+      clock.advance(10 * SECOND);
+      await proxy(navigate(cookie, "/"));
+      assert.equal(seen.at(-1), "ada");
+    }
+    assert.equal(writes(), before + 1, "50 seconds of navigations: no second touch");
+    clock.advance(10 * SECOND);
+    await proxy(navigate(cookie, "/"));
+    assert.equal(writes(), before + 2, "a minute after the last touch: the next one");
   });
 
   it("answers 503 without a cookie when the store is down, for navigations and for actions", async () => {

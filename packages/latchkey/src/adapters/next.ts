@@ -14,6 +14,7 @@ import { STORE_UNAVAILABLE } from "./kit/answers.ts";
 import { answerResponse } from "./kit/web-response.ts";
 import { actionOriginCheck } from "./next/action-origin.ts";
 import { navigationResponse, navigationSignal } from "./next/navigation-signal.ts";
+import { isPrefetch } from "./next/prefetch.ts";
 import { readOnlySession, type SessionView } from "./next/read-only-session.ts";
 import { sessionCookieHeader } from "./next/request-cookie.ts";
 import { parseSetCookie } from "./next/set-cookie.ts";
@@ -188,13 +189,15 @@ export function nextSessions<T extends SessionData = SessionData>(
       // Navigations (GET, HEAD) save what the engine itself decided: the idle clock, periodic
       // rotation, clearing an expired cookie. Other methods are Server Actions and route
       // handlers, which save their own changes; a rotation here as well would send two cookies
-      // in one response, and the browser would keep whichever came last.
+      // in one response, and the browser would keep whichever came last. Prefetches are no
+      // navigation of the user's and save nothing either (next/prefetch.ts says why).
       // Next calls Proxy with a NextRequest; fetch's handlers are typed for any Request.
       const navigating = sessionMiddleware<T>(sessions, (request, session) =>
         handler(request as NextRequest, readOnlySession(session)),
       );
       return async (request) => {
-        if (request.method === "GET" || request.method === "HEAD") return navigating(request);
+        const navigation = request.method === "GET" || request.method === "HEAD";
+        if (navigation && !isPrefetch(request.headers)) return navigating(request);
         let session: Session<T>;
         try {
           session = await sessions.load({

@@ -6,7 +6,10 @@
 //   NEXT_HTTP_ERROR_FALLBACK;<401|403|404>
 // Reading the digest here keeps latchkey/next off Next's internal modules (`next/dist/…`), and
 // off `next/navigation`, which a Route Handler's bundle cannot always resolve. Only an error
-// with exactly these shapes counts; anything else is an error, and nothing is saved.
+// with exactly these shapes counts; anything else is an error, and nothing is saved. What counts
+// here Next counts too (its check is looser: `Number(status)`, text after a fallback's status),
+// and the Location is the URL as Next would send it, unchanged: an app that passes an untrusted
+// URL to redirect() has an open redirect with or without latchkey, and latchkey adds none.
 
 /** What a Next navigation function asked for, read from the error it threw. */
 export type NavigationSignal =
@@ -32,7 +35,10 @@ export function navigationSignal(error: unknown): NavigationSignal | null {
       parts.at(-1) === "" &&
       (type === "replace" || type === "push") &&
       REDIRECT_STATUSES.has(status) &&
-      location !== "";
+      location !== "" &&
+      // Next itself could answer no such redirect (a header value cannot hold these): it stays
+      // an error, and nothing is saved for a response that will never be sent.
+      !/[\r\n\0]/.test(location);
     return wellFormed ? { kind: "redirect", location, status: Number(status) } : null;
   }
   if (digest.startsWith("NEXT_HTTP_ERROR_FALLBACK;")) {
