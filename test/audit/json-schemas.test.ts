@@ -167,15 +167,16 @@ describe("login descriptions", () => {
     where: "examples/demo/audit-login.json",
     text: readFileSync(join(repo, "examples/demo/audit-login.json"), "utf8"),
   };
-  const docs = [
-    ...readFileSync(join(repo, "docs/audit.md"), "utf8").matchAll(/```json\n([\s\S]*?)```/g),
-  ]
-    .map((m) => m[1]!)
-    .filter((text) => /"loggedIn"/.test(text))
-    .map((text, i) => ({ where: `docs/audit.md example ${i + 1}`, text }));
+  const docs = ["docs/audit.md", "docs/ci.md"].flatMap((file) =>
+    [...readFileSync(join(repo, file), "utf8").matchAll(/```json\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .filter((text) => /"loggedIn"/.test(text))
+      .map((text, i) => ({ where: `${file} example ${i + 1}`, text })),
+  );
 
   it("every example in docs and fixtures is valid for the schema and for the parser", () => {
-    assert.ok(docs.length >= 3, "docs/audit.md shows login descriptions");
+    assert.ok(docs.length >= 4, "docs/audit.md and docs/ci.md show login descriptions");
+    assert.ok(docs.some((d) => d.where.startsWith("docs/ci.md") && d.text.includes('"$schema"')));
     for (const { where, text } of [...fixtures, demo, ...docs]) {
       const description = JSON.parse(text);
       assert.deepEqual(loginErrors(description), [], where);
