@@ -15,7 +15,7 @@ import { mounts } from "../adapters/mounts.ts";
 import { fakeClock, MINUTE } from "../helpers/clock.ts";
 import { request } from "../helpers/http.ts";
 import { testSecret } from "../helpers/secrets.ts";
-import { DbscBrowser, deviceKey } from "./client.ts";
+import { DbscBrowser, deviceKey, proof } from "./client.ts";
 import { DEVICE_BOUND, SESSION_COOKIE } from "./flow.ts";
 
 async function withApp(
@@ -73,6 +73,35 @@ describe("DBSC binding through the session's life", () => {
       });
     });
   }
+
+  it("a refresh that fails (no proof, a wrong key) neither touches nor rotates the session", async () => {
+    await withApp({ rotateEvery: "10m" }, async ({ url, clock }) => {
+      const browser = new DbscBrowser(url, await deviceKey("ES256"), clock.now);
+      await browser.fetch("/login?user=alice", { method: "POST" });
+      clock.advance(11 * MINUTE); // rotation due, bound cookie expired
+      const stolen = browser.jar.header(["__Host-session"]);
+      const headers = { "sec-secure-session-id": `"${browser.session?.id}"` };
+      const asked = await request(`${url}/dbsc/refresh`, {
+        method: "POST",
+        cookie: stolen,
+        headers,
+      });
+      assert.equal(asked.status, 403);
+      assert.deepEqual(asked.setCookies, [], "no rotated token for the holder of a stolen cookie");
+      const challenge = /^"([^"]+)"/.exec(asked.headers.get("secure-session-challenge") ?? "")?.[1];
+      const forged = await proof(await deviceKey("ES256"), challenge as string, false);
+      const refused = await request(`${url}/dbsc/refresh`, {
+        method: "POST",
+        cookie: stolen,
+        headers: { ...headers, "secure-session-response": `"${forged}"` },
+      });
+      assert.equal(refused.status, 400);
+      assert.deepEqual(refused.setCookies, []);
+      // The real browser refreshes (and rotates) as usual.
+      assert.equal(await userOf(browser), "alice");
+      assert.notEqual(browser.jar.header(["__Host-session"]), stolen);
+    });
+  });
 
   it("a new login on a bound session (keepOnLogin: all) drops the old binding and offers a new one", async () => {
     await withApp({ keepOnLogin: "all" }, async ({ url, clock }) => {

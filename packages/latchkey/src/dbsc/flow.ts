@@ -162,8 +162,8 @@ export function deviceBoundFlow(
       loadedSid.set(state, state.meta?.sid ?? null);
       if (request.method === "POST" && request.url !== undefined) {
         const path = pathOf(request.url);
-        if (path === dbsc.registrationPath) return register(state, request);
-        if (path === dbsc.refreshPath) return refresh(state, request);
+        if (path === dbsc.registrationPath) return settled(state, register(state, request));
+        if (path === dbsc.refreshPath) return settled(state, refresh(state, request));
       }
       return enforce(state, request);
     },
@@ -203,6 +203,20 @@ export function deviceBoundFlow(
       return pending;
     },
   };
+}
+
+/**
+ * An endpoint's answer; one that is not a success leaves the session exactly as it was: no touch,
+ * no periodic rotation. Whoever holds only the session cookie (a thief) can reach these
+ * endpoints, and a rotation they set off would end the real browser's token after its grace window.
+ */
+async function settled(
+  state: RequestState,
+  answering: Promise<DeviceBoundAnswer>,
+): Promise<DeviceBoundAnswer> {
+  const answer = await answering;
+  if (answer.status !== 200) state.reset();
+  return answer;
 }
 
 /** The path of a request target, without its query; null when it cannot be read. */
