@@ -131,7 +131,11 @@ describe("audit --login: registration headers a browser would ignore", () => {
       /no algorithm Chrome supports \(ES256, RS256\) in \(HS256 EdDSA\)/,
     ],
     ["no path", '(ES256 RS256);challenge="c1"', /no path parameter/],
-    ["no challenge", '(ES256);path="/dbsc/register"', /no challenge parameter/],
+    [
+      "a number as authorization",
+      '(ES256);path="/r";authorization=7',
+      /authorization is not a quoted string/,
+    ],
     ["a token path", '(ES256);path=register;challenge="c1"', /path is not a quoted string/],
     ["a bare token", 'ES256;path="/r";challenge="c1"', /not an inner list/],
     [
@@ -142,7 +146,7 @@ describe("audit --login: registration headers a browser would ignore", () => {
     [
       "a path on another origin",
       '(ES256);path="https://elsewhere.example/r";challenge="c1"',
-      /is not a URL path on the site/,
+      /is not a URL on the site/,
     ],
     [
       "over the size cap",
@@ -177,6 +181,24 @@ describe("audit --login: registration headers a browser would ignore", () => {
       assert.ok(!ids(report).some((id) => id.startsWith("dbsc-")));
       const step = report.steps.find((s) => s.check === "dbsc");
       assert.equal(step?.note, "DBSC offered: ES256, registration at /dbsc/start");
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("an offer without a challenge is recognised (Chrome registers without one), and said", async () => {
+    const app = await startDbscHeaderLogin({
+      password: PASSWORD,
+      header: '(RS256);path="register"',
+    });
+    try {
+      const report = await auditJson(app.url, plainDescription);
+      assert.ok(!ids(report).some((id) => id.startsWith("dbsc-")));
+      const step = report.steps.find((s) => s.check === "dbsc");
+      assert.equal(
+        step?.note,
+        "DBSC offered: RS256, registration at register, without a challenge",
+      );
     } finally {
       await app.close();
     }
@@ -302,20 +324,58 @@ describe("the registration header parser on hostile input", () => {
     assert.ok(large / small < 10, `200 params: ${small} µs, 800 params: ${large} µs`);
   });
 
+  const at = (url: string, header: string): FetchedResponse => ({
+    url,
+    status: 302,
+    headers: { "secure-session-registration": header },
+    setCookies: [],
+    body: "",
+  });
+
+  it("the registration URL must be secure and same-site, as Chrome resolves it", () => {
+    const problems = (url: string, header: string) => {
+      const verdict = dbscVerdict([at(url, header)]);
+      return verdict.offered ? "offered" : verdict.headers[0]!.problems.join("; ");
+    };
+    // Plain http is secure only on localhost.
+    assert.match(
+      problems("http://shop.example/login", '(ES256);path="/r";challenge="c"'),
+      /registration URL http:\/\/shop\.example\/r is neither https nor localhost/,
+    );
+    assert.equal(problems("http://localhost:8080/login", '(ES256);path="/r"'), "offered");
+    // Same site: a sibling subdomain is fine, another site or another scheme is not.
+    assert.equal(
+      problems("https://www.shop.example/login", '(ES256);path="https://auth.shop.example/r"'),
+      "offered",
+    );
+    assert.match(
+      problems("https://www.shop.example/login", '(ES256);path="https://evil.example/r"'),
+      /is not a URL on the site/,
+    );
+    assert.match(
+      problems("https://www.shop.example/login", '(ES256);path="http://www.shop.example/r"'),
+      /is not a URL on the site/,
+    );
+    // Percent-escapes are decoded before resolving, as Chrome does.
+    assert.match(
+      problems("https://shop.example/login", '(ES256);path="https%3A%2F%2Fevil.example%2Fr"'),
+      /is not a URL on the site/,
+    );
+    // The last of repeated parameters wins (RFC 9651).
+    assert.equal(problems("https://shop.example/a", '(ES256);path=1;path="/r"'), "offered");
+    assert.match(
+      problems("https://shop.example/a", '(ES256);path="/r";path=1'),
+      /path is not a quoted string/,
+    );
+  });
+
   it("many list members: only the first 16 are kept, the rest counted", () => {
     const header = Array.from({ length: 1000 }, () => "(HS256)").join(",");
     const parsed = parseRegistrationHeader(header);
     assert.ok(parsed.ok);
     assert.equal(parsed.members, 1000);
     assert.equal(parsed.offers.length, 16);
-    const response: FetchedResponse = {
-      url: "https://site.example/login",
-      status: 302,
-      headers: { "secure-session-registration": header },
-      setCookies: [],
-      body: "",
-    };
-    const verdict = dbscVerdict([response]);
+    const verdict = dbscVerdict([at("https://site.example/login", header)]);
     assert.equal(verdict.offered, false);
     if (!verdict.offered)
       assert.match(verdict.headers[0]!.problems.join("; "), /984 more list members, not read/);

@@ -15,7 +15,7 @@ const CHECK = "dbsc";
 
 /** What was offered: the usable offer, else why each header is unusable. */
 export type DbscVerdict =
-  | { offered: true; url: string; algorithms: string[]; path: string }
+  | { offered: true; url: string; algorithms: string[]; path: string; challenge: boolean }
   | { offered: false; headers: { url: string; problems: string[] }[] };
 
 /**
@@ -42,6 +42,7 @@ export function dbscVerdict(responses: readonly FetchedResponse[]): DbscVerdict 
           url: response.url,
           algorithms: offer.algorithms.filter((a) => DBSC_ALGORITHMS.includes(a)),
           path: offer.path ?? "",
+          challenge: offer.challengeLength !== undefined,
         };
       if (problems.length < 8) problems.push(...wrong);
     }
@@ -52,7 +53,10 @@ export function dbscVerdict(responses: readonly FetchedResponse[]): DbscVerdict 
   return { offered: false, headers };
 }
 
-// Why Chrome would not register with this offer (net/device_bound_sessions reads the same fields).
+// Why Chrome would not register with this offer: the rules of RegistrationFetcherParam in
+// Chromium's net/device_bound_sessions (an inner list with ES256 or RS256; `path`, `challenge`
+// and `authorization` strings when present; `path` resolved against the response's URL to a
+// secure, same-site URL). A missing challenge is allowed there: Chrome registers without one.
 function problemsOf(offer: RegistrationOffer, url: string): string[] {
   const problems: string[] = [];
   if (!offer.innerList) problems.push("not an inner list of algorithms such as (ES256 RS256)");
@@ -65,22 +69,55 @@ function problemsOf(offer: RegistrationOffer, url: string): string[] {
   for (const key of offer.wrongTypes) problems.push(`${key} is not a quoted string`);
   if (offer.path === undefined && !offer.wrongTypes.includes("path"))
     problems.push("no path parameter (where to register)");
-  else if (offer.path !== undefined && !resolvable(offer.path, url))
-    problems.push(`path ${JSON.stringify(short(offer.path))} is not a URL path on the site`);
-  if (offer.challengeLength === undefined && !offer.wrongTypes.includes("challenge"))
-    problems.push("no challenge parameter (the proof would not answer a one-time nonce)");
-  else if (offer.challengeLength === 0) problems.push("empty challenge");
+  else if (offer.path !== undefined) {
+    const endpoint = registrationUrl(offer.path, url);
+    if (endpoint === undefined)
+      problems.push(`path ${JSON.stringify(short(offer.path))} is not a URL on the site`);
+    else if (!isSecure(endpoint))
+      problems.push(`the registration URL ${short(endpoint.href)} is neither https nor localhost`);
+  }
   return problems;
 }
 
-function resolvable(path: string, base: string): boolean {
-  if (path === "") return false;
+// The path resolved as Chrome does (percent-escapes decoded, relative to the response's URL),
+// when it lands on the same site. "Same site" without the Public Suffix List: the same scheme
+// and host, or the same last two labels of a DNS name.
+function registrationUrl(path: string, base: string): URL | undefined {
   try {
-    const resolved = new URL(path, base);
-    return resolved.origin === new URL(base).origin;
+    const from = new URL(base);
+    const resolved = new URL(safeDecode(path), from);
+    return resolved.protocol === from.protocol && sameSite(resolved.hostname, from.hostname)
+      ? resolved
+      : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function sameSite(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (/^[\d.]+$|:/.test(a) || /^[\d.]+$|:/.test(b)) return false;
+  const site = (host: string) => host.split(".").slice(-2).join(".");
+  return site(a) === site(b);
+}
+
+function isSecure(url: URL): boolean {
+  const host = url.hostname;
+  return (
+    url.protocol === "https:" ||
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === "[::1]"
+  );
 }
 
 // Text from the site, shortened; the terminal report escapes whatever is left.
@@ -100,7 +137,8 @@ function pathOf(url: string): string {
 /**
  * The DBSC findings of a login: `dbsc-not-offered` when no response of the exchange offers
  * registration, `dbsc-registration-invalid` when every offer is one Chrome would ignore. A
- * recognised offer is noted in the report's steps.
+ * recognised offer is noted in the report's steps (a challenge is optional: Chrome registers
+ * without one, and the refresh always carries one).
  */
 export function checkDbsc(
   flow: Flow,
@@ -113,7 +151,7 @@ export function checkDbsc(
       CHECK,
       "(no request)",
       `Secure-Session-Registration on ${pathOf(verdict.url)}`,
-      `DBSC offered: ${verdict.algorithms.join(" ")}, registration at ${short(verdict.path)}`,
+      `DBSC offered: ${verdict.algorithms.join(" ")}, registration at ${short(verdict.path)}${verdict.challenge ? "" : ", without a challenge"}`,
     );
     return [];
   }

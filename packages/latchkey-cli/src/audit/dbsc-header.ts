@@ -11,6 +11,9 @@ const MAX_OFFERS = 16;
 /** Algorithm tokens kept per offer. */
 const MAX_ALGORITHMS = 16;
 
+// Parameters Chrome drops the whole offer for when they are not strings.
+const STRING_PARAMETERS: ReadonlySet<string> = new Set(["path", "challenge", "authorization"]);
+
 /** One list member: an inner list of algorithms and the parameters Chrome reads. */
 export interface RegistrationOffer {
   /** The inner list's tokens (at most 16); empty when the member was not an inner list. */
@@ -21,7 +24,7 @@ export interface RegistrationOffer {
   path?: string;
   /** The `challenge` parameter's length when it is an sf-string (the value itself is a nonce). */
   challengeLength?: number;
-  /** `path` or `challenge` present but not a string. */
+  /** `path`, `challenge` or `authorization` present but not a string. */
   wrongTypes: string[];
 }
 
@@ -153,14 +156,14 @@ class Parser {
         this.i++;
         value = this.bareItem();
       }
-      if (offer === undefined || (key !== "path" && key !== "challenge")) continue;
+      if (offer === undefined || !STRING_PARAMETERS.has(key)) continue;
       offer.wrongTypes = offer.wrongTypes.filter((k) => k !== key);
       if (value.kind !== "string") {
         offer.wrongTypes.push(key);
         if (key === "path") delete offer.path;
-        else delete offer.challengeLength;
+        else if (key === "challenge") delete offer.challengeLength;
       } else if (key === "path") offer.path = value.value;
-      else offer.challengeLength = value.value.length;
+      else if (key === "challenge") offer.challengeLength = value.value.length;
     }
   }
 

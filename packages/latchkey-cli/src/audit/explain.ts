@@ -52,7 +52,7 @@ const HOW_TESTED: Record<FindingIdOf<"audit">, string> = {
   "session-id-low-entropy": `${ACTIVE}--samples fresh ids are collected; entropy per position and the FIPS 140-2 bit tests (ids only: signed or sealed data is skipped)`,
   "session-idle-timeout-long": `${ACTIVE}with --idle-probe T, a second session left unused for T must no longer log in`,
   "dbsc-not-offered": `${ACTIVE}the login response and the pages its redirects land on are read for a Secure-Session-Registration header (no request is sent)`,
-  "dbsc-registration-invalid": `${ACTIVE}each Secure-Session-Registration header of the login is parsed as an RFC 9651 list (at most 8192 characters); an offer needs an inner list with ES256 or RS256, a path on the site and a challenge`,
+  "dbsc-registration-invalid": `${ACTIVE}each Secure-Session-Registration header of the login is parsed as an RFC 9651 list (at most 8192 characters); as Chrome reads it: an offer needs an inner list with ES256 or RS256 and a path resolving to a secure URL on the same site; path, challenge and authorization must be strings`,
 };
 
 /** The ids `--explain` accepts: those the auditor can report. */
