@@ -9,11 +9,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { startFence } from "../../packages/latchkey-cli/src/audit/browser-fence.ts";
 import { PROFILE_PREFIX } from "../../packages/latchkey-cli/src/audit/browser-login.ts";
 import {
   checkEnvironment,
@@ -229,6 +230,57 @@ describe("login.browser: the description", () => {
         checkEnvironment(parseLoginDescription(JSON.stringify(base())), {} as NodeJS.ProcessEnv),
       /login\.browser\.fill\[1\]\.value reads the environment variable AUDIT_PASSWORD, which is not set/,
     );
+  });
+});
+
+describe("login.browser: the fence (the proxy Chromium must use)", () => {
+  /** Sends raw `request` to the fence, returns the first line of the answer. */
+  function ask(server: string, request: string): Promise<string> {
+    const { port } = new URL(server);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write(request));
+      let text = "";
+      socket.on("data", (chunk: Buffer) => {
+        text += chunk.toString("latin1");
+        if (text.includes("\r\n")) {
+          socket.destroy();
+          resolve(text.split("\r\n")[0]!);
+        }
+      });
+      socket.on("error", reject);
+      socket.on("end", () => resolve(text.split("\r\n")[0]!));
+    });
+  }
+
+  it("forwards requests and tunnels to the target's host and port only", async () => {
+    const seen: string[] = [];
+    const target = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers["proxy-connection"] ?? "-"}`);
+      res.writeHead(201, { "set-cookie": ["a=1", "b=2"] }).end("made");
+    });
+    await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
+    const port = (target.address() as AddressInfo).port;
+    const fence = await startFence(new URL(`http://127.0.0.1:${port}/app/`));
+    try {
+      const get = (url: string) =>
+        ask(fence.server, `GET ${url} HTTP/1.1\r\nhost: x\r\nproxy-connection: keep-alive\r\n\r\n`);
+      assert.equal(await get(`http://127.0.0.1:${port}/login?x=1`), "HTTP/1.1 201 Created");
+      assert.deepEqual(seen, ["GET /login?x=1 -"], "forwarded without the proxy's own headers");
+      assert.equal(await get(`http://127.0.0.2:${port}/`), "HTTP/1.1 403 Forbidden");
+      assert.equal(await get(`http://localhost:${port}/`), "HTTP/1.1 403 Forbidden");
+      assert.equal(await get(`https://127.0.0.1:${port}/`), "HTTP/1.1 403 Forbidden");
+      assert.equal(await get("/relative"), "HTTP/1.1 403 Forbidden");
+      const tunnel = (to: string) =>
+        ask(fence.server, `CONNECT ${to} HTTP/1.1\r\nhost: ${to}\r\n\r\n`);
+      assert.equal(await tunnel(`127.0.0.1:${port}`), "HTTP/1.1 200 Connection Established");
+      assert.equal(await tunnel(`127.0.0.1:${port + 1}`), "HTTP/1.1 403 Forbidden");
+      assert.equal(await tunnel(`example.com:443`), "HTTP/1.1 403 Forbidden");
+      assert.equal(fence.refused, 6);
+      assert.equal(seen.length, 1, "nothing refused reached the target");
+    } finally {
+      await fence.close();
+      await new Promise((resolve) => target.close(resolve));
+    }
   });
 });
 

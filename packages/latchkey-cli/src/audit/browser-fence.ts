@@ -64,9 +64,10 @@ export async function startFence(target: URL): Promise<Fence> {
     });
     req.pipe(upstream);
   });
-  // https:// and wss:// come as CONNECT host:port; only the target's is tunnelled.
+  // https://, wss:// and ws:// come as CONNECT host:port; only the target's host and port are
+  // tunnelled (the page's own WebSocket included).
   server.on("connect", (req, client: Socket, head: Buffer) => {
-    if (target.protocol !== "https:" || req.url !== `${target.hostname}:${port}`) {
+    if (req.url !== `${target.hostname}:${port}`) {
       refused++;
       client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
       return;

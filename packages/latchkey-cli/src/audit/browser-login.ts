@@ -146,6 +146,7 @@ export async function browserLogIn(input: BrowserLoginInput): Promise<BrowserLog
       serviceWorkers: "block",
       acceptDownloads: false,
     });
+    stage = "give the browser the jar's cookies";
     const session = new Session(context, target, spec.waitFor, fence);
     await session.start(input.jar);
     const page = context.pages()[0] ?? (await context.newPage());
