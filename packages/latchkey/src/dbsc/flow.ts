@@ -74,8 +74,7 @@ export function deviceBoundFlow(
     if (text === null) return refusedAnswer(400, "proof-malformed");
     const proof = parseProof(text, dbsc.algorithms);
     if (proof === "malformed") return refusedAnswer(400, "proof-malformed");
-    if (proof === "algorithm-refused" || proof === "signature-invalid")
-      return refusedAnswer(400, "algorithm-refused");
+    if (proof === "algorithm-refused") return refusedAnswer(400, "algorithm-refused");
     return proof;
   }
 
@@ -107,13 +106,16 @@ export function deviceBoundFlow(
     return withBoundCookie(binding);
   }
 
-  async function challenge(binding: Binding): Promise<DeviceBoundAnswer> {
+  async function challenge(
+    binding: Binding,
+    reason: "proof-missing" | "challenge-invalid",
+  ): Promise<DeviceBoundAnswer> {
     if (!quota.take(binding.id, now())) {
       return refusedAnswer(429, "too-many-challenges", { "retry-after": "60" });
     }
     const value = await issueChallenge(challenges, "refresh", binding.id, now(), dbsc.challengeMs);
     // Spec §"Secure-Session-Challenge": 403 asks the browser to sign this challenge and retry.
-    return refusedAnswer(403, "challenge-invalid", {
+    return refusedAnswer(403, reason, {
       "secure-session-challenge": `${sfString(value)};id=${sfString(binding.id)}`,
     });
   }
@@ -128,14 +130,14 @@ export function deviceBoundFlow(
     const id = readStringHeader(request.header?.("sec-secure-session-id"));
     if (id !== binding.id) return refusedAnswer(401, "session-id-mismatch");
     const proof = proofOf(request);
-    if (proof === null) return challenge(binding);
+    if (proof === null) return challenge(binding, "proof-missing");
     if (!("jti" in proof)) return proof;
     if (proof.alg !== binding.alg) return refusedAnswer(400, "algorithm-refused");
     const key = keyObjectFor(binding.jwk);
     if (key === null || !signatureValid(proof, key)) return refusedAnswer(400, "signature-invalid");
     // Expired, used, or not this binding's: a fresh one, as the spec's retry expects.
     if (!(await consumeChallenge(challenges, proof.jti, "refresh", binding.id, now()))) {
-      return challenge(binding);
+      return challenge(binding, "challenge-invalid");
     }
     return withBoundCookie(binding);
   }

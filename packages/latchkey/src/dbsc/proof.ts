@@ -8,7 +8,7 @@ import { MAX_HEADER_LENGTH } from "./structured.ts";
 // public key as `jwk` at registration (Chrome's first builds put it in a `key` claim instead).
 // Every failure is a reason, never an exception: this runs on whatever a client sends.
 
-export type ProofFailure = "malformed" | "algorithm-refused" | "signature-invalid";
+export type ProofFailure = "malformed" | "algorithm-refused";
 
 /** A proof whose shape is right; its signature is checked separately, against the right key. */
 export interface ParsedProof {
