@@ -6,7 +6,6 @@ import {
   checkIdentifier,
   dataText,
   META_COLUMNS,
-  metaPatchText,
   SESSION_COLUMNS,
   type SessionRow,
   sessionOf,
@@ -105,20 +104,10 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   db.exec(schemaSql(table));
   if (owned) db.pragma("busy_timeout = 0");
 
-  const metaAssignments = META_COLUMNS.map(
-    ([field, column]) =>
-      `${column} = CASE WHEN json_type(@meta, '$.${field}') IS NULL THEN ${column} ELSE json_extract(@meta, '$.${field}') END`,
-  ).join(",\n  ");
   const sql = {
     get: db.prepare<[string], SessionRow>(`SELECT * FROM ${table} WHERE ref = ?`),
     insert: db.prepare(
       `INSERT INTO ${table} (${SESSION_COLUMNS.join(", ")}) VALUES (${SESSION_COLUMNS.map((c) => `@${c}`).join(", ")})`,
-    ),
-    // One statement: the row lock makes concurrent change sets apply one after the other, each
-    // to the latest data. json_patch sets the keys given as strings and removes those given null.
-    // A rotated-away entry is skipped in the same statement, so a claim cannot slip in between.
-    update: db.prepare(
-      `UPDATE ${table} SET data = json_patch(data, @data),\n  ${metaAssignments}\nWHERE ref = @ref AND successor IS NULL`,
     ),
     // SET expressions read the row as it was: the successor is written only where there was none,
     // and RETURNING shows who holds the entry now (this claim's successor, or the winner's).
@@ -173,6 +162,44 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       )
       .pluck(),
   };
+
+  // One UPDATE per shape of change (which meta fields, whether values change), prepared once:
+  // a statement names only the columns it sets, so SQLite parses no JSON for the meta. The row
+  // lock makes concurrent change sets apply one after the other, each to the latest data;
+  // json_patch sets the keys given as strings and removes those given null. A rotated-away entry
+  // is skipped in the same statement, so a claim cannot slip in between. Engines send a handful
+  // of shapes (a touch, a value change, both); at most 2^11 exist.
+  const updates = new Map<string, Database.Statement>();
+  function updateOf(
+    ref: string,
+    change: SessionChange,
+    patch: Record<string, string | null>,
+  ): { statement: Database.Statement; values: Record<string, unknown> } {
+    const values: Record<string, unknown> = { ref };
+    const assignments: string[] = [];
+    let shape = "";
+    if (Object.keys(patch).length > 0) {
+      assignments.push("data = json_patch(data, @data)");
+      values.data = JSON.stringify(patch);
+      shape += "d";
+    }
+    const meta = change.meta ?? {};
+    for (const [field, column, type] of META_COLUMNS) {
+      const value = meta[field];
+      if (value === undefined) continue;
+      assignments.push(`${column} = @${column}`);
+      values[column] = type === "bool" ? (value ? 1 : 0) : value;
+      shape += `,${column}`;
+    }
+    let statement = updates.get(shape);
+    if (statement === undefined) {
+      // An empty change still answers whether the entry is there to change (and not a pointer).
+      const set = assignments.length > 0 ? assignments.join(", ") : "ref = ref";
+      statement = db.prepare(`UPDATE ${table} SET ${set} WHERE ref = @ref AND successor IS NULL`);
+      updates.set(shape, statement);
+    }
+    return { statement, values };
+  }
 
   let created = 0;
   /** Deletes expired rows, unless another connection holds the lock: the next turn will. */
@@ -294,8 +321,8 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
         setOf(change),
       );
       for (const key of change.delete ?? []) patch[key] = null;
-      const values = { ref, data: JSON.stringify(patch), meta: metaPatchText(change) };
-      return (await unlocked(() => sql.update.run(values))).changes === 1;
+      const { statement, values } = updateOf(ref, change, patch);
+      return (await unlocked(() => statement.run(values))).changes === 1;
     },
     async delete(ref) {
       await unlocked(() => deleteWithChain.immediate(ref));
