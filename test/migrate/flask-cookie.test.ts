@@ -4,10 +4,13 @@
 // or signed with another key) leaves the request anonymous.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { SessionEvent } from "../../packages/latchkey/src/index.ts";
-import { flaskCookieReader } from "../../packages/latchkey/src/migrate/index.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createSessions, type SessionEvent } from "../../packages/latchkey/src/index.ts";
+import { flaskCookieReader, withMigration } from "../../packages/latchkey/src/migrate/index.ts";
+import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { parseSetCookie, type RunningServer, request } from "../helpers/http.ts";
 import { ensurePython } from "../helpers/python.ts";
+import { testSecret } from "../helpers/secrets.ts";
 import { skipReason } from "../stores/support/services.ts";
 import { cookiePair, startFlaskApp } from "./flask-app.ts";
 import { latchkeyApp } from "./legacy-apps.ts";
@@ -79,6 +82,69 @@ describe("migrating from Flask's signed cookie session (Flask-Login)", {
     } finally {
       await app.close();
     }
+  });
+
+  test("Flask-Login's remember_token is expired (never read) with the session; rememberCookie: false keeps it", async () => {
+    const reply = await request(`${flask.url}/login?user=42&remember=1`, { method: "POST" });
+    const cookie = `${cookiePair(reply.setCookies, "session")}; ${cookiePair(reply.setCookies, "remember_token")}`;
+    const expiredBy = async (reader: ReturnType<typeof flaskCookieReader>) => {
+      const sessions = withMigration(
+        createSessions({ secrets: [testSecret()], store: memoryStore() }),
+        { from: reader },
+      );
+      const session = await sessions.load({ cookie });
+      assert.equal(session.userId, "42");
+      const headers = await sessions.commit(session);
+      return (headers?.alsoSetCookie ?? [])
+        .map(parseSetCookie)
+        .filter((c) => c.value === "" && c.attributes.get("max-age") === "0")
+        .map((c) => `${c.name} ${c.attributes.get("path")}`)
+        .sort();
+    };
+    assert.deepEqual(await expiredBy(flaskCookieReader({ secretKey: SECRET_KEY })), [
+      "remember_token /",
+      "session /",
+    ]);
+    assert.deepEqual(
+      await expiredBy(flaskCookieReader({ secretKey: SECRET_KEY, rememberCookie: false })),
+      ["session /"],
+    );
+  });
+
+  test("a copy of Flask's cookie is imported again after latchkey's logout and revokeUser, until maxAge (docs/migrating.md)", async () => {
+    // What the docs state as the limit of stateless legacy cookies: the browser's copy is
+    // expired at migration, but a copy kept elsewhere (stolen, or a second browser profile)
+    // verifies under the legacy key until it is older than maxAge or the key is removed.
+    const pair = await flaskLogin(flask, "user=42");
+    const sessions = withMigration(
+      createSessions({ secrets: [testSecret()], store: memoryStore() }),
+      { from: flaskCookieReader({ secretKey: SECRET_KEY }) },
+    );
+    const migrated = await sessions.load({ cookie: pair });
+    assert.equal(migrated.userId, "42");
+    const own = (await sessions.commit(migrated))?.setCookie.split(";", 1)[0] ?? "";
+    const leaving = await sessions.load({ cookie: own });
+    await leaving.logout();
+    await sessions.commit(leaving);
+    await sessions.revokeUser("42");
+    const replayed = await sessions.load({ cookie: pair });
+    assert.equal(replayed.userId, "42", "the copy signs in again: the documented limit");
+
+    // A short maxAge (PERMANENT_SESSION_LIFETIME) bounds it: an older copy is no session.
+    await sleep(2_100);
+    const events: SessionEvent[] = [];
+    const bounded = withMigration(
+      createSessions({
+        secrets: [testSecret()],
+        store: memoryStore(),
+        onEvent: (e) => events.push(e),
+      }),
+      { from: flaskCookieReader({ secretKey: SECRET_KEY, maxAge: 1 }) },
+    );
+    const late = await bounded.load({ cookie: pair });
+    assert.equal(late.userId, null);
+    assert.equal(await bounded.commit(late), null);
+    assert.ok(!events.some((e) => e.type === "login" || e.type === "tampered"));
   });
 
   test("a session that was not permanent in Flask gets a browser-session cookie", async () => {

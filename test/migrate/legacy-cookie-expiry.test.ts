@@ -4,7 +4,12 @@
 // Names that cannot work are refused at startup.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createSessions, isLatchkeyError } from "../../packages/latchkey/src/index.ts";
+import type { SessionHeaders } from "../../packages/latchkey/src/core/commit.ts";
+import {
+  createSessions,
+  isLatchkeyError,
+  type SessionEvent,
+} from "../../packages/latchkey/src/index.ts";
 import { type LegacyReader, withMigration } from "../../packages/latchkey/src/migrate/index.ts";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { parseSetCookie } from "../helpers/http.ts";
@@ -87,5 +92,110 @@ describe("the legacy cookie's expiry", () => {
         (error) => isLatchkeyError(error, "cookie-prefix-invalid"),
       );
     }
+  });
+});
+
+/** A reader whose cookie `sid` holding a user's name is that user's session. */
+function usersReader(companionCookieNames?: readonly string[]): LegacyReader {
+  return {
+    cookieNames: ["sid"],
+    companionCookieNames,
+    async read(cookies) {
+      const user = cookies.get("sid");
+      return user === "alice" || user === "bob"
+        ? { outcome: "found", session: { userId: user, data: {}, persistent: false } }
+        : { outcome: "absent" };
+    },
+  };
+}
+
+function usersMigrating(options: { companions?: string[]; alsoExpire?: string[] } = {}) {
+  const events: SessionEvent[] = [];
+  const sessions = withMigration(
+    createSessions({
+      secrets: [testSecret()],
+      store: memoryStore(),
+      onEvent: (event) => events.push(event),
+    }),
+    { from: usersReader(options.companions), alsoExpire: options.alsoExpire },
+  );
+  return { sessions, events };
+}
+
+/** The names a commit's extra Set-Cookie lines expire. */
+function expiredNames(headers: SessionHeaders | null): string[] {
+  return (headers?.alsoSetCookie ?? [])
+    .map(parseSetCookie)
+    .filter((line) => line.value === "" && line.attributes.get("max-age") === "0")
+    .map((line) => line.name)
+    .sort();
+}
+
+describe("companion cookies (Flask-Login's remember_token)", () => {
+  it("are expired with the session cookie when it moves, never read", async () => {
+    const { sessions } = usersMigrating({
+      companions: ["remember_token"],
+      alsoExpire: ["legacy_csrf"],
+    });
+    // Two remember_token cookies are no ambiguity: companions are not read.
+    const cookie = "sid=alice; remember_token=1|abc; remember_token=2|def; legacy_csrf=x";
+    const session = await sessions.load({ cookie });
+    assert.equal(session.userId, "alice");
+    const headers = await sessions.commit(session);
+    assert.deepEqual(expiredNames(headers), ["legacy_csrf", "remember_token", "sid"]);
+
+    // A companion alone moves nothing: no session, no write, no cookie.
+    const alone = await sessions.load({ cookie: "remember_token=1|abc" });
+    assert.equal(alone.userId, null);
+    assert.equal(await sessions.commit(alone), null);
+  });
+
+  it("are refused at startup under latchkey's own cookie name", () => {
+    assert.throws(
+      () => usersMigrating({ alsoExpire: ["__Host-session"] }),
+      (error) => isLatchkeyError(error, "cookie-name-invalid"),
+    );
+  });
+});
+
+describe("a legacy cookie next to latchkey's", () => {
+  /** bob's latchkey cookie, from a migration of his legacy cookie. */
+  async function bobsCookie(sessions: ReturnType<typeof usersMigrating>["sessions"]) {
+    const session = await sessions.load({ cookie: "sid=bob" });
+    const headers = await sessions.commit(session);
+    assert.ok(headers !== null);
+    return headers.setCookie.split(";", 1)[0] ?? "";
+  }
+
+  it("of another user is never imported over a valid session, and expires with its logout", async () => {
+    const { sessions, events } = usersMigrating();
+    const bob = await bobsCookie(sessions);
+    events.length = 0;
+    const session = await sessions.load({ cookie: `${bob}; sid=alice` });
+    assert.equal(session.userId, "bob", "latchkey's session wins");
+    assert.equal(await sessions.commit(session), null, "nothing changed, nothing written");
+    assert.ok(!events.some((e) => e.type === "login"), "alice was not logged in");
+
+    const leaving = await sessions.load({ cookie: `${bob}; sid=alice` });
+    await leaving.logout();
+    const headers = await sessions.commit(leaving);
+    assert.deepEqual(expiredNames(headers), ["sid"], "the logout expires the leftover too");
+  });
+
+  it("is not imported when latchkey's cookie has ended (revoked): no revocation undone", async () => {
+    const { sessions, events } = usersMigrating();
+    const bob = await bobsCookie(sessions);
+    await sessions.revokeUser("bob");
+    events.length = 0;
+    // A leftover legacy cookie (an old instance answered during a rolling deploy).
+    const session = await sessions.load({ cookie: `${bob}; sid=bob` });
+    assert.equal(session.userId, null, "bob stays signed out");
+    assert.ok(!events.some((e) => e.type === "login"));
+    // Nothing to send yet; the ended latchkey cookie keeps the leftover from being read.
+    assert.equal(await sessions.commit(session), null);
+    // The sign-in that follows sets latchkey's cookie and expires the leftover with it.
+    const signingIn = await sessions.load({ cookie: `${bob}; sid=bob` });
+    await signingIn.login("bob");
+    assert.deepEqual(expiredNames(await sessions.commit(signingIn)), ["sid"]);
   });
 });

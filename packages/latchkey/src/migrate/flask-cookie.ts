@@ -1,10 +1,11 @@
 import type { SecretKey } from "../flask/itsdangerous.ts";
 import { verifyFlaskSession } from "../flask/session-cookie.ts";
 import { flaskMapping, jsonValue } from "./flask-mapping.ts";
+import { type FlaskRememberCookieOption, flaskCompanionCookies } from "./flask-remember.ts";
 import type { LegacyData, LegacyMapping } from "./mapping.ts";
 import { ABSENT, type LegacyLookup, type LegacyReader, refused } from "./reader.ts";
 
-export interface FlaskCookieReaderOptions extends LegacyMapping {
+export interface FlaskCookieReaderOptions extends LegacyMapping, FlaskRememberCookieOption {
   /** Flask's `SECRET_KEY`. */
   secretKey: SecretKey;
   /** `SECRET_KEY_FALLBACKS`. */
@@ -30,6 +31,7 @@ export function flaskCookieReader(options: FlaskCookieReaderOptions): LegacyRead
   const { userIdOf, dataOf } = flaskMapping(options);
   return {
     cookieNames: [name],
+    companionCookieNames: flaskCompanionCookies(options),
     async read(cookies): Promise<LegacyLookup> {
       const value = cookies.get(name);
       if (value === undefined) return ABSENT;

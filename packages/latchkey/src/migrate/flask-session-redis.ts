@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { equalBytes } from "../crypto/constant-time.ts";
 import { deriveKey, type SecretKey } from "../flask/itsdangerous.ts";
 import { flaskMapping, jsonValue } from "./flask-mapping.ts";
+import { type FlaskRememberCookieOption, flaskCompanionCookies } from "./flask-remember.ts";
 import { isObject, type LegacyData, type LegacyMapping } from "./mapping.ts";
 import { decodeMsgpack } from "./msgpack.ts";
 import { ABSENT, type LegacyLookup, type LegacyReader, refused } from "./reader.ts";
@@ -20,7 +21,7 @@ export type LegacyRedisBytesClient =
 // RESP3 type byte of a bulk string ("$"), as node-redis' RESP_TYPES.BLOB_STRING names it.
 const BLOB_STRING = 36;
 
-export interface FlaskSessionRedisReaderOptions extends LegacyMapping {
+export interface FlaskSessionRedisReaderOptions extends LegacyMapping, FlaskRememberCookieOption {
   /** The redis client Flask-Session's Redis is reachable through (node-redis v5+ or ioredis). */
   client: LegacyRedisBytesClient;
   /** `SESSION_KEY_PREFIX`. Default `session:`. */
@@ -58,6 +59,7 @@ export function flaskSessionRedisReader(options: FlaskSessionRedisReaderOptions)
   const { userIdOf, dataOf } = flaskMapping(options);
   return {
     cookieNames: [name],
+    companionCookieNames: flaskCompanionCookies(options),
     async read(cookies): Promise<LegacyLookup> {
       const value = cookies.get(name);
       if (value === undefined) return ABSENT;

@@ -46,6 +46,11 @@ export type LegacyLookup =
  */
 export interface LegacyReader {
   readonly cookieNames: readonly string[];
+  /**
+   * Other cookies the legacy framework set next to its session (Flask-Login's `remember_token`):
+   * never read, only expired with the session cookie when a session moves.
+   */
+  readonly companionCookieNames?: readonly string[];
   read(cookies: ReadonlyMap<string, string>): Promise<LegacyLookup>;
 }
 

@@ -10,9 +10,17 @@ export interface MigrationOptions {
   from: LegacyReader;
   /** Path and Domain the legacy cookie was set with (it is only removed by a cookie of the same ones). Default path `/`, no domain. */
   legacyCookie?: { path?: string; domain?: string };
+  /**
+   * More legacy cookies to expire when a session moves, never read (with `legacyCookie`'s path
+   * and domain), next to the reader's own companions (the Flask readers': `remember_token`).
+   */
+  alsoExpire?: readonly string[];
 }
 
-/** What the commit of a migrated request adds: the legacy cookies expired, the record retired. */
+/**
+ * What the commit of a request with legacy cookies adds: the legacy cookies expired, and for a
+ * migrated one the record retired.
+ */
 interface Migrated {
   expire: readonly string[];
   retire: (() => Promise<void>) | undefined;
@@ -24,7 +32,8 @@ interface Migrated {
  * legacy secret); a valid one becomes a latchkey session — its data, its user logged in — whose
  * cookie goes out with the legacy cookies expired. A legacy cookie that does not verify is never
  * imported: the request stays anonymous and a `tampered` event is emitted. Requests without a
- * legacy cookie take the usual path, untouched.
+ * legacy cookie take the usual path, untouched. A legacy cookie next to latchkey's (valid or
+ * not) is never read, and is expired with the next response that sets a cookie.
  *
  * Every adapter (`latchkey/express`, `/fastify`, `/hono`, `/node`, `/fetch`) works with the
  * result as with the sessions it wraps. Pass the result, not `sessions`, to the middleware.
@@ -54,15 +63,30 @@ export function withMigration<T extends object>(
 ): Sessions<T> {
   const reader = options.from;
   const names = reader.cookieNames;
-  const expire = expiringLegacyCookies(names, sessions.cookieName, options.legacyCookie);
+  // Companions are only expired: they are not among the names read, so never "ambiguous" either.
+  const expired = new Set([
+    ...names,
+    ...(reader.companionCookieNames ?? []),
+    ...(options.alsoExpire ?? []),
+  ]);
+  const expire = expiringLegacyCookies([...expired], sessions.cookieName, options.legacyCookie);
   const migrated = new WeakMap<Session<T>, Migrated>();
 
   function open(request: RequestInfo): Session<T> | Promise<Session<T>> {
     const opened = sessions.open(request);
     const cookies = legacyCookies(request.cookie, names);
     if (cookies === undefined) return opened;
+    const holdsLatchkeyCookie = legacyCookies(request.cookie, [sessions.cookieName]) !== undefined;
     return Promise.resolve(opened).then((session) => {
-      if (!session.isNew) return session; // a latchkey session wins; the legacy one is not read
+      if (!session.isNew || holdsLatchkeyCookie) {
+        // latchkey's cookie, valid or not (ended, revoked, rotated out), is only ever set after
+        // the browser moved over or signed in anew: a legacy cookie next to it is a leftover (an
+        // old instance still serving during a rolling deploy) or a plant, never read. Importing
+        // it would undo a revocation, or put another user's session over this one. It is
+        // expired by the next response that sets a cookie (the logout's at the latest).
+        migrated.set(session, { expire, retire: undefined });
+        return session;
+      }
       if (cookies === "ambiguous") {
         sessions.emit({ type: "tampered", reason: "ambiguous-cookie" });
         return session;
@@ -122,7 +146,8 @@ function withLegacyRemoved<T extends object>(
   return {
     get headers(): SessionHeaders | null {
       const headers = pending.headers;
-      return headers === null ? null : { ...headers, alsoSetCookie: expire };
+      if (headers === null) return null;
+      return { ...headers, alsoSetCookie: [...(headers.alsoSetCookie ?? []), ...expire] };
     },
     writes: pending.writes || retire !== undefined,
     async persist() {
