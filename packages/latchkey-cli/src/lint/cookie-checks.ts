@@ -192,7 +192,11 @@ function effectivelySecure(spec: CookieSpec): boolean | undefined {
   const secure = spec.secure;
   if (secure === undefined) return undefined;
   if (secure.setting === undefined) return !secure.insecureByDefault;
-  return truthiness(secure.setting.value);
+  const value = secure.setting.value;
+  // Judged as production runs it: `secure: NODE_ENV === "production"` is on there.
+  if (value.kind === "depends" && value.production !== undefined)
+    return truthiness(value.production);
+  return truthiness(value);
 }
 
 // Severities follow `latchkey audit` for a session cookie: missing or invalid SameSite is medium,

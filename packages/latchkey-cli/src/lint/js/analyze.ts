@@ -64,9 +64,7 @@ export function lintScript(
         ? { kind: "credential", reason: "" }
         : use.constant
           ? { kind: "constant" }
-          : use.signed
-            ? { kind: "credential", reason: "it is signed with a secret" }
-            : judgeCookieValue(use.value, scope);
+          : byValue(judgeCookieValue(use.value, scope), use.signed === true);
     if (judged.kind === "constant") return;
     setups++;
     const findings: Finding[] = [];
@@ -94,6 +92,14 @@ export function lintScript(
     pending,
     readBack: cookiesReadBack(parsed.ast),
   };
+}
+
+// What the value shows comes first; a value that shows nothing is still worth signing only if
+// the app trusts it on return.
+function byValue(judged: CookieValueKind, signed: boolean): CookieValueKind {
+  return judged.kind === "unknown" && signed
+    ? { kind: "credential", reason: "it is signed with a secret" }
+    : judged;
 }
 
 /** A hand-set cookie's finding, saying why the cookie was judged a session credential. */

@@ -66,11 +66,15 @@ export function judgeCookieValue(node: Node | undefined, scope: Scope, depth = 0
         : { kind: "unknown" };
     }
     case "Identifier": {
+      // What the variable was set to says more than its name.
+      const binding = scope.bindings.get(n.name);
+      const bound =
+        binding !== undefined && binding !== "ambiguous" && "node" in binding
+          ? judgeCookieValue(binding.node, scope, depth + 1)
+          : undefined;
+      if (bound !== undefined && bound.kind !== "unknown") return bound;
       if (TOKEN_NAME.test(n.name))
         return { kind: "credential", reason: `its value is the variable ${n.name}` };
-      const binding = scope.bindings.get(n.name);
-      if (binding !== undefined && binding !== "ambiguous" && "node" in binding)
-        return judgeCookieValue(binding.node, scope, depth + 1);
       return { kind: "unknown" };
     }
     case "MemberExpression":

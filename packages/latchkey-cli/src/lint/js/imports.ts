@@ -89,7 +89,10 @@ export class ProjectModules {
       return module.json.entries.get(name)?.value ?? UNKNOWN;
     }
     const node = module.exports.get(name === "*" ? "default" : name);
-    return node && module.scope ? evaluate(node, module.scope) : UNKNOWN;
+    if (node && module.scope) return evaluate(node, module.scope);
+    // `export { x } from "./y"`: the importer of that module follows it, one module deeper.
+    const reexported = module.scope?.reexports.get(name);
+    return reexported && module.scope ? module.scope.importedValueOf(reexported) : UNKNOWN;
   }
 
   #resolve(dir: string, specifier: string): string | undefined {

@@ -30,6 +30,8 @@ export class Scope {
   readonly imports = new Map<string, ImportBinding>();
   /** What the file exports: "default" (`export default`, `module.exports =`) or a name. */
   readonly exports = new Map<string, Node>();
+  /** Names exported from another module: `export { a } from "./x"`, `export { b as c }`. */
+  readonly reexports = new Map<string, ImportBinding>();
   readonly #text: string;
   readonly #importer: ((binding: ImportBinding) => Value) | undefined;
 
@@ -43,7 +45,12 @@ export class Scope {
   /** The value an imported name has in the module it comes from, when that can be read. */
   importedValue(name: string): Value {
     const binding = this.imports.get(name);
-    return binding && this.#importer ? this.#importer(binding) : UNKNOWN;
+    return binding ? this.importedValueOf(binding) : UNKNOWN;
+  }
+
+  /** The value `binding` names in the module it comes from, when that can be read. */
+  importedValueOf(binding: ImportBinding): Value {
+    return this.#importer ? this.#importer(binding) : UNKNOWN;
   }
 
   sourceOf(node: Node): string {
@@ -84,6 +91,27 @@ export class Scope {
     if (node.type === "ExportDefaultDeclaration") {
       this.exports.set("default", node.declaration);
       return;
+    }
+    if (node.type === "ExportNamedDeclaration" && node.source) {
+      for (const spec of node.specifiers) {
+        if (spec.type !== "ExportSpecifier") continue;
+        const exported =
+          spec.exported.type === "Identifier" ? spec.exported.name : spec.exported.value;
+        this.reexports.set(exported, { source: node.source.value, imported: spec.local.name });
+      }
+      return;
+    }
+    if (node.type === "ExportNamedDeclaration" && !node.source) {
+      // `export { sessionCookie }` of a local or imported name.
+      for (const spec of node.specifiers) {
+        if (spec.type !== "ExportSpecifier") continue;
+        const exported =
+          spec.exported.type === "Identifier" ? spec.exported.name : spec.exported.value;
+        if (exported !== spec.local.name) continue;
+        const imported = this.imports.get(spec.local.name);
+        if (imported !== undefined) this.reexports.set(exported, imported);
+        else this.exports.set(exported, spec.local);
+      }
     }
     if (
       node.type === "ExportNamedDeclaration" &&

@@ -19,7 +19,7 @@ import { readRegularFile } from "../read-regular-file.ts";
 
 const EXTENSIONS = ["", ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts", "/index.js", "/index.ts"];
 const SCRIPT_FILE =
-  /(?:^|[\s=])((?:\.{0,2}\/)?[\w@./-]+\.[cm]?[jt]sx?|bin\/[\w.-]+)(?=$|[\s;&|)])/g;
+  /(?:^|[\s=])((?:\.{0,2}\/)?[\w@./-]+\.[cm]?[jt]sx?|(?:\.\/)?bin\/[\w.-]+)(?=$|[\s;&|)])/g;
 const LOCAL_IMPORT = /(?:require\(\s*|\bfrom\s+|\bimport\s+)["'](\.{1,2}\/[^"'\n]{1,200})["']/g;
 const PRODUCTION_SCRIPTS = /^(?:start|serve|prod|production|start:prod)$/;
 const DEVELOPMENT_SCRIPTS = /^(?:dev|develop|development|watch|debug|start:dev|serve:dev)$/;
@@ -33,12 +33,14 @@ interface Started {
 
 export class ScriptEnvironments {
   readonly #byPackage = new Map<string, Map<string, Started>>();
+  readonly #wholeApp = new Map<string, Started | undefined>();
 
   /** The environment `path` runs in; `packageDir` is its package's folder. */
   of(path: string, packageDir: string): EnvironmentTag {
     const config = nodeConfigFile(path);
     if (config !== undefined) return config;
-    return this.#started(packageDir).get(path) ?? UNKNOWN_ENVIRONMENT;
+    const started = this.#started(packageDir);
+    return started.get(path) ?? this.#wholeApp.get(packageDir) ?? UNKNOWN_ENVIRONMENT;
   }
 
   #started(dir: string): Map<string, Started> {
@@ -55,7 +57,10 @@ export class ScriptEnvironments {
       return started;
     }
     const record = (file: string, tag: Started) => {
-      const path = resolveFile(dir, file);
+      // `node dist/server.js` runs what src/server.ts compiles to.
+      const built = /^(?:\.\/)?(?:dist|build|out)\/(.+)\.[cm]?js$/.exec(file);
+      const path =
+        resolveFile(dir, file) ?? (built ? resolveFile(dir, `src/${built[1]}.ts`) : undefined);
       if (path === undefined) return;
       const seen = started.get(path);
       if (seen === undefined || rank(tag.environment) > rank(seen.environment))
@@ -72,6 +77,12 @@ export class ScriptEnvironments {
     }
     for (const [name, command] of scripts) {
       if (typeof command !== "string") continue;
+      // `next start` serves every route and server action of the package.
+      if (PRODUCTION_SCRIPTS.test(name) && /(?:^|[\s;&])next start\b/.test(command))
+        this.#wholeApp.set(dir, {
+          environment: "production",
+          reason: `package.json's "${name}" script is \`next start\`, which serves every route`,
+        });
       const environment: DeployEnvironment | undefined = PRODUCTION_SCRIPTS.test(name)
         ? "production"
         : DEVELOPMENT_SCRIPTS.test(name)

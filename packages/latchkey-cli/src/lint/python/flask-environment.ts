@@ -74,7 +74,7 @@ export class FlaskEnvironments {
       ancestors(found.path, found.root).flatMap((dir) =>
         list.flatMap((name) =>
           this.#read(join(dir, name)).filter((s) =>
-            tokens.some((t) => s.token === t || s.token.endsWith(`.${t}`)),
+            tokens.some((t) => nameOf(s) === t || nameOf(s).endsWith(`.${t}`)),
           ),
         ),
       );
@@ -102,7 +102,8 @@ export class FlaskEnvironments {
     if ("text" in read)
       for (const m of read.text.slice(0, MAX_TEXT).matchAll(SELECTION)) {
         const token = m[1] ?? m[2]!;
-        found.push({ token, shown: m[0].replace(/\s+/g, " ").slice(0, 80), file });
+        const shown = m[2] !== undefined ? `create_app("${m[2]}")` : m[0].replace(/\s+/g, " ");
+        found.push({ token, shown: shown.slice(0, 80), file });
       }
     this.#selections.set(path, found);
     return found;
@@ -143,3 +144,6 @@ function ancestors(path: string, root: string): string[] {
   }
   return dirs;
 }
+
+/** The dotted name a statement mentions (a word of the source, not a credential). */
+const nameOf = (s: { token: string }): string => s.token;
