@@ -369,7 +369,8 @@ async function signalSeen(
       now.origin === want.origin &&
       now.pathname === want.pathname &&
       now.search === want.search &&
-      (want.hash === "" || now.hash === want.hash)
+      // A URL's fragment (its `hash`), not a secret: compared as the plain string it is.
+      (want.hash === "" || fragmentOf(now) === fragmentOf(want))
     );
   }
   if (signal.selector !== undefined)
@@ -489,3 +490,5 @@ function path(url: URL): string {
 function firstLine(message: string): string {
   return (message.split("\n")[0] ?? "").slice(0, 300);
 }
+
+const fragmentOf = (url: URL): string => url.hash;
