@@ -33,23 +33,15 @@ export type ParsedRegistration =
   | { ok: false; reason: string };
 
 /**
- * The header's offers, or why it is not a structured-field List.
+ * The header's offers, or why it is not a structured-field List. Never throws.
  *
  * @example parseRegistrationHeader('(ES256);path="/r";challenge="c"').ok // true
  */
 export function parseRegistrationHeader(value: string): ParsedRegistration {
   if (value.length > MAX_REGISTRATION_HEADER)
     return { ok: false, reason: `longer than ${MAX_REGISTRATION_HEADER} characters` };
-  const p = new Parser(value);
-  try {
-    return p.list();
-  } catch (error) {
-    if (error instanceof Malformed) return { ok: false, reason: error.message };
-    throw error;
-  }
+  return new Parser(value).list();
 }
-
-class Malformed extends Error {}
 
 const SP = 0x20;
 const HTAB = 0x09;
@@ -82,9 +74,12 @@ type Bare =
   | { kind: "token"; value: string }
   | { kind: "other" };
 
+// Each step returns false (or null) on the first fault, recorded in `fault`; the callers stop
+// there. No exceptions: the CLI throws nothing but CliError, and a parse error is not one.
 class Parser {
   private i = 0;
   private readonly s: string;
+  fault = "";
   constructor(value: string) {
     // RFC 9651 §4.2: leading and trailing SP are discarded before parsing.
     let start = 0;
@@ -98,8 +93,9 @@ class Parser {
     return this.i < this.s.length ? this.s.charCodeAt(this.i) : -1;
   }
 
-  private fail(what: string): never {
-    throw new Malformed(`not a structured-field list: ${what} at character ${this.i + 1}`);
+  private fail(what: string): false {
+    this.fault = `not a structured-field list: ${what} at character ${this.i + 1}`;
+    return false;
   }
 
   list(): ParsedRegistration {
@@ -108,19 +104,26 @@ class Parser {
     if (this.s.length === 0) return { ok: false, reason: "empty" };
     while (this.i < this.s.length) {
       const offer = this.member();
+      if (offer === null) return { ok: false, reason: this.fault };
       members++;
       if (offers.length < MAX_OFFERS) offers.push(offer);
       while (this.peek() === SP || this.peek() === HTAB) this.i++;
       if (this.i >= this.s.length) break;
-      if (this.peek() !== 0x2c) this.fail("expected a comma between members");
+      if (this.peek() !== 0x2c) {
+        this.fail("expected a comma between members");
+        return { ok: false, reason: this.fault };
+      }
       this.i++;
       while (this.peek() === SP || this.peek() === HTAB) this.i++;
-      if (this.i >= this.s.length) this.fail("trailing comma");
+      if (this.i >= this.s.length) {
+        this.fail("trailing comma");
+        return { ok: false, reason: this.fault };
+      }
     }
     return { ok: true, offers, members };
   }
 
-  private member(): RegistrationOffer {
+  private member(): RegistrationOffer | null {
     const offer: RegistrationOffer = { algorithms: [], innerList: false, wrongTypes: [] };
     if (this.peek() === 0x28) {
       offer.innerList = true;
@@ -131,30 +134,32 @@ class Parser {
           this.i++;
           break;
         }
-        if (this.i >= this.s.length) this.fail("unbalanced parenthesis");
+        if (this.i >= this.s.length) return this.fail("unbalanced parenthesis") || null;
         const item = this.bareItem();
-        this.parameters(undefined);
+        if (item === null || !this.parameters(undefined)) return null;
         if (item.kind === "token" && offer.algorithms.length < MAX_ALGORITHMS)
           offer.algorithms.push(item.value);
         const next = this.peek();
-        if (next !== SP && next !== 0x29) this.fail("expected a space or ) in the inner list");
+        if (next !== SP && next !== 0x29)
+          return this.fail("expected a space or ) in the inner list") || null;
       }
-    } else this.bareItem();
-    this.parameters(offer);
-    return offer;
+    } else if (this.bareItem() === null) return null;
+    return this.parameters(offer) ? offer : null;
   }
 
   // Parameters of a member go into `offer` (last one of a name wins, as RFC 9651 says); those
   // of items inside the inner list are read and dropped.
-  private parameters(offer: RegistrationOffer | undefined): void {
+  private parameters(offer: RegistrationOffer | undefined): boolean {
     while (this.peek() === 0x3b) {
       this.i++;
       while (this.peek() === SP) this.i++;
       const key = this.key();
-      let value: Bare = { kind: "other" };
+      if (key === null) return false;
+      let value: Bare | null = { kind: "other" };
       if (this.peek() === 0x3d) {
         this.i++;
         value = this.bareItem();
+        if (value === null) return false;
       }
       if (offer === undefined || !STRING_PARAMETERS.has(key)) continue;
       offer.wrongTypes = offer.wrongTypes.filter((k) => k !== key);
@@ -165,12 +170,14 @@ class Parser {
       } else if (key === "path") offer.path = value.value;
       else if (key === "challenge") offer.challengeLength = value.value.length;
     }
+    return true;
   }
 
-  private key(): string {
+  private key(): string | null {
     const start = this.i;
     const first = this.peek();
-    if (!isLcAlpha(first) && first !== 0x2a) this.fail("a parameter name must start with a-z or *");
+    if (!isLcAlpha(first) && first !== 0x2a)
+      return this.fail("a parameter name must start with a-z or *") || null;
     this.i++;
     for (;;) {
       const c = this.peek();
@@ -181,33 +188,37 @@ class Parser {
     return this.s.slice(start, this.i);
   }
 
-  private bareItem(): Bare {
+  private bareItem(): Bare | null {
     const c = this.peek();
-    if (c === 0x22) return { kind: "string", value: this.string() };
+    if (c === 0x22) {
+      const value = this.string();
+      return value === null ? null : { kind: "string", value };
+    }
     if (isAlpha(c) || c === 0x2a) {
       const start = this.i;
       this.i++;
       while (isTokenChar(this.peek())) this.i++;
       return { kind: "token", value: this.s.slice(start, this.i) };
     }
-    if (c === 0x2d || isDigit(c)) this.number();
-    else if (c === 0x3a) this.byteSequence();
-    else if (c === 0x3f) this.boolean();
+    let ok: boolean;
+    if (c === 0x2d || isDigit(c)) ok = this.number();
+    else if (c === 0x3a) ok = this.byteSequence();
+    else if (c === 0x3f) ok = this.boolean();
     else if (c === 0x40) {
       this.i++;
-      this.number();
-    } else if (c === 0x25) this.displayString();
-    else this.fail(c === -1 ? "a value is missing" : "unexpected character");
-    return { kind: "other" };
+      ok = this.number();
+    } else if (c === 0x25) ok = this.displayString();
+    else ok = this.fail(c === -1 ? "a value is missing" : "unexpected character");
+    return ok ? { kind: "other" } : null;
   }
 
-  private string(): string {
+  private string(): string | null {
     this.i++;
     let out = "";
     let run = this.i;
     for (;;) {
       const c = this.peek();
-      if (c === -1) this.fail("unterminated string");
+      if (c === -1) return this.fail("unterminated string") || null;
       if (c === 0x22) {
         out += this.s.slice(run, this.i);
         this.i++;
@@ -215,16 +226,17 @@ class Parser {
       }
       if (c === 0x5c) {
         const next = this.s.charCodeAt(this.i + 1);
-        if (next !== 0x22 && next !== 0x5c) this.fail("bad escape in a string");
+        if (next !== 0x22 && next !== 0x5c) return this.fail("bad escape in a string") || null;
         out += this.s.slice(run, this.i) + String.fromCharCode(next);
         this.i += 2;
         run = this.i;
-      } else if (c < 0x20 || c > 0x7e) this.fail("control or non-ASCII character in a string");
+      } else if (c < 0x20 || c > 0x7e)
+        return this.fail("control or non-ASCII character in a string") || null;
       else this.i++;
     }
   }
 
-  private number(): void {
+  private number(): boolean {
     if (this.peek() === 0x2d) this.i++;
     let digits = 0;
     let dot = -1;
@@ -234,41 +246,44 @@ class Parser {
       else if (c === 0x2e && dot === -1 && digits > 0) dot = digits;
       else break;
       this.i++;
-      if (dot === -1 ? digits > 15 : dot > 12 || digits - dot > 3) this.fail("number too long");
+      if (dot === -1 ? digits > 15 : dot > 12 || digits - dot > 3)
+        return this.fail("number too long");
     }
-    if (digits === 0 || dot === digits) this.fail("bad number");
+    return digits === 0 || dot === digits ? this.fail("bad number") : true;
   }
 
-  private byteSequence(): void {
+  private byteSequence(): boolean {
     this.i++;
     while (isBase64(this.peek())) this.i++;
-    if (this.peek() !== 0x3a) this.fail("unterminated byte sequence");
+    if (this.peek() !== 0x3a) return this.fail("unterminated byte sequence");
     this.i++;
+    return true;
   }
 
-  private boolean(): void {
+  private boolean(): boolean {
     this.i++;
     const c = this.peek();
-    if (c !== 0x30 && c !== 0x31) this.fail("bad boolean");
+    if (c !== 0x30 && c !== 0x31) return this.fail("bad boolean");
     this.i++;
+    return true;
   }
 
-  private displayString(): void {
+  private displayString(): boolean {
     this.i++;
-    if (this.peek() !== 0x22) this.fail("bad display string");
+    if (this.peek() !== 0x22) return this.fail("bad display string");
     this.i++;
+    const hex = (k: number) => isDigit(k) || (k >= 0x61 && k <= 0x66);
     for (;;) {
       const c = this.peek();
       if (c === 0x22) {
         this.i++;
-        return;
+        return true;
       }
       if (c === 0x25) {
-        const hex = (k: number) => isDigit(k) || (k >= 0x61 && k <= 0x66);
         if (!hex(this.s.charCodeAt(this.i + 1)) || !hex(this.s.charCodeAt(this.i + 2)))
-          this.fail("bad percent-escape in a display string");
+          return this.fail("bad percent-escape in a display string");
         this.i += 3;
-      } else if (c < 0x20 || c > 0x7e) this.fail("unterminated display string");
+      } else if (c < 0x20 || c > 0x7e) return this.fail("unterminated display string");
       else this.i++;
     }
   }
