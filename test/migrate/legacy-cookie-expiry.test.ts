@@ -4,6 +4,7 @@
 // Names that cannot work are refused at startup.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { sessionMiddleware } from "../../packages/latchkey/src/adapters/fetch.ts";
 import type { SessionHeaders } from "../../packages/latchkey/src/core/commit.ts";
 import {
   createSessions,
@@ -197,5 +198,48 @@ describe("a legacy cookie next to latchkey's", () => {
     const signingIn = await sessions.load({ cookie: `${bob}; sid=bob` });
     await signingIn.login("bob");
     assert.deepEqual(expiredNames(await sessions.commit(signingIn)), ["sid"]);
+  });
+});
+
+describe("a legacy store that is down", () => {
+  it("is a 503 without a cookie, reported by a safe code, never the session id", async () => {
+    const events: SessionEvent[] = [];
+    const sessions = withMigration(
+      createSessions({
+        secrets: [testSecret()],
+        store: memoryStore(),
+        onEvent: (event) => events.push(event),
+      }),
+      {
+        from: {
+          cookieNames: ["sid"],
+          async read(cookies) {
+            // As drivers do: the key, here the legacy session id, in the message.
+            const error = new Error(`connect ECONNREFUSED while GET sess:${cookies.get("sid")}`);
+            throw Object.assign(error, { code: "ECONNREFUSED" });
+          },
+        },
+      },
+    );
+    const secretSid = "s%3Athe-legacy-session-id.signature";
+    await assert.rejects(
+      sessions.load({ cookie: `sid=${secretSid}` }),
+      (error) =>
+        isLatchkeyError(error, "store-unavailable") &&
+        !error.message.includes("the-legacy-session-id"),
+    );
+    const handler = sessionMiddleware(sessions, async () => new Response("signed in"));
+    const response = await handler(
+      new Request("https://app.example/", { headers: { cookie: `sid=${secretSid}` } }),
+    );
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get("set-cookie"), null);
+    const reported = events.filter((e) => e.type === "store-unavailable");
+    assert.equal(reported.length, 2);
+    for (const event of reported) {
+      assert.equal(event.reason, "migrate-read");
+      assert.equal(event.cause, "ECONNREFUSED");
+      assert.ok(!JSON.stringify(event).includes("the-legacy-session-id"));
+    }
   });
 });

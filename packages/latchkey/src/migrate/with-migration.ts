@@ -1,9 +1,11 @@
 import type { PendingCommit, SessionHeaders } from "../core/commit.ts";
 import type { RequestInfo, Sessions } from "../core/engine.ts";
+import { LatchkeyError } from "../core/errors.ts";
 import type { Session } from "../core/session.ts";
+import { storeFailureCause } from "../core/store-failure-cause.ts";
 import { expiringLegacyCookies } from "./expire-legacy.ts";
 import { legacyCookies } from "./legacy-cookies.ts";
-import type { LegacyReader, LegacySession } from "./reader.ts";
+import type { LegacyLookup, LegacyReader, LegacySession } from "./reader.ts";
 
 export interface MigrationOptions {
   /** Where legacy sessions come from: `expressSessionReader`, `cookieSessionReader`, `flaskCookieReader`, … */
@@ -91,7 +93,7 @@ export function withMigration<T extends object>(
         sessions.emit({ type: "tampered", reason: "ambiguous-cookie" });
         return session;
       }
-      return reader.read(cookies).then(async (found) => {
+      return readLegacy(reader, cookies, sessions).then(async (found) => {
         if (found.outcome === "refused") sessions.emit({ type: "tampered", reason: found.reason });
         if (found.outcome !== "found") return session;
         await importInto(session, found.session);
@@ -118,6 +120,29 @@ export function withMigration<T extends object>(
       return pending.headers;
     },
   };
+}
+
+/**
+ * The reader's answer; a legacy store that fails (Redis or PostgreSQL down) is `store-unavailable`
+ * like latchkey's own (a 503 in every adapter, never a raw driver error and a 500), reported by a
+ * safe code only: drivers put keys, here the legacy session id, into their messages.
+ */
+async function readLegacy<T extends object>(
+  reader: LegacyReader,
+  cookies: ReadonlyMap<string, string>,
+  sessions: Sessions<T>,
+): Promise<LegacyLookup> {
+  try {
+    return await reader.read(cookies);
+  } catch (error) {
+    const cause = storeFailureCause(error);
+    sessions.emit({ type: "store-unavailable", reason: "migrate-read", cause });
+    throw new LatchkeyError(
+      "store-unavailable",
+      `The legacy session store failed while reading a session to migrate (cause: ${cause}).`,
+      { cause: error },
+    );
+  }
 }
 
 /** Logs the legacy user in and copies the data: the login starts the session empty, so data comes after. */
