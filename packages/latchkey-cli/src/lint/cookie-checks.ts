@@ -146,6 +146,22 @@ function checkFlag(
     return;
   }
   const value = setting.value;
+  if (value.kind === "depends" && value.unsetInProduction) {
+    // Set only in a branch production does not take: production runs the default.
+    if (option.insecureByDefault)
+      emit(
+        id,
+        "medium",
+        setting,
+        `${key} is set only when NODE_ENV is not production (${value.on}): production runs the default, off`,
+        fix,
+        {
+          environment: "production",
+          reason: `${value.on} is false when NODE_ENV is production`,
+        },
+      );
+    return;
+  }
   if (isEnvironmental(value)) {
     // `secure: NODE_ENV === "production"` is on in production: only a development run has it off.
     const inProduction = value.kind === "depends" ? value.production : undefined;

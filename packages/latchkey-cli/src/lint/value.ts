@@ -28,9 +28,10 @@ export type Value =
   /** Computed from the environment or a debug flag: `NODE_ENV === "production"`, `not DEBUG`. */
   /**
    * `production`: what it is when the app runs with NODE_ENV=production, when that can be read
-   * (`secure: process.env.NODE_ENV === "production"` is true there).
+   * (`secure: process.env.NODE_ENV === "production"` is true there); `unsetInProduction` when
+   * only a branch production does not take sets it, so production runs the default.
    */
-  | { kind: "depends"; on: string; production?: Value }
+  | { kind: "depends"; on: string; production?: Value; unsetInProduction?: boolean }
   | { kind: "unknown" };
 
 /** A configuration value and where it was written. */

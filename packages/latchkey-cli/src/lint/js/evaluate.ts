@@ -196,6 +196,7 @@ function applyWrites(
       kind: "depends",
       on: write.condition,
       ...(runs !== undefined && isLiteral(productionValue) ? { production: productionValue } : {}),
+      ...(runs === false && previous === undefined ? { unsetInProduction: true } : {}),
     };
     target.entries.set(last, { value, at: positionOf(write.at) });
   }
