@@ -102,3 +102,59 @@ describe("lint on a hostile tree", () => {
     assert.ok(findings.some((f) => f.location.file.endsWith(`sub/${HOSTILE_NAME}`)));
   });
 });
+
+describe("non-relative imports never leave the scanned root", () => {
+  it("tsconfig paths, package.json imports, workspaces and node-config pointing outside are not followed", () => {
+    const outside = mkdtempSync(join(tmpdir(), "latchkey-outside-"));
+    const root = mkdtempSync(join(tmpdir(), "latchkey-aliases-"));
+    try {
+      // A weak secret outside the root: reading it would produce a finding.
+      writeFileSync(join(outside, "secret.js"), 'module.exports = { secret: "keyboard cat" };\n');
+      mkdirSync(join(outside, "config"));
+      writeFileSync(
+        join(outside, "config", "default.js"),
+        'module.exports = { s: "keyboard cat" };\n',
+      );
+      const rel = (p: string) => join("..", outside.split("/").at(-1)!, p);
+      writeFileSync(
+        join(root, "tsconfig.json"),
+        `{ /* aliases */ "compilerOptions": { "baseUrl": ".", "paths": { "@out/*": ["${rel("*")}"], "@abs/*": ["${outside}/*"] } } }`,
+      );
+      writeFileSync(
+        join(root, "package.json"),
+        JSON.stringify({
+          imports: { "#out": rel("secret.js") },
+          workspaces: ["../*", `${outside}`],
+        }),
+      );
+      writeFileSync(
+        join(root, "app.js"),
+        [
+          'import session from "express-session";',
+          'import a from "@out/secret";',
+          'import b from "@abs/secret";',
+          'import c from "#out";',
+          'import d from "config";',
+          "app.use(session({ store, name: 'x', secret: a.secret, cookie: { secure: true, httpOnly: true, sameSite: 'lax', maxAge: 1 } }));",
+          "app.use(session({ store, name: 'y', secret: b.secret, cookie: { secure: true, httpOnly: true, sameSite: 'lax', maxAge: 1 } }));",
+          "app.use(session({ store, name: 'z', secret: c.secret, cookie: { secure: true, httpOnly: true, sameSite: 'lax', maxAge: 1 } }));",
+          "app.use(session({ store, name: 'w', secret: d.s, cookie: { secure: true, httpOnly: true, sameSite: 'lax', maxAge: 1 } }));",
+        ].join("\n"),
+      );
+      assert.deepEqual(lintPaths([root], root).findings, []);
+      // The same alias inside the root is followed, so the test above can fail.
+      writeFileSync(join(root, "secret.js"), 'module.exports = { secret: "keyboard cat" };\n');
+      writeFileSync(
+        join(root, "tsconfig.json"),
+        '{ "compilerOptions": { "paths": { "@out/*": ["./*"] } } }',
+      );
+      assert.deepEqual(
+        lintPaths([root], root).findings.map((f) => `${f.location!.file} ${f.id}`),
+        ["secret.js session-secret-weak"],
+      );
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
