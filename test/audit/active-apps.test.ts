@@ -96,6 +96,7 @@ describe("active audit: hand-rolled sessions with every mistake", () => {
       "high session-id-adopted sid",
       "high session-id-low-entropy sid",
       "info cookie-missing-secure sid",
+      "info dbsc-not-offered sid",
       ...DEV_NOTES,
       "low cookie-prefix-missing sid",
       "low csp-missing",
@@ -145,6 +146,7 @@ describe("active audit: express-session", () => {
   const secret = randomBytes(32).toString("hex");
   const passive = [
     "info cookie-missing-secure connect.sid",
+    "info dbsc-not-offered connect.sid",
     ...DEV_NOTES,
     "low cookie-name-fingerprint connect.sid",
     "low cookie-prefix-missing connect.sid",
@@ -225,7 +227,10 @@ describe("active audit: an app using latchkey (sessions + csrfMiddleware)", () =
     try {
       const { run, report } = await activeAudit(app.url, "latchkey.json", "--idle-probe", "3s");
       assert.equal(run.status, 0);
-      assert.deepEqual(summary(report.findings), DEV_NOTES);
+      assert.deepEqual(summary(report.findings), [
+        "info dbsc-not-offered __Host-session",
+        ...DEV_NOTES,
+      ]);
       const notes = report.steps.map((s) => `${s.check}: ${s.note ?? ""}`);
       assert.ok(notes.includes("csrf-accepted: foreign Origin, no token: refused"));
       assert.ok(notes.includes("idle-probe: not logged in"));
@@ -240,7 +245,10 @@ describe("active audit: an app using latchkey (sessions + csrfMiddleware)", () =
     try {
       const { run, report } = await activeAudit(app.url, "latchkey-json.json");
       assert.equal(run.status, 0);
-      assert.deepEqual(summary(report.findings), DEV_NOTES);
+      assert.deepEqual(summary(report.findings), [
+        "info dbsc-not-offered __Host-session",
+        ...DEV_NOTES,
+      ]);
       const notes = report.steps.filter((s) => s.check === "csrf-accepted").map((s) => s.note);
       assert.ok(notes.includes("text/plain from a foreign Origin, no token: refused"));
       assert.ok(
@@ -265,6 +273,7 @@ describe("active audit: iron-session (sealed cookie sessions)", () => {
       assert.deepEqual(summary(report.findings), [
         "high csrf-accepted",
         "high logout-not-invalidated app_session",
+        "info dbsc-not-offered app_session",
         ...DEV_NOTES,
         "low cookie-lifetime-long app_session",
         "low cookie-prefix-missing app_session",
@@ -311,6 +320,7 @@ describe("active audit: Flask-Login (login_user() keeps the session id)", () => 
   });
   const passive = [
     "info cookie-missing-secure session",
+    "info dbsc-not-offered session",
     ...DEV_NOTES,
     "low cookie-prefix-missing session",
     "low csp-missing",
@@ -465,6 +475,7 @@ describe("active audit: Flask tutorial app (GET /login, session.clear() at logou
         "critical session-secret-weak session",
         "high logout-not-invalidated session",
         "info cookie-missing-secure session",
+        "info dbsc-not-offered session",
         ...DEV_NOTES,
         "low cookie-prefix-missing session",
         "low csp-missing",
@@ -505,7 +516,10 @@ describe("active audit: Flask-Session that rotates at login and clears at logout
     try {
       const { run, report } = await activeAudit(app.url, "flask-login.json");
       assert.equal(run.status, 0);
-      assert.deepEqual(summary(report.findings), DEV_NOTES);
+      assert.deepEqual(summary(report.findings), [
+        "info dbsc-not-offered __Host-session",
+        ...DEV_NOTES,
+      ]);
       const fixation = report.steps.find(
         (s) => s.check === "session-fixation" && s.received.startsWith("changed"),
       );
@@ -528,6 +542,7 @@ describe("active audit: Django (auth.login rotates, logout flushes, CSRF middlew
       assert.deepEqual(summary(report.findings), [
         "info cookie-missing-secure csrftoken",
         "info cookie-missing-secure sessionid",
+        "info dbsc-not-offered sessionid",
         ...DEV_NOTES,
         "low cookie-lifetime-long sessionid",
         "low cookie-name-fingerprint sessionid",
