@@ -26,10 +26,11 @@ const skip = skipReason(
 
 const PASSWORD = "correct horse battery staple";
 
-async function signInOnFlaskForm(page: Page, origin: string, name: string) {
+async function signInOnFlaskForm(page: Page, origin: string, name: string, remember = false) {
   await page.goto(`${origin}/login`);
   await page.fill('input[name="name"]', name);
   await page.fill('input[name="password"]', PASSWORD);
+  if (remember) await page.check('input[name="remember"]');
   await Promise.all([page.waitForURL(`${origin}/account`), page.click("button[type=submit]")]);
   assert.equal(await page.textContent("#who"), `Signed in as ${name}`);
 }
@@ -61,13 +62,13 @@ describe("cutover from Flask (Flask-Login, signed cookie) to latchkey in Chromiu
   });
 
   /** A user signed in on a fresh Flask app, in a fresh browser context. */
-  async function signedInOnFlask(name: string, cookieName?: string) {
+  async function signedInOnFlask(name: string, cookieName?: string, remember = false) {
     const secretKey = randomBytes(24).toString("hex");
     const flask = await legacyFlaskApp({ secretKey, password: PASSWORD, cookieName });
     servers.push(flask);
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signInOnFlaskForm(page, flask.url, name);
+    await signInOnFlaskForm(page, flask.url, name, remember);
     return { flask, secretKey, context, page, origin: flask.url };
   }
 
@@ -127,6 +128,24 @@ describe("cutover from Flask (Flask-Login, signed cookie) to latchkey in Chromiu
     assert.equal(await page.textContent("#who"), "Signed in as ada.lovelace");
     assert.equal(app.events.filter((e) => e.type === "login").length, 1, "not migrated again");
     assert.equal((await app.sessions.listSessions("ada.lovelace")).length, 1);
+    await context.close();
+  });
+
+  it("removes Flask-Login's remember_token with the session cookie: no legacy credential left in the jar", async () => {
+    const { flask, secretKey, context, page, origin } = await signedInOnFlask(
+      "mary.somerville",
+      undefined,
+      true,
+    );
+    assert.deepEqual(
+      [...(await jar(context, origin)).keys()].sort(),
+      ["remember_token", "session"],
+      "Flask's cookie and Flask-Login's remember cookie",
+    );
+    await cutover(flask, secretKey);
+    await page.goto(`${origin}/account`);
+    assert.equal(await page.textContent("#who"), "Signed in as mary.somerville");
+    assert.deepEqual([...(await jar(context, origin)).keys()], ["__Host-session"]);
     await context.close();
   });
 
