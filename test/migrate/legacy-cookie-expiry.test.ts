@@ -151,11 +151,14 @@ describe("companion cookies (Flask-Login's remember_token)", () => {
     assert.equal(await sessions.commit(alone), null);
   });
 
-  it("are refused at startup under latchkey's own cookie name", () => {
-    assert.throws(
-      () => usersMigrating({ alsoExpire: ["__Host-session"] }),
-      (error) => isLatchkeyError(error, "cookie-name-invalid"),
-    );
+  it("are refused at startup under latchkey's own cookie name, or one no cookie can have", () => {
+    for (const name of ["__Host-session", "remember token", "a;b"]) {
+      assert.throws(
+        () => usersMigrating({ alsoExpire: [name] }),
+        (error) => isLatchkeyError(error, "cookie-name-invalid"),
+        name,
+      );
+    }
   });
 });
 

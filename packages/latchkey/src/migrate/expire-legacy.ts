@@ -35,12 +35,24 @@ export function expiringLegacyCookies(
           "Domain and can only be removed with those: drop legacyCookie.path and legacyCookie.domain.",
       );
     }
-    return serialize(name, "", {
-      path,
-      domain: legacyCookie.domain,
-      expires: new Date(0),
-      maxAge: 0,
-      secure: SECURE_PREFIX.test(name),
-    });
+    try {
+      return serialize(name, "", {
+        path,
+        domain: legacyCookie.domain,
+        expires: new Date(0),
+        maxAge: 0,
+        secure: SECURE_PREFIX.test(name),
+      });
+    } catch (error) {
+      // `cookie` refuses a name, path or domain a Set-Cookie line cannot hold (a space, a `;`):
+      // a configuration mistake, reported at startup like the others.
+      throw new LatchkeyError(
+        "cookie-name-invalid",
+        `The legacy cookie "${name}" cannot be expired with path "${path}"` +
+          `${legacyCookie.domain === undefined ? "" : ` and domain "${legacyCookie.domain}"`}: ` +
+          "one of them is not valid in a Set-Cookie header.",
+        { cause: error },
+      );
+    }
   });
 }
