@@ -16,7 +16,8 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { CookieBrowser } from "../helpers/cookie-jar.ts";
 import { request } from "../helpers/http.ts";
-import { type Packed, REPO, runOk, userEnv } from "./packed.ts";
+import { assertExactlyWrongLinesFail, stripDirectives } from "./expect-errors.ts";
+import { type Packed, REPO, userEnv } from "./packed.ts";
 
 const exec = promisify(execFile);
 const README = readFileSync("README.md", "utf8");
@@ -180,26 +181,29 @@ async function driveSession(file: string, url: string): Promise<void> {
 describe("README quick starts in a fresh npm init -y project, with the packed package", () => {
   const listed = quickStarts(README);
   let work: string;
-  let tarball: string;
   let prepared: Map<string, Prepared>;
   let offline: string | null = null;
   const children: ChildProcess[] = [];
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "latchkey-fresh-"));
-    // Packed as `npm publish` would (prepack builds dist from the current sources).
-    const stdout = runOk(
-      "npm",
-      ["pack", "-w", "latchkey", "--pack-destination", work, "--json"],
-      REPO,
-    );
-    const [packed] = JSON.parse(stdout.slice(stdout.lastIndexOf("\n[") + 1)) as Packed[];
-    assert.ok(packed !== undefined);
-    tarball = join(work, packed.filename);
+    const dir = work;
+    // Packed as `npm publish` would (prepack builds dist from the current sources), while the
+    // frameworks install: the build is CPU, the install mostly waiting.
+    const packing = exec("npm", ["pack", "-w", "latchkey", "--pack-destination", dir, "--json"], {
+      cwd: REPO,
+      env: userEnv(),
+      maxBuffer: 16 * 1024 * 1024,
+    }).then(({ stdout }) => {
+      const [packed] = JSON.parse(stdout.slice(stdout.lastIndexOf("\n[") + 1)) as Packed[];
+      assert.ok(packed !== undefined);
+      return join(dir, packed.filename);
+    });
+    packing.catch(() => {}); // awaited below
     prepared = new Map(
       await Promise.all(
         listed.map(
-          async (q) => [q.file, await prepare(join(work, q.file.replace(".", "-")), q)] as const,
+          async (q) => [q.file, await prepare(join(dir, q.file.replace(".", "-")), q)] as const,
         ),
       ),
     );
@@ -207,15 +211,20 @@ describe("README quick starts in a fresh npm init -y project, with the packed pa
     const wanted = new Set([...prepared.values()].flatMap((p) => p.installs));
     assert.ok(wanted.has("latchkey"), "the sections install latchkey");
     wanted.delete("latchkey");
-    const shared = join(work, "shared");
+    // For the typed express-session compatibility below (not part of any quick start).
+    wanted.add("passport");
+    wanted.add("@types/passport");
+    const shared = join(dir, "shared");
     mkdirSync(shared);
     writeFileSync(join(shared, "package.json"), '{ "name": "shared", "private": true }\n');
+    const install = (args: string[]) =>
+      exec("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...args], {
+        cwd: shared,
+        env: userEnv(),
+        maxBuffer: 16 * 1024 * 1024,
+      });
     try {
-      await exec(
-        "npm",
-        ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, ...wanted],
-        { cwd: shared, env: userEnv(), maxBuffer: 16 * 1024 * 1024 },
-      );
+      await install([...wanted]);
     } catch (error) {
       const text = String((error as { stderr?: string }).stderr ?? error);
       if (!OFFLINE.test(text) || process.env.LATCHKEY_REQUIRE_SERVICES === "1") throw error;
@@ -223,6 +232,7 @@ describe("README quick starts in a fresh npm init -y project, with the packed pa
       console.warn(`SKIPPING the fresh-project quick starts: npm registry unreachable: ${offline}`);
       return;
     }
+    await install([await packing]);
     for (const p of prepared.values()) {
       symlinkSync(join(shared, "node_modules"), join(p.dir, "node_modules"), "dir");
     }
@@ -268,6 +278,27 @@ describe("README quick starts in a fresh npm init -y project, with the packed pa
       await driveSession(file, started.url);
     });
   }
+
+  it("the published types: express-session compatibility typed by declaration merging", async (t) => {
+    if (offline !== null) return t.skip(`npm registry unreachable: ${offline}`);
+    const quickStart = listed.find((q) => q.file === "app.ts");
+    const project = prepared.get("app.ts");
+    assert.ok(quickStart?.typeCheck && project !== undefined);
+    // The consumer that test/packaging/express-session-types.test.ts checks against the sources,
+    // here against the tarball's declarations, with the README's own tsc command.
+    const fixture = join(REPO, "test/fixtures/types/express-compat/app.ts");
+    const stripped = stripDirectives(readFileSync(fixture, "utf8"));
+    writeFileSync(join(project.dir, "compat.ts"), stripped.code);
+    const [command, ...args] = quickStart.typeCheck.replace("app.ts", "compat.ts").split(" ");
+    const output = await exec(command as string, [...args, "--pretty", "false"], {
+      cwd: project.dir,
+      env: userEnv(),
+    }).then(
+      (result) => result.stdout,
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    assertExactlyWrongLinesFail(output, "compat.ts", stripped);
+  });
 
   it("app.ts: without the SessionData augmentation it fails as the README says", async (t) => {
     if (offline !== null) return t.skip(`npm registry unreachable: ${offline}`);

@@ -102,7 +102,15 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     const session = sessionOf(request);
     if (session === null || saved.has(session)) return done(null, payload);
     saved.add(session);
-    endRequest(engine, session, FASTIFY_END, { request, reply, payload, done, onRefused });
+    const ending = endRequest(engine, session, FASTIFY_END, {
+      request,
+      reply,
+      payload,
+      done,
+      onRefused,
+    });
+    // Nothing awaits this hook's promise: a failure goes to Fastify's error handling.
+    ending?.catch((error: unknown) => done(error as Error));
   };
 
   return fp(
