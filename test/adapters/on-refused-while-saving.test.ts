@@ -358,3 +358,48 @@ for (const [name, start] of Object.entries(streaming)) {
     });
   });
 }
+
+describe("express-session compatibility: a login whose save fails at the end of the response", () => {
+  const { store, down } = flakyStore();
+  const seen: Seen = { refusals: [] };
+  let server: RunningServer;
+  before(async () => {
+    const sessions = createSessions({ secrets: [testSecret()], store });
+    const app = express();
+    app.use(
+      expressAdapter.expressSessionCompat(sessions, {
+        onRefused: (r, _req, res) => {
+          seen.refusals.push(r);
+          res.status(r.status).type("html").send(PAGE);
+        },
+      }),
+    );
+    app.post("/write", (req, res) => {
+      // What Passport's login does: regenerate, name the user, answer.
+      type Compat = expressAdapter.ExpressSessionCompat<{ passport: { user: string } }>;
+      const session = req.session as unknown as Compat;
+      session.regenerate(() => {
+        session.passport = { user: "alice" };
+        res.cookie("app", "1").send("saved");
+      });
+    });
+    server = await listen(app as never);
+  });
+  after(() => server.close());
+
+  it("is offered to onRefused once, and its page goes out without any cookie", async () => {
+    down.value = true;
+    const reply = await post(server.url);
+    assert.equal(reply.status, 503);
+    assert.equal(reply.body, PAGE);
+    assert.deepEqual(reply.cookies, []);
+    assert.deepEqual(
+      seen.refusals.map((r) => r.kind),
+      ["store-unavailable"],
+    );
+    down.value = false;
+    const back = await post(server.url);
+    assert.equal(back.status, 200);
+    assert.ok(back.cookies.some((line) => line.startsWith(`${COOKIE}=`)));
+  });
+});

@@ -11,6 +11,7 @@ import { passportUser, type UserIdOf } from "./express-session/user-id.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import { sentDeviceBoundAnswer } from "./kit/device-bound.ts";
 import {
+  abandonCommit,
   appendSetCookie,
   commitOnResponse,
   requestInfo,
@@ -144,9 +145,13 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     // `req.session` is declared as one shape or the other by the application (ExpressRequestTypes).
     if (options.compat !== "express-session") (req as { session: unknown }).session = session;
     else {
-      attachExpressSession(sessions, session, req, res, userIdOf, (error) =>
-        isLatchkeyError(error, "store-unavailable") ? storeDown(req, res, next) : next(error),
-      );
+      // The login the data asked for failed at the end of the response: its refusal is answered
+      // without a second attempt to save (which would offer it to onRefused twice).
+      attachExpressSession(sessions, session, req, res, userIdOf, (error) => {
+        if (!isLatchkeyError(error, "store-unavailable")) return next(error);
+        abandonCommit(res);
+        storeDown(req, res, next);
+      });
     }
     next();
   };

@@ -118,6 +118,16 @@ export function commitOnResponse<T extends object>(
   res.end = hookedEnd as ServerResponse["end"];
 }
 
+/**
+ * Gives up saving the session on `res` and drops the application's answer (its headers, cookies
+ * included), for a refusal that must go out as it is: the session's save is what failed.
+ */
+export function abandonCommit(res: ServerResponse): void {
+  const hook = (res as Partial<HookedResponse>)[HOOK];
+  if (hook !== undefined && res.end === hookedEnd) restore(res, hook);
+  if (!res.headersSent) for (const name of res.getHeaderNames()) res.removeHeader(name);
+}
+
 /** True once the application began its answer: ended (also while the session is being saved) or sent headers. */
 export function responseStarted(res: ServerResponse): boolean {
   // Once the hooks are removed (the session's save failed) the application's end() no longer counts.
