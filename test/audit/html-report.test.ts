@@ -23,11 +23,14 @@ const ESC = "\u001b[31m";
 const hostileReport: Report = {
   target: `http://127.0.0.1:5000/${BREAKOUT}`,
   run: {
+    kind: "audit",
     tool: { name: "latchkey", version: "0.2.0" },
     startedAt: "2026-12-02T06:00:00.000Z",
     finishedAt: "2026-12-02T06:00:02.000Z",
+    durationMs: 2000,
     framework: "Flask",
     pages: { count: 3, urls: [] },
+    requests: 5,
   },
   findings: [
     {
@@ -205,6 +208,8 @@ describe("audit --html", () => {
       const json = JSON.parse(run.stdout) as {
         counts: Record<string, number>;
         findings: { title: string }[];
+        requests: number;
+        pages: { count: number };
       };
       const html = readFileSync(file, "utf8");
       for (const raw of [XSS, BREAKOUT, "\u009b"])
@@ -225,6 +230,14 @@ describe("audit --html", () => {
           els.map((e) => [e.getAttribute("data-severity"), Number(e.textContent)] as const),
         );
         assert.deepEqual(Object.fromEntries(bars), json.counts);
+        // The run's metadata, as in --json.
+        const meta = await page.$$eval("dl.meta dt", (els) =>
+          els.map((e) => [e.textContent, e.nextElementSibling?.textContent] as const),
+        );
+        const rows = Object.fromEntries(meta);
+        assert.equal(rows.Requests, String(json.requests));
+        assert.equal(rows.Pages, String(json.pages.count));
+        assert.match(rows.Duration ?? "", /^\d+\.\d s$/);
       } finally {
         await page.close();
       }
