@@ -73,7 +73,7 @@ export function formatTimeLeft(ms: number): string {
  * Requests the active checks still have to send, estimated from those sent so far: each check
  * not yet begun costs what an average finished check cost, the entropy check its samples.
  *
- * @example remainingActiveRequests(plan, ["login", "session-cookie"], 6, 0) // with 200 samples: 212
+ * @example remainingActiveRequests(plan, ["login", "session-cookie"], 6, 0) // 3 checks × 3 + 200 samples: 209
  */
 export function remainingActiveRequests(
   plan: ActivePlan,
