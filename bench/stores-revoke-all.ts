@@ -113,12 +113,13 @@ async function main(): Promise<void> {
     }, 1);
     // A live request every 10 ms: create a session and read it back.
     let probe = 0;
+    let inFlight: Promise<unknown> = Promise.resolve();
     const live = setInterval(() => {
       if (reading) return;
       reading = true;
       const at = performance.now();
       const ref = `live${probe++}`;
-      void t.store
+      inFlight = t.store
         .create(ref, filledSession(0))
         .then(() => t.store.get(ref))
         .then(() => reads.push(performance.now() - at))
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
     delay.disable();
     clearInterval(tick);
     clearInterval(live);
+    await inFlight;
     reads.sort((a, b) => a - b);
     const p = (q: number) => (reads[Math.floor(q * (reads.length - 1))] ?? 0).toFixed(1);
     console.log(

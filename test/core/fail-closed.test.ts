@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { isLatchkeyError } from "../../packages/latchkey/src/core/errors.ts";
 import type { SessionEvent } from "../../packages/latchkey/src/core/events.ts";
 import { failClosed } from "../../packages/latchkey/src/core/fail-closed.ts";
+import { createAndClaim } from "../../packages/latchkey/src/stores/chain.ts";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import type { Store } from "../../packages/latchkey/src/stores/types.ts";
 
@@ -39,6 +40,8 @@ const calls: Record<
   create: (s) => s.create("r", entry),
   update: (s) => s.update("r", { set: { a: "1" } }),
   claim: (s) => s.claim("r", "r2", 0),
+  // Through the engine's helper: the store's own when it has one, create + claim otherwise.
+  createAndClaim: (s) => createAndClaim(s, "r4", entry, "r", 0),
   delete: (s) => s.delete("r"),
   createWithinLimit: (s) => s.createWithinLimit("r3", entry, limit),
   listByUser: (s) => s.listByUser("u"),

@@ -26,8 +26,21 @@ export function failClosed(
       { cause: error },
     );
   };
+  const createAndClaim = store.createAndClaim?.bind(store);
   return {
     kind: "server",
+    // Only when the store has it: the engine falls back to create + claim otherwise.
+    ...(createAndClaim === undefined
+      ? {}
+      : ({
+          async createAndClaim(ref, session, oldRef, pointerUntil) {
+            try {
+              return await createAndClaim(ref, session, oldRef, pointerUntil);
+            } catch (error) {
+              throw unavailable("createAndClaim", error);
+            }
+          },
+        } satisfies Pick<Store, "createAndClaim">)),
     async get(ref) {
       try {
         return await store.get(ref);

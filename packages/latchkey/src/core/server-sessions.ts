@@ -1,3 +1,4 @@
+import { createAndClaim } from "../stores/chain.ts";
 import type { SessionChange, SessionMeta, Store } from "../stores/types.ts";
 import { claimForReplacement, followGrace, updateLive } from "./claim-chain.ts";
 import { headersOnly, NOTHING_TO_COMMIT, type PendingCommit, settledCommit } from "./commit.ts";
@@ -168,13 +169,24 @@ export function serverSessions(
     const issued = tokens.issue();
     let data = keptOnLogin(applyChanges(state.raw, changes), options.kept);
     const entry = { secretHash: issued.secretHash, meta, data };
-    if (options.limited) {
-      await createLoggedInEntry(config, store, issued.ref, entry, previous, meta.createdAt);
-    } else {
-      await store.create(issued.ref, entry);
+    // The common case in one round trip: a store that creates and claims at once, and no session
+    // limit to apply. A lost claim created nothing, and the general path below takes over.
+    const quick =
+      previous !== null &&
+      store.createAndClaim !== undefined &&
+      !(options.limited && config.maxSessions !== null) &&
+      (await store.createAndClaim(issued.ref, entry, previous, 0)).claimed;
+    if (!quick) {
+      if (options.limited) {
+        await createLoggedInEntry(config, store, issued.ref, entry, previous, meta.createdAt);
+      } else {
+        await store.create(issued.ref, entry);
+      }
     }
     if (previous !== null) {
-      const won = await claimForReplacement(store, previous, issued.ref, data, changes);
+      const won = quick
+        ? data
+        : await claimForReplacement(store, previous, issued.ref, data, changes);
       // A claim that moved on to a concurrent rotation's successor took all of its values.
       if (won !== null)
         data = won === data ? data : await dropNotKept(issued.ref, won, options.kept);
@@ -258,8 +270,9 @@ export function serverSessions(
     const changes = lostRotationChange(state);
     const headers = sessionCookieHeaders(config, issued.token, cookieMaxAge(config, rotated, now));
     return settledCommit(headers, async () => {
-      await store.create(issued.ref, { secretHash: issued.secretHash, meta: rotated, data });
-      const claim = await store.claim(oldRef, issued.ref, now + config.graceMs);
+      // One round trip when the store can do both at once; a lost claim leaves no new entry.
+      const entry = { secretHash: issued.secretHash, meta: rotated, data };
+      const claim = await createAndClaim(store, issued.ref, entry, oldRef, now + config.graceMs);
       if (claim.claimed) {
         emit({
           type: "rotated",
@@ -270,7 +283,6 @@ export function serverSessions(
         });
         return headers;
       }
-      await store.delete(issued.ref);
       // The winner's entry may itself have been rotated since: the changes go to the live end of
       // the chain (the store leaves a pointer's end of grace alone).
       if (claim.successor !== null && changes !== null) {

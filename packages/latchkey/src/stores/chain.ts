@@ -3,6 +3,7 @@
 // Each link is removed together with reading its successor (one atomic store operation), so a
 // claim on a link either happened before (its successor is read and removed next) or finds the
 // link gone (the claim fails, and the caller deletes the successor it created).
+import type { ClaimResult, Store, StoredSession } from "./types.ts";
 
 /** Removes one link; reports whether it existed and the successor it pointed at. */
 export type RemoveLink<R> = (ref: string) => R;
@@ -38,4 +39,25 @@ export function removeChainSync(first: string, removeLink: RemoveLink<Removed>):
     ref = link.successor;
   }
   return removed;
+}
+
+/**
+ * Creates `ref` and claims `oldRef` for it: in one step when the store can (`createAndClaim`,
+ * one round trip), otherwise create, claim, and delete `ref` again when the claim fails (so a
+ * token never points at nothing, and a lost claim leaves nothing behind).
+ */
+export async function createAndClaim(
+  store: Store,
+  ref: string,
+  session: StoredSession,
+  oldRef: string,
+  pointerUntil: number,
+): Promise<ClaimResult> {
+  if (store.createAndClaim !== undefined) {
+    return store.createAndClaim(ref, session, oldRef, pointerUntil);
+  }
+  await store.create(ref, session);
+  const claim = await store.claim(oldRef, ref, pointerUntil);
+  if (!claim.claimed) await store.delete(ref);
+  return claim;
 }

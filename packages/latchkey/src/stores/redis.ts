@@ -15,6 +15,7 @@ import {
   CLAIM_ALL,
   CREATE,
   CREATE_ALL,
+  CREATE_CLAIM,
   DELETE_CHAIN,
   DELETE_LINK,
   MARK,
@@ -209,6 +210,29 @@ export function redisStore(options: RedisStoreOptions): Store {
       }
       return { claimed: true };
     },
+
+    // Standalone only: on a Cluster the two sessions' keys are in different slots (docs/stores.md),
+    // and the engine falls back to create(), claim() and, when the claim fails, delete().
+    ...(standalone
+      ? {
+          async createAndClaim(ref: string, session: StoredSession, old: string, until: number) {
+            const { meta } = session;
+            const keys = [sessionKey(old), userPrefix, sessionKey(ref)];
+            if (meta.userId !== null) keys.push(userPrefix + meta.userId);
+            const args: Array<string | number> = [json(ref), until, old, Date.now(), ref];
+            args.push(memberValue(meta.createdAt, meta.expiresAt, meta.successor));
+            args.push(meta.expiresAt - Date.now(), meta.expiresAt);
+            const reply = (await run(client, CREATE_CLAIM, keys, fieldsOf(session, args))) as [
+              number,
+              string?,
+            ];
+            if (reply[0] === 1) return { claimed: true as const };
+            const successor =
+              reply[1] === undefined ? null : (JSON.parse(reply[1]) as string | null);
+            return { claimed: false as const, successor };
+          },
+        }
+      : {}),
 
     async createWithinLimit(ref, session, limit) {
       const userId = limitedUser(session, limit);

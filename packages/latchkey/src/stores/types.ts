@@ -118,6 +118,19 @@ export interface Store {
    */
   claim(ref: string, successorRef: string, pointerUntil: number): Promise<ClaimResult>;
   /**
+   * Optional: `create(ref, session)` and then `claim(oldRef, ref, pointerUntil)` as one atomic
+   * operation, in one round trip (a token replaced at rotation or login). Resolves as `claim()`
+   * does; when the claim fails, `ref` is not created (nothing to delete). A store that cannot do
+   * both at once leaves it out: the engine then calls `create()`, `claim()` and, on failure,
+   * `delete()` (see `createAndClaim` in stores/chain.ts).
+   */
+  createAndClaim?(
+    ref: string,
+    session: StoredSession,
+    oldRef: string,
+    pointerUntil: number,
+  ): Promise<ClaimResult>;
+  /**
    * Removes an entry and its successor chain (following `meta.successor` link by link, each link
    * removed together with reading its successor, atomically); removing a missing one is not an
    * error. A rotation that claimed the entry just before is removed with it; one that claims just

@@ -77,12 +77,21 @@ export function checkChange(operation: string, change: SessionChange): void {
  * gets these checks, so they cannot differ between stores.
  */
 export function withArgumentChecks<S extends Store>(store: S): S {
+  const createAndClaim = store.createAndClaim?.bind(store);
   return {
     ...store,
     async create(ref, session) {
       checkSession("create", session);
       return store.create(ref, session);
     },
+    ...(createAndClaim === undefined
+      ? {}
+      : {
+          async createAndClaim(ref: string, session: StoredSession, old: string, until: number) {
+            checkSession("createAndClaim", session);
+            return createAndClaim(ref, session, old, until);
+          },
+        }),
     async update(ref, change) {
       checkChange("update", change);
       return store.update(ref, change);

@@ -166,6 +166,34 @@ end
 return {1}`);
 
 /**
+ * Standalone. A token replaced (rotation, login): CLAIM_ALL on the old session, and only when it
+ * wins, CREATE_ALL of the new one, atomically. KEYS[1] old session hash; KEYS[2] the prefix of
+ * user index keys; KEYS[3] new session hash; KEYS[4] the new session's user index, or absent;
+ * ARGV[1] the new ref's JSON text; ARGV[2] pointerUntil ("0" deletes the old one); ARGV[3] the old
+ * ref; ARGV[4] now (ms); ARGV[5] the new ref; ARGV[6] its index value; ARGV[7] milliseconds its
+ * index must live at least; ARGV[8] its expiresAt; ARGV[9..] its field, value… Replies as CLAIM.
+ */
+export const CREATE_CLAIM = script(`${CHUNK}
+${INDEX}
+${INDEX_OF}
+${CLAIM_BODY}
+local key = index_of(KEYS[2], f[3])
+if key then
+  if ARGV[2] == '0' then
+    redis.call('HDEL', key, ARGV[3])
+  else
+    index_touch(key, tonumber(ARGV[2]) - tonumber(ARGV[4]), ARGV[3], ARGV[2], '1')
+  end
+end
+redis.call('DEL', KEYS[3])
+for i = 9, #ARGV, CHUNK do
+  redis.call('HSET', KEYS[3], unpack(ARGV, i, math.min(i + CHUNK - 1, #ARGV)))
+end
+redis.call('PEXPIREAT', KEYS[3], ARGV[8])
+if KEYS[4] then index_put(KEYS[4], ARGV[7], ARGV[5], ARGV[6]) end
+return {1}`);
+
+/**
  * KEYS[1] session hash; ARGV[1] the userId's JSON text it must have, or "" for any. Deletes it and
  * returns {userId, successor} (JSON texts), or {} when it is missing or another user's: one link
  * of a successor chain, removed together with reading where it points.
