@@ -107,13 +107,14 @@ const STORE_OWNER = /session|store|token|user|redis|cache/i;
  */
 export function cookiesReadBack(ast: Node): Map<string, string> {
   const readInto = new Map<string, string>(); // local variable → cookie name
-  const found = new Map<string, string>();
+  const lookups: { path: string[]; args: Node[] }[] = [];
   walk(ast, (node) => {
-    if (node.type !== "VariableDeclarator" || node.id.type !== "Identifier" || !node.init) return;
-    const name = cookieRead(node.init);
-    if (name !== undefined) readInto.set(node.id.name, name);
-  });
-  walk(ast, (node) => {
+    if (node.type === "VariableDeclarator") {
+      if (node.id.type !== "Identifier" || !node.init) return;
+      const name = cookieRead(node.init);
+      if (name !== undefined) readInto.set(node.id.name, name);
+      return;
+    }
     if (node.type !== "CallExpression") return;
     const path = memberPath(node.callee);
     const last = path?.at(-1);
@@ -124,14 +125,18 @@ export function cookiesReadBack(ast: Node): Map<string, string> {
         path.length >= 2 &&
         STORE_OWNER.test(path.at(-2)!) &&
         path.at(-2) !== "cookies");
-    if (!lookup) return;
-    for (const arg of node.arguments) {
+    if (lookup) lookups.push({ path, args: node.arguments });
+  });
+  // Declarations first, then the calls: a variable read above a lookup is known by then.
+  const found = new Map<string, string>();
+  for (const { path, args } of lookups) {
+    for (const arg of args) {
       const a = unwrap(arg);
       const name = cookieRead(a) ?? (a.type === "Identifier" ? readInto.get(a.name) : undefined);
       if (name !== undefined && !found.has(name))
         found.set(name, `the app reads it back and passes it to ${path.join(".")}()`);
     }
-  });
+  }
   return found;
 }
 

@@ -6,6 +6,7 @@
 // - the config map an app factory picks from (`config = {"testing": TestingConfig, …}`);
 // - the class or module name (`DevelopmentConfig`, `settings/production.py`).
 // Only text is read, never executed; every file read goes through read-regular-file.
+import { readdirSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import {
   type DeployEnvironment,
@@ -33,9 +34,14 @@ interface Selection {
   file: string;
 }
 
+interface DirSelections {
+  production: Selection[];
+  development: Selection[];
+}
+
 export class FlaskEnvironments {
   readonly #project: PythonProject;
-  readonly #selections = new Map<string, Selection[]>();
+  readonly #dirs = new Map<string, DirSelections>();
   #maps: Map<string, { key: string; file: string }[]> | undefined;
 
   constructor(project: PythonProject) {
@@ -70,21 +76,15 @@ export class FlaskEnvironments {
   #selected(module: PyModule, tokens: readonly string[]): EnvironmentTag | undefined {
     const found = this.#project.fileOf(module);
     if (found === undefined) return undefined;
-    const matches = (list: readonly string[]) =>
-      ancestors(found.path, found.root).flatMap((dir) =>
-        list.flatMap((name) =>
-          this.#read(join(dir, name)).filter((s) =>
-            tokens.some((t) => nameOf(s) === t || nameOf(s).endsWith(`.${t}`)),
-          ),
-        ),
-      );
-    const production = matches(PRODUCTION_FILES);
+    const names = (s: Selection) => tokens.some((t) => s.token === t || s.token.endsWith(`.${t}`));
+    const dirs = ancestors(found.path, found.root).map((dir) => this.#inDir(dir));
+    const production = dirs.flatMap((d) => d.production.filter(names));
     if (production.length > 0)
       return {
         environment: "production",
         reason: `${production[0]!.shown} in ${production[0]!.file}`,
       };
-    const development = matches(FLASK_DEVELOPMENT_FILES);
+    const development = dirs.flatMap((d) => d.development.filter(names));
     if (development.length === 0) return undefined;
     const named = environmentOfName(development[0]!.token.split(".").at(-1)!);
     return {
@@ -93,9 +93,28 @@ export class FlaskEnvironments {
     };
   }
 
-  #read(path: string): Selection[] {
-    const known = this.#selections.get(path);
+  // The selections the deploy files of one folder make; the folder is listed once, so absent
+  // files cost nothing.
+  #inDir(dir: string): DirSelections {
+    const known = this.#dirs.get(dir);
     if (known !== undefined) return known;
+    let present: Set<string>;
+    try {
+      present = new Set(readdirSync(dir));
+    } catch {
+      present = new Set();
+    }
+    const read = (list: readonly string[]) =>
+      list.filter((name) => present.has(name)).flatMap((name) => this.#read(join(dir, name)));
+    const selections = {
+      production: read(PRODUCTION_FILES),
+      development: read(FLASK_DEVELOPMENT_FILES),
+    };
+    this.#dirs.set(dir, selections);
+    return selections;
+  }
+
+  #read(path: string): Selection[] {
     const read = readRegularFile(path);
     const file = path.split(sep).at(-1)!;
     const found: Selection[] = [];
@@ -105,7 +124,6 @@ export class FlaskEnvironments {
         const shown = m[2] !== undefined ? `create_app("${m[2]}")` : m[0].replace(/\s+/g, " ");
         found.push({ token, shown: shown.slice(0, 80), file });
       }
-    this.#selections.set(path, found);
     return found;
   }
 
@@ -144,6 +162,3 @@ function ancestors(path: string, root: string): string[] {
   }
   return dirs;
 }
-
-/** The dotted name a statement mentions (a word of the source, not a credential). */
-const nameOf = (s: { token: string }): string => s.token;
