@@ -141,7 +141,8 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
   const attach = (req: Request, res: Response, next: NextFunction, session: Session<T>) => {
     rememberRefusalHandler(session, onRefused);
     commitOnResponse(sessions, session, res, next, () => storeDown(req, res, next));
-    if (sentDeviceBoundAnswer(res, session)) return;
+    const refused = (refusal: Refusal) => answerRefusal(refusal, req, res, next, onRefused);
+    if (sentDeviceBoundAnswer(res, session, refused)) return;
     // `req.session` is declared as one shape or the other by the application (ExpressRequestTypes).
     if (options.compat !== "express-session") (req as { session: unknown }).session = session;
     else {

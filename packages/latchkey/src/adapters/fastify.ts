@@ -16,6 +16,7 @@ import type { CsrfOptions } from "../csrf/options.ts";
 import { deviceBoundAnswer } from "../dbsc/answers.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import { type Answer, STORE_UNAVAILABLE } from "./kit/answers.ts";
+import { unboundRefusal } from "./kit/device-bound.ts";
 import { endRequest, type ResponseEnd } from "./kit/end-of-request.ts";
 import { joinedHeader, requestInfo } from "./kit/node-response.ts";
 import { openSession } from "./kit/open-session.ts";
@@ -133,7 +134,9 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
             rememberRefusalHandler(session, onRefused);
             const answer = deviceBoundAnswer(session);
             // Answered here (the DBSC endpoints, a refused bound session); onSend saves the session.
+            const refusal = answer === undefined ? null : unboundRefusal(answer);
             if (answer === undefined) done();
+            else if (refusal !== null) void answerRefusal(refusal, request, reply, onRefused);
             else sendAnswer(reply, answer);
           },
           loadFailed,

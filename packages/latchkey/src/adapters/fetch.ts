@@ -93,7 +93,10 @@ export function sessionMiddleware<T extends SessionData = SessionData, A extends
     }
     rememberRefusalHandler(session, onRefused);
     const outcome: Outcome = {
-      response: deviceBoundResponse(session) ?? (await handler(request, session, ...args)),
+      response:
+        (await deviceBoundResponse(session, (refusal) =>
+          refusalResponse(refusal, request, onRefused),
+        )) ?? (await handler(request, session, ...args)),
       request,
       onRefused,
     };

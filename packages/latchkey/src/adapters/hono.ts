@@ -83,7 +83,9 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     }
     rememberRefusalHandler(session, onRefused);
     c.set("session", session);
-    const answer = deviceBoundResponse(session);
+    const answer = await deviceBoundResponse(session, (refusal) =>
+      refusalResponse(refusal, c, onRefused),
+    );
     if (answer === undefined) await next();
     else c.res = answer;
     const ending = endRequest(sessions, session, HONO_END, c);

@@ -7,6 +7,7 @@ import { csrfGuard } from "../csrf/guard.ts";
 import type { CsrfOptions } from "../csrf/options.ts";
 import { deviceBoundAnswer } from "../dbsc/answers.ts";
 import { freshAuthRefusalCheck } from "./fresh-auth.ts";
+import { unboundRefusal } from "./kit/device-bound.ts";
 import { endRequest } from "./kit/end-of-request.ts";
 import { KOA_END } from "./kit/koa-end.ts";
 import { answerKoaRefusal, type KoaRefusalHandler } from "./kit/koa-refusal.ts";
@@ -96,7 +97,9 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     rememberRefusalHandler(session, onRefused);
     ctx.session = session;
     const answer = deviceBoundAnswer(session);
+    const refusal = answer === undefined ? null : unboundRefusal(answer);
     if (answer === undefined) await next();
+    else if (refusal !== null) await answerKoaRefusal(refusal, ctx, onRefused);
     else sendAnswer(ctx, answer);
     if (ctx.respond === false) return;
     const ending = endRequest(sessions, session, KOA_END, ctx);

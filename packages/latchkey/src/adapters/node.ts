@@ -13,6 +13,7 @@ import { openSession } from "./kit/open-session.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
 import {
   csrfRefused,
+  type Refusal,
   refusalHandlerOf,
   rememberRefusalHandler,
   STORE_UNAVAILABLE_REFUSAL,
@@ -78,7 +79,8 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
       () => sendInternalError(res),
       () => storeDown(req, res),
     );
-    if (sentDeviceBoundAnswer(res, session)) return;
+    const refused = (refusal: Refusal) => answerNodeRefusal(refusal, req, res, onRefused);
+    if (sentDeviceBoundAnswer(res, session, refused)) return;
     let result: void | Promise<void>;
     try {
       result = handler(request, res);

@@ -278,5 +278,7 @@ function deviceBoundOf(
 ): DeviceBoundFlow | null {
   const dbsc = resolveDeviceBound(options.deviceBound, config);
   // resolveDeviceBound refuses a setup without a store, so `store` is set whenever dbsc is.
-  return dbsc === null || store === undefined ? null : deviceBoundFlow(dbsc, store, config.now);
+  return dbsc === null || store === undefined
+    ? null
+    : deviceBoundFlow(dbsc, store, config.now, config.emit);
 }

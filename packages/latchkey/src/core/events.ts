@@ -14,7 +14,10 @@ export type SessionEventType =
   | "revoked"
   | "user-agent-changed"
   | "csrf-refused"
-  | "store-unavailable";
+  | "store-unavailable"
+  | "device-bound-registered"
+  | "device-bound-refreshed"
+  | "device-bound-refused";
 
 export type TamperReason =
   | "malformed"
@@ -38,9 +41,16 @@ export interface SessionEvent {
    * expired: "idle" | "absolute"; rotated: "periodic" | "manual" | "secret-rotation" (a token
    * minted under an older secret, re-issued under the newest); login: "reauthenticate" for step-up;
    * revoked: "user" | "others" | "all" | "ref" | "session-limit"; tampered: a TamperReason;
-   * csrf-refused: why; store-unavailable: the operation.
+   * csrf-refused: why; store-unavailable: the operation; device-bound-registered: the key's
+   * algorithm; device-bound-refused: which check failed (`bound-cookie-missing`,
+   * `signature-invalid`, `challenge-invalid`, `already-bound`, …).
    */
   reason?: string;
+  /**
+   * device-bound-*: the RFC 7638 SHA-256 thumbprint of the session's device key (public; names
+   * the device, proves nothing), when the session has one.
+   */
+  thumbprint?: string;
   /**
    * store-unavailable: why the store failed, as a short code that is safe to log: a Node errno
    * code (`ECONNREFUSED`, `ETIMEDOUT`), a Redis error kind (`NOAUTH`, `LOADING`), a PostgreSQL

@@ -7,7 +7,21 @@ export interface DeviceBoundAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /**
+   * Set when this refuses a device-bound session presented without a live bound cookie (not for
+   * the endpoints' own answers, which only the browser's DBSC machinery reads): adapters offer it
+   * to the application's `onRefused`, so a page navigation can get a page.
+   */
+  readonly unbound?: UnboundReason;
+  /** The refusal's reason (the one in its body), for the session event; absent on a success. */
+  readonly reason?: DeviceBoundReason;
 }
+
+/** Why a device-bound session was refused before the application saw it. */
+export type UnboundReason =
+  | "bound-cookie-missing"
+  | "bound-cookie-expired"
+  | "bound-cookie-invalid";
 
 /** Why a request was refused or a DBSC request failed. Never says more than which check. */
 export type DeviceBoundReason =
@@ -46,7 +60,7 @@ export function refusedAnswer(
   reason: DeviceBoundReason,
   extra?: Readonly<Record<string, string>>,
 ): DeviceBoundAnswer {
-  return jsonAnswer(status, { error: "device-bound-refused", reason }, extra);
+  return { ...jsonAnswer(status, { error: "device-bound-refused", reason }, extra), reason };
 }
 
 // The answer a session's request gets instead of the application's, set while the session loads.

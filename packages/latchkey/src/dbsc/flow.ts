@@ -1,5 +1,7 @@
 import type { PendingCommit } from "../core/commit.ts";
 import { rawCookieValue } from "../core/cookies.ts";
+import type { EventSink } from "../core/emit.ts";
+import type { SessionEvent } from "../core/events.ts";
 import type { RequestState } from "../core/state.ts";
 import { encodeBase64url } from "../crypto/encoding.ts";
 import { randomBytesPooled } from "../crypto/random.ts";
@@ -9,7 +11,7 @@ import { BINDING_KEY, type Binding, bindingOf, holdsForeignBinding } from "./bin
 import { boundCookieLine, expiredBoundCookieLine, judgeBoundCookie } from "./bound-cookie.ts";
 import { challengeQuota } from "./challenge-quota.ts";
 import { consumeChallenge, issueChallenge } from "./challenges.ts";
-import { keyObjectFor, publicJwkFor } from "./jwk.ts";
+import { keyObjectFor, publicJwkFor, thumbprintOf } from "./jwk.ts";
 import type { ResolvedDeviceBound } from "./options.ts";
 import { type ParsedProof, parseProof, signatureValid } from "./proof.ts";
 import { readStringHeader, sfString } from "./structured.ts";
@@ -43,6 +45,7 @@ export function deviceBoundFlow(
   dbsc: ResolvedDeviceBound,
   challenges: Store,
   now: () => number,
+  emit: EventSink,
 ): DeviceBoundFlow {
   // The sid each request loaded with: a different one at the end means login or reauthentication.
   const loadedSid = new WeakMap<RequestState, string | null>();
@@ -103,6 +106,7 @@ export function deviceBoundFlow(
       jwk,
     };
     state.write(BINDING_KEY, binding);
+    emit({ ...eventOf(state, "device-bound-registered", binding, now()), reason: binding.alg });
     return withBoundCookie(binding);
   }
 
@@ -139,6 +143,7 @@ export function deviceBoundFlow(
     if (!(await consumeChallenge(challenges, proof.jti, "refresh", binding.id, now()))) {
       return challenge(binding, "challenge-invalid");
     }
+    emit(eventOf(state, "device-bound-refreshed", binding, now()));
     return withBoundCookie(binding);
   }
 
@@ -152,11 +157,37 @@ export function deviceBoundFlow(
     // copy of the session cookie elsewhere, or a browser whose key is gone. Either way the
     // application never sees the session, nothing is written, and the browser drops both cookies
     // (the user can sign in again; the session itself lives on for the device that holds the key).
+    const reason = `bound-cookie-${verdict}` as const;
+    emit({ ...eventOf(state, "device-bound-refused", binding, now()), reason });
     state.reset();
     state.staleCookie = true;
-    return refusedAnswer(403, `bound-cookie-${verdict}`, {
-      "set-cookie": expiredBoundCookieLine(dbsc),
-    });
+    return {
+      ...refusedAnswer(403, reason, { "set-cookie": expiredBoundCookieLine(dbsc) }),
+      unbound: reason,
+    };
+  }
+
+  /**
+   * An endpoint's answer; one that is not a success leaves the session exactly as it was: no
+   * touch, no periodic rotation. Whoever holds only the session cookie (a thief) can reach these
+   * endpoints, and a rotation they set off would end the real browser's token after its grace
+   * window. A refusal is reported, except the 403 that hands a browser its challenge (the
+   * ordinary first step of every refresh).
+   */
+  async function settled(
+    state: RequestState,
+    answering: Promise<DeviceBoundAnswer>,
+  ): Promise<DeviceBoundAnswer> {
+    const answer = await answering;
+    if (answer.status === 200) return answer;
+    if (answer.reason !== undefined && answer.reason !== "proof-missing") {
+      emit({
+        ...eventOf(state, "device-bound-refused", bindingOf(state), now()),
+        reason: answer.reason,
+      });
+    }
+    state.reset();
+    return answer;
   }
 
   return {
@@ -207,18 +238,19 @@ export function deviceBoundFlow(
   };
 }
 
-/**
- * An endpoint's answer; one that is not a success leaves the session exactly as it was: no touch,
- * no periodic rotation. Whoever holds only the session cookie (a thief) can reach these
- * endpoints, and a rotation they set off would end the real browser's token after its grace window.
- */
-async function settled(
+/** A DBSC session event: the session's ref and user, the key's thumbprint; never a token or proof. */
+function eventOf(
   state: RequestState,
-  answering: Promise<DeviceBoundAnswer>,
-): Promise<DeviceBoundAnswer> {
-  const answer = await answering;
-  if (answer.status !== 200) state.reset();
-  return answer;
+  type: SessionEvent["type"],
+  binding: Binding | null,
+  at: number,
+): SessionEvent {
+  const event: SessionEvent = { type, at };
+  if (state.ref !== null) event.ref = state.ref;
+  const userId = state.meta?.userId;
+  if (userId !== null && userId !== undefined) event.userId = userId;
+  if (binding !== null) event.thumbprint = thumbprintOf(binding.jwk);
+  return event;
 }
 
 /** The path of a request target, without its query; null when it cannot be read. */

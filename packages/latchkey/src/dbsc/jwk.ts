@@ -1,4 +1,4 @@
-import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
+import { createPublicKey, hash, type JsonWebKey, type KeyObject } from "node:crypto";
 
 // The public key a browser sends at registration (RFC 7517 JWK), turned into a KeyObject that can
 // only verify the algorithm it was registered for. Hostile input: every failure is null.
@@ -52,4 +52,13 @@ function isB64(value: unknown, maxLength: number): value is string {
   return (
     typeof value === "string" && value.length > 0 && value.length <= maxLength && B64URL.test(value)
   );
+}
+
+/** RFC 7638 JWK thumbprint (SHA-256, base64url): the required members, sorted, no whitespace. */
+export function thumbprintOf(jwk: PublicJwk): string {
+  const canonical =
+    jwk.kty === "EC"
+      ? JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })
+      : JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
+  return hash("sha256", canonical, "base64url");
 }

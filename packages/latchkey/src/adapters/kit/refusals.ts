@@ -8,7 +8,7 @@ import { type Answer, csrfRefusal, STORE_UNAVAILABLE } from "./answers.ts";
 // framework's terms; what a refusal is and says is decided here, once.
 
 /** What refused the request. */
-export type RefusalKind = "csrf" | "fresh-auth" | "store-unavailable";
+export type RefusalKind = "csrf" | "fresh-auth" | "store-unavailable" | "device-bound";
 
 /**
  * A request latchkey refused, as `onRefused` receives it.
@@ -23,11 +23,11 @@ export type RefusalKind = "csrf" | "fresh-auth" | "store-unavailable";
  */
 export interface Refusal {
   readonly kind: RefusalKind;
-  /** 403 (CSRF, step-up), 413 or 408 (a form body too large or too slow), 503 (store down). */
+  /** 403 (CSRF, step-up, a device-bound session without its bound cookie), 413 or 408 (a form body too large or too slow), 503 (store down). */
   readonly status: number;
-  /** `EBADCSRFTOKEN` (the code csurf used), `fresh-auth-required` or `store-unavailable`. */
-  readonly code: "EBADCSRFTOKEN" | "fresh-auth-required" | "store-unavailable";
-  /** Why: a CSRF reason (`cross-site`, `token-invalid`, …), `not-authenticated`, `reauthentication-required`, or `store-unavailable`. */
+  /** `EBADCSRFTOKEN` (the code csurf used), `fresh-auth-required`, `store-unavailable` or `device-unbound`. */
+  readonly code: "EBADCSRFTOKEN" | "fresh-auth-required" | "store-unavailable" | "device-unbound";
+  /** Why: a CSRF reason (`cross-site`, `token-invalid`, …), `not-authenticated`, `reauthentication-required`, `store-unavailable`, or for `device-unbound` `bound-cookie-missing`, `-expired` or `-invalid`. */
   readonly reason: string;
   /** What latchkey answers when the application does not. */
   readonly answer: Answer;
@@ -37,6 +37,7 @@ const CODES = {
   csrf: "EBADCSRFTOKEN",
   "fresh-auth": "fresh-auth-required",
   "store-unavailable": "store-unavailable",
+  "device-bound": "device-unbound",
 } as const;
 
 export function refusalOf(kind: RefusalKind, reason: string, answer: Answer): Refusal {
