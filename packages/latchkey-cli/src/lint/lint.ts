@@ -124,10 +124,13 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
           findings.map((f) => {
             const at = f.location === undefined ? entry.path : resolve(cwd, f.location.file);
             const tag = scriptEnvironments.of(at, appDir);
+            if (tag.environment !== "unknown" || at === entry.path)
+              return inEnvironment([f], tag)[0]!;
+            const user = scriptEnvironments.of(entry.path, appDir);
             const own =
-              tag.environment === "unknown" && at !== entry.path
-                ? scriptEnvironments.of(entry.path, appDir)
-                : tag;
+              user.environment === "unknown"
+                ? user
+                : { ...user, reason: `used by ${file}: ${user.reason}` };
             return inEnvironment([f], own)[0]!;
           });
         raw.push(...placed(script.findings));

@@ -14,7 +14,7 @@ import { type CookieValueKind, cookiesReadBack, judgeCookieValue } from "./crede
 import { evaluate } from "./evaluate.ts";
 import { type FrameworkProfile, type JsFramework, PACKAGES, PROFILES } from "./frameworks.ts";
 import { parseScript, positionOf, walk } from "./parse.ts";
-import { type ImportBinding, memberPath, Scope, unwrap } from "./scope.ts";
+import { type Importer, memberPath, Scope, unwrap } from "./scope.ts";
 
 export interface ScriptResult {
   findings: Finding[];
@@ -35,11 +35,7 @@ export interface ScriptResult {
  * Lints one JavaScript/TypeScript file. `file` is the path shown in findings; `importer`
  * resolves values imported from the project's own modules (`secret: pkg.name`).
  */
-export function lintScript(
-  text: string,
-  file: string,
-  importer?: (binding: ImportBinding) => Value,
-): ScriptResult {
+export function lintScript(text: string, file: string, importer?: Importer): ScriptResult {
   const parsed = parseScript(text, file);
   if (parsed === undefined)
     return {

@@ -277,6 +277,12 @@ function writtenElsewhere(node: Node, scope: Scope, depth: number): Setting | un
     if (callee?.length === 2 && callee[1] === "get" && first?.type === "StringLiteral")
       path = [callee[0]!, ...first.value.split(".")];
   } else if (n.type === "MemberExpression") path = memberPath(n);
+  else if (n.type === "Identifier" && scope.imports.has(n.name) && !scope.bindings.has(n.name)) {
+    // `secret: sessionSecret` imported from another module: reported where that module writes it.
+    const origin = scope.importedOrigin(scope.imports.get(n.name)!);
+    const value = origin && evaluate(n, scope, depth + 1);
+    return origin && value ? { value, at: origin.at, file: origin.file } : undefined;
+  }
   if (path === undefined || path.length < 2 || !scope.imports.has(path[0]!)) return undefined;
   let current: Value = evaluateIdentifier(path[0]!, scope, depth + 1);
   let setting: Setting | undefined;

@@ -13,8 +13,8 @@ import type { Node } from "@babel/types";
 import { readRegularFile } from "../read-regular-file.ts";
 import { UNKNOWN, type Value } from "../value.ts";
 import { evaluate } from "./evaluate.ts";
-import { parseScript } from "./parse.ts";
-import { type ImportBinding, Scope } from "./scope.ts";
+import { parseScript, positionOf } from "./parse.ts";
+import { type ImportBinding, type Importer, type Origin, Scope } from "./scope.ts";
 import { Specifiers } from "./specifiers.ts";
 
 const MAX_IMPORT_DEPTH = 5;
@@ -42,14 +42,40 @@ export class ProjectModules {
   }
 
   /** The importer a file's scope uses to see through `binding`; `depth` counts modules followed. */
-  importerFor(fromPath: string, depth = 0): (binding: ImportBinding) => Value {
-    return (binding) => this.#valueOf(fromPath, binding, depth);
+  importerFor(fromPath: string, depth = 0): Importer {
+    const importer: Importer = (binding) => this.#valueOf(fromPath, binding, depth);
+    importer.origin = (binding) => this.#originOf(fromPath, binding, depth);
+    return importer;
   }
 
   #valueOf(fromPath: string, binding: ImportBinding, depth: number): Value {
     if (depth >= MAX_IMPORT_DEPTH) return UNKNOWN;
     const dir = dirname(fromPath);
     if (binding.source === "config") return this.#nodeConfig(dir, binding, depth);
+    const target = this.#target(fromPath, binding, depth);
+    if (target === undefined) return UNKNOWN;
+    return writtenIn(this.#exported(target.module, binding.imported), this.#display(target.path));
+  }
+
+  // Where an imported name is written (`export const secret = …` in another file), so a finding
+  // about its value points there. JSON has no line of its own: undefined.
+  #originOf(fromPath: string, binding: ImportBinding, depth: number): Origin | undefined {
+    if (depth >= MAX_IMPORT_DEPTH || binding.source === "config") return undefined;
+    const target = this.#target(fromPath, binding, depth);
+    if (target === undefined || target.module.json !== undefined) return undefined;
+    const name = binding.imported === "*" ? "default" : binding.imported;
+    const node = target.module.exports.get(name);
+    if (node !== undefined) return { file: this.#display(target.path), at: positionOf(node) };
+    const reexported = target.module.scope?.reexports.get(name);
+    return reexported && target.module.scope?.importedOrigin(reexported);
+  }
+
+  #target(
+    fromPath: string,
+    binding: ImportBinding,
+    depth: number,
+  ): { path: string; module: LoadedModule } | undefined {
+    const dir = dirname(fromPath);
     const path = binding.source.startsWith(".")
       ? this.#resolve(dir, binding.source)
       : this.#specifiers
@@ -57,8 +83,7 @@ export class ProjectModules {
           .map((candidate) => this.#resolve(dir, candidate))
           .find((found) => found !== undefined);
     const module = path === undefined ? undefined : this.#load(path, depth + 1);
-    if (module === undefined || path === undefined) return UNKNOWN;
-    return writtenIn(this.#exported(module, binding.imported), this.#display(path));
+    return module === undefined || path === undefined ? undefined : { path, module };
   }
 
   // node-config: with NODE_ENV=production it loads config/default, then config/production over

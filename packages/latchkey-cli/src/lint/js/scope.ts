@@ -2,7 +2,7 @@
 // later writes into option objects (`sess.cookie.secure = true`, with the condition guarding
 // them). Collected in one pass over the tree, then read by the evaluator.
 import type { File, Node } from "@babel/types";
-import { UNKNOWN, type Value } from "../value.ts";
+import { type Position, UNKNOWN, type Value } from "../value.ts";
 import { walk } from "./parse.ts";
 
 export type Binding = { node: Node } | { value: Value } | "ambiguous";
@@ -17,6 +17,17 @@ export interface MemberWrite {
   branch?: boolean;
   at: Node;
 }
+
+/** Where a value is written: a file shown in findings and a position in it. */
+export interface Origin {
+  file: string;
+  at: Position;
+}
+
+/** Sees through imports of the project's own modules (see ./imports.ts). */
+export type Importer = ((binding: ImportBinding) => Value) & {
+  origin?: (binding: ImportBinding) => Origin | undefined;
+};
 
 export interface ImportBinding {
   source: string;
@@ -33,10 +44,10 @@ export class Scope {
   /** Names exported from another module: `export { a } from "./x"`, `export { b as c }`. */
   readonly reexports = new Map<string, ImportBinding>();
   readonly #text: string;
-  readonly #importer: ((binding: ImportBinding) => Value) | undefined;
+  readonly #importer: Importer | undefined;
 
   /** `importer` sees through imports of the project's own modules (see ./imports.ts). */
-  constructor(ast: File, text: string, importer?: (binding: ImportBinding) => Value) {
+  constructor(ast: File, text: string, importer?: Importer) {
     this.#text = text;
     this.#importer = importer;
     walk(ast, (node, ancestors) => this.#collect(node, ancestors));
@@ -46,6 +57,11 @@ export class Scope {
   importedValue(name: string): Value {
     const binding = this.imports.get(name);
     return binding ? this.importedValueOf(binding) : UNKNOWN;
+  }
+
+  /** Where the module `binding` comes from writes it, when that can be read. */
+  importedOrigin(binding: ImportBinding): Origin | undefined {
+    return this.#importer?.origin?.(binding);
   }
 
   /** The value `binding` names in the module it comes from, when that can be read. */
