@@ -397,7 +397,10 @@ function checkOptions(
     const lifetimeSetting =
       framework === "latchkey"
         ? entry(options, "absoluteTimeout")
-        : (present("maxAge") ?? present("expires"));
+        : // iron-session: `ttl` (seconds) is how long the sealed session is valid.
+          framework === "iron-session" && entry(options, "ttl") !== undefined
+          ? entry(options, "ttl")
+          : (present("maxAge") ?? present("expires"));
     findings.push(
       ...checkCookie({
         file,
@@ -423,7 +426,12 @@ function checkOptions(
         },
         lifetime: {
           setting: inSeconds(lifetimeSetting, profile.maxAgeUnit),
-          key: framework === "latchkey" ? "absoluteTimeout" : keyName(profile, "maxAge"),
+          key:
+            framework === "latchkey"
+              ? "absoluteTimeout"
+              : framework === "iron-session" && entry(options, "ttl") !== undefined
+                ? "ttl"
+                : keyName(profile, "maxAge"),
           fix: profile.fix.lifetime,
           defaultSeconds: undefined,
         },
