@@ -7,10 +7,16 @@ import { createHash } from "node:crypto";
 import { afterEach, describe, it } from "node:test";
 import { serve } from "@hono/node-server";
 import express from "express";
+import Fastify from "fastify";
 import { Hono } from "hono";
+import Koa from "koa";
 import * as expressAdapter from "../../packages/latchkey/src/adapters/express.ts";
+import * as fastifyAdapter from "../../packages/latchkey/src/adapters/fastify.ts";
 import * as fetchAdapter from "../../packages/latchkey/src/adapters/fetch.ts";
+import * as honoAdapter from "../../packages/latchkey/src/adapters/hono.ts";
 import type { Refusal } from "../../packages/latchkey/src/adapters/kit/refusals.ts";
+import * as koaAdapter from "../../packages/latchkey/src/adapters/koa.ts";
+import * as nodeAdapter from "../../packages/latchkey/src/adapters/node.ts";
 import {
   createSessions,
   type SessionEvent,
@@ -94,18 +100,106 @@ const servers: Record<string, (render: boolean) => Promise<Setup>> = {
       },
     );
     const app = new Hono().all("*", (c) => handler(c.req.raw));
-    const running = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
-    await new Promise((resolve) => running.once("listening", resolve));
-    const { port } = running.address() as { port: number };
-    const server: RunningServer = {
-      url: `http://127.0.0.1:${port}`,
-      close: () => new Promise((resolve) => running.close(() => resolve())),
-    };
+    const server = await listenHono(app);
     const setup = { server, sessions, clock, events };
     open.push(setup);
     return setup;
   },
 };
+
+async function listenHono(app: { fetch: (r: Request) => Response | Promise<Response> }) {
+  const running = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise((resolve) => running.once("listening", resolve));
+  const { port } = running.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => running.close(() => resolve())),
+  } as RunningServer;
+}
+
+function kept(setup: Omit<Setup, "server">, server: RunningServer): Setup {
+  const all = { ...setup, server };
+  open.push(all);
+  return all;
+}
+
+const html = (r: Refusal) =>
+  new Response(page(r), { status: r.status, headers: { "content-type": "text/html" } });
+
+Object.assign(servers, {
+  async node(render: boolean) {
+    const base = sessionsWithEvents();
+    const handler = nodeAdapter.sessionMiddleware(
+      base.sessions,
+      async (req, res) => {
+        const body = await routes(
+          req.method ?? "GET",
+          (req.url ?? "/").split("?")[0] as string,
+          req.session as never,
+        );
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(body));
+      },
+      {
+        onRefused: (r, _req, res) => {
+          if (render && wantsPage(r))
+            res.writeHead(r.status, { "content-type": "text/html" }).end(page(r));
+        },
+      },
+    );
+    return kept(base, await listen(handler));
+  },
+  async hono(render: boolean) {
+    const base = sessionsWithEvents();
+    const app = new Hono<honoAdapter.SessionEnv>();
+    app.use(
+      honoAdapter.sessionMiddleware(base.sessions, {
+        onRefused: (r) => (render && wantsPage(r) ? html(r) : undefined),
+      }),
+    );
+    app.all("*", async (c) =>
+      c.json(await routes(c.req.method, c.req.path, c.get("session") as never)),
+    );
+    return kept(base, await listenHono(app));
+  },
+  async koa(render: boolean) {
+    const base = sessionsWithEvents();
+    const app = new Koa();
+    app.use(
+      koaAdapter.sessionMiddleware(base.sessions, {
+        onRefused: (r, ctx) => {
+          if (!(render && wantsPage(r))) return;
+          ctx.status = r.status;
+          ctx.type = "text/html";
+          ctx.body = page(r);
+        },
+      }),
+    );
+    app.use(async (ctx) => {
+      ctx.body = await routes(ctx.method, ctx.path, ctx.session as never);
+    });
+    return kept(base, await listen(app.callback()));
+  },
+  async fastify(render: boolean) {
+    const base = sessionsWithEvents();
+    const app = Fastify();
+    await app.register(
+      fastifyAdapter.sessionMiddleware(base.sessions, {
+        onRefused: (r, _request, reply) =>
+          render && wantsPage(r) ? reply.code(r.status).type("text/html").send(page(r)) : undefined,
+      }),
+    );
+    app.all("*", async (request) =>
+      routes(request.method, request.url.split("?")[0] as string, request.session as never),
+    );
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = app.server.address() as { port: number };
+    return kept(base, {
+      url: `http://127.0.0.1:${port}`,
+      close: () => app.close(),
+    } as RunningServer);
+  },
+});
 
 /** Logs in with a DBSC browser and returns it and the session cookie alone (a thief's copy). */
 async function boundBrowser(setup: Setup, key?: DeviceKey) {
