@@ -13,7 +13,7 @@ import { type DjangoModule, djangoSettingsModules, lintDjango } from "./python/d
 import { lintFlask } from "./python/flask.ts";
 import { applicationFacts, lintFlaskApps } from "./python/flask-apps.ts";
 import { FlaskEnvironments } from "./python/flask-environment.ts";
-import { resolveImportedSettings } from "./python/imported-values.ts";
+import { importedValue, resolveImportedSettings } from "./python/imported-values.ts";
 import { type PyModule, readModule } from "./python/module.ts";
 import { PythonProject } from "./python/project.ts";
 import { credential, lintSetCookies, type SetCookieResult } from "./python/set-cookie.ts";
@@ -107,7 +107,6 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
         pythonModules.push({ module, path: entry.path, root: entry.root });
         project.add({ path: entry.path, root: entry.root, file, module });
         raw.push(...lintExemptViews(module.py, file));
-        pythonCookies.push(lintSetCookies(module));
       } else {
         const modules =
           scriptModules.get(entry.root) ??
@@ -146,6 +145,16 @@ export function lintPaths(paths: readonly string[], cwd = process.cwd()): LintRe
     }
   }
   raw.push(...lintPython(pythonModules, project, result.unparsable));
+  // After lintPython has resolved imported names: a cookie named by an imported constant.
+  for (const { module } of pythonModules) {
+    try {
+      pythonCookies.push(
+        lintSetCookies(module, (ref) => importedValue(project, module, ref)?.value),
+      );
+    } catch {
+      result.unparsable.push(module.file);
+    }
+  }
   raw.push(...pythonCookieFindings(pythonCookies));
   // A hand-set cookie whose value says nothing is a credential when its package reads it back
   // into a lookup (a user, a session, a token's signature), in any file.

@@ -33,6 +33,16 @@ function follow(project: PythonProject, module: PyModule, setting: Setting, hops
   return follow(project, found.module, found.setting, hops + 1);
 }
 
+/** The value an imported name (`AUTH_COOKIE`, `constants.AUTH_COOKIE`) has where it is written. */
+export function importedValue(
+  project: PythonProject,
+  module: PyModule,
+  ref: readonly string[],
+): Setting | undefined {
+  const found = lookup(project, module, ref);
+  return found && follow(project, found.module, found.setting, 1);
+}
+
 function lookup(
   project: PythonProject,
   module: PyModule,

@@ -35,7 +35,14 @@ export interface SetCookieResult {
   readBack: Map<string, string>;
 }
 
-export function lintSetCookies(module: PyModule): SetCookieResult {
+/**
+ * `imported` resolves a name the module imports (`from constants import AUTH_COOKIE`) to the
+ * value its own module writes.
+ */
+export function lintSetCookies(
+  module: PyModule,
+  imported?: (ref: string[]) => Value | undefined,
+): SetCookieResult {
   const { py } = module;
   const result: SetCookieResult = { findings: [], pending: [], readBack: readBack(module) };
   const cursor = py.tree.cursor();
@@ -47,7 +54,9 @@ export function lintSetCookies(module: PyModule): SetCookieResult {
     if (path === undefined || path.at(-1) !== "set_cookie" || path.length < 2) continue;
     const args = argumentsOf(py, argList ?? null);
     const nameNode = args.positional[0] ?? args.keyword.get("key")?.value;
-    const name = nameNode === undefined ? undefined : evaluatePython(nameNode, module.scope);
+    const local = nameNode === undefined ? undefined : evaluatePython(nameNode, module.scope);
+    const ref = nameNode && local?.kind !== "string" ? dottedName(py, nameNode) : undefined;
+    const name = ref && imported ? imported(ref) : local;
     if (name?.kind !== "string") continue;
     const valueNode = args.positional[1] ?? args.keyword.get("value")?.value;
     const judged = judge(module, valueNode, 0);
