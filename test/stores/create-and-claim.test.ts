@@ -1,18 +1,32 @@
-// createAndClaim (a token replaced at rotation or login, in one round trip on standalone Redis):
-// the new entry exists exactly when the claim won, the old token becomes a pointer or goes, and
-// the user's index follows — through ioredis and node-redis. On a Cluster the store has no such
-// method and the engine's fallback (create, claim, delete on a lost claim) gives the same result.
+// createAndClaim (a token replaced at rotation or login in one step: one script on standalone
+// Redis, one statement on PostgreSQL, one transaction on SQLite): the new entry exists exactly
+// when the claim won, the old token becomes a pointer or goes, and the user's listing follows.
+// On a Redis Cluster the store has no such method and the engine's fallback (create, claim,
+// delete on a lost claim) must give the same result.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Cluster, Redis } from "ioredis";
 import { createClient } from "redis";
 import { createAndClaim } from "../../packages/latchkey/src/stores/chain.ts";
+import { postgresStore } from "../../packages/latchkey/src/stores/postgres.ts";
 import { redisStore } from "../../packages/latchkey/src/stores/redis.ts";
+import { sqliteStore } from "../../packages/latchkey/src/stores/sqlite.ts";
 import type { Store, StoredSession } from "../../packages/latchkey/src/stores/types.ts";
 import { skipOrFail } from "../helpers/service.ts";
 import { redisServerMissing, startRedisCluster } from "./support/redis-server.ts";
-import { dropRedisPrefix, REDIS_URL, redisUnreachable, runId } from "./support/services.ts";
+import {
+  DATABASE_URL,
+  dropRedisPrefix,
+  dropSchema,
+  postgresUnreachable,
+  REDIS_URL,
+  redisUnreachable,
+  runId,
+} from "./support/services.ts";
 
 function entry(userId: string | null, data: Record<string, string> = {}): StoredSession {
   const now = Date.now();
@@ -88,8 +102,37 @@ async function checkReplacement(store: Store): Promise<void> {
   assert.equal(await store.deleteByUser("alice"), 2, "the pointer and its successor");
 }
 
-describe("redis: createAndClaim", () => {
-  it("ioredis, standalone: one script", async (t) => {
+describe("createAndClaim", () => {
+  it("sqlite: one transaction", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "latchkey-cac-"));
+    const store = sqliteStore({ path: join(dir, "sessions.db") });
+    try {
+      assert.equal(typeof store.createAndClaim, "function");
+      await checkReplacement(store);
+    } finally {
+      await store.close?.();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const synchronousCommit of ["on", "off"] as const) {
+    it(`postgres (synchronousCommit ${synchronousCommit}): one statement`, async (t) => {
+      const unavailable = await postgresUnreachable();
+      if (unavailable !== null) return skipOrFail(t, unavailable);
+      const schema = runId("cac");
+      const store = postgresStore({ connectionString: DATABASE_URL, schema, synchronousCommit });
+      try {
+        await store.migrate();
+        assert.equal(typeof store.createAndClaim, "function");
+        await checkReplacement(store);
+      } finally {
+        await store.close?.();
+        await dropSchema(schema);
+      }
+    });
+  }
+
+  it("redis (ioredis, standalone): one script", async (t) => {
     const unavailable = await redisUnreachable();
     if (unavailable !== null) return skipOrFail(t, unavailable);
     const prefix = `${runId("cac")}:`;
@@ -104,7 +147,7 @@ describe("redis: createAndClaim", () => {
     }
   });
 
-  it("node-redis, standalone: one script", async (t) => {
+  it("redis (node-redis, standalone): one script", async (t) => {
     const unavailable = await redisUnreachable();
     if (unavailable !== null) return skipOrFail(t, unavailable);
     const prefix = `${runId("cacnr")}:`;
@@ -117,7 +160,7 @@ describe("redis: createAndClaim", () => {
     }
   });
 
-  it("cluster: no single script (different slots); the fallback gives the same result", async (t) => {
+  it("redis cluster: no single script (different slots); the fallback gives the same result", async (t) => {
     const missing = redisServerMissing();
     if (missing !== null) return skipOrFail(t, missing);
     const cluster = await startRedisCluster();

@@ -79,6 +79,7 @@ describe("postgres: synchronousCommit", () => {
   it('"off": session writes commit asynchronously, revocations synchronously, nothing leaks', async (t) => {
     if (unavailable !== null) return skipOrFail(t, unavailable);
     const store = postgresStore({ pool, schema, synchronousCommit: "off" });
+    const replace = store.createAndClaim as NonNullable<typeof store.createAndClaim>;
     assert.deepEqual(await observe(() => store.create("r1", entry("alice"))), {
       seen: ["INSERT sessions off"],
       after: "on",
@@ -93,6 +94,12 @@ describe("postgres: synchronousCommit", () => {
       after: "on",
     });
     assert.equal((await store.get("r2"))?.data.a, "1", "the writes landed");
+    assert.deepEqual(
+      await observe(() => replace("r2b", entry("alice"), "r2", Date.now() + 5_000)),
+      { seen: ["UPDATE sessions off", "INSERT sessions off"], after: "on" },
+      "a rotation in one statement: the pointer and the new entry",
+    );
+    await store.delete("r2b");
     // Revocations: logout (delete with chain), the old token a login destroys, marks, revokeUser.
     assert.deepEqual(await observe(() => store.delete("r1")), {
       seen: ["DELETE sessions on", "DELETE sessions on"],
@@ -104,12 +111,18 @@ describe("postgres: synchronousCommit", () => {
       seen: ["DELETE sessions on"],
       after: "on",
     });
+    await store.create("r3b", entry(null));
+    assert.deepEqual(
+      await observe(() => replace("r4b", entry("bob"), "r3b", 0)),
+      { seen: ["DELETE sessions on", "INSERT sessions on"], after: "on" },
+      "a login in one statement destroys the old token: synchronous",
+    );
     assert.deepEqual(await observe(() => store.markRevoked("u:bob", 1, Date.now() + 60_000)), {
       seen: ["INSERT sessions_revocations on"],
       after: "on",
     });
     assert.deepEqual(await observe(() => store.deleteByUser("bob")), {
-      seen: ["DELETE sessions on"],
+      seen: ["DELETE sessions on", "DELETE sessions on"],
       after: "on",
     });
     const limited = entry("carol");

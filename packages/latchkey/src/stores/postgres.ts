@@ -148,9 +148,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const sql = {
     get: `SELECT * FROM ${table} WHERE ref = $1`,
     // SELECT instead of VALUES so it can carry the WHERE clause; casts give the parameters their types.
-    insert: insertSql(table, relaxed),
+    insert: insertSql(table, `WHERE true${relaxed}`),
     // Inside the limit's transaction, which may evict: revocations stay synchronous.
-    insertDurable: insertSql(table, ""),
+    insertDurable: insertSql(table, "WHERE true"),
     // One statement: the row lock serialises concurrent change sets, each applied to the latest row.
     // An update waiting on a concurrent claim re-checks `successor IS NULL` on the claimed row
     // (READ COMMITTED re-evaluates the WHERE clause), so it never moves a pointer.
@@ -162,6 +162,17 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   expires_at = CASE WHEN successor IS NULL THEN $3::bigint ELSE expires_at END
 WHERE ref = $1${relaxed} RETURNING successor`,
     claimDelete: `DELETE FROM ${table} WHERE ref = $1 AND successor IS NULL`,
+    // A token replaced (rotation, login) in one statement: the claim of the old row ($15) in a
+    // CTE, and the new row ($1…$13) inserted only for a claim that won. A concurrent claim holds
+    // the old row's lock; this one then re-checks `successor IS NULL`, fails, and inserts nothing.
+    // A pointer is a session write (relaxed); destroying the old token at login is a revocation.
+    replacePointer: `WITH claimed AS (
+  UPDATE ${table} SET successor = $1::text, expires_at = $14::bigint
+  WHERE ref = $15 AND successor IS NULL${relaxed} RETURNING ref
+) ${insertSql(table, "FROM claimed")}`,
+    replaceDelete: `WITH claimed AS (
+  DELETE FROM ${table} WHERE ref = $15 AND successor IS NULL AND $14::bigint = 0 RETURNING ref
+) ${insertSql(table, "FROM claimed")}`,
     successorOf: `SELECT successor FROM ${table} WHERE ref = $1`,
     deleteLink: `DELETE FROM ${table} WHERE ref = $1 RETURNING successor`,
     lockUser: "SELECT pg_advisory_xact_lock(hashtext($1))",
@@ -257,6 +268,12 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
   const schemaSql = migrationSql(schema, name, table, marks);
   let created = 0;
   let pruning: Promise<unknown> = Promise.resolve();
+  function counted(): void {
+    if (++created % pruneEvery !== 0) return;
+    // In the background: a slow prune must not delay a login. A failure waits for the next turn.
+    const now = Date.now();
+    pruning = Promise.all([query(sql.prune, [now]), query(sql.pruneMarks, [now])]).catch(() => {});
+  }
 
   return withArgumentChecks({
     kind: "server",
@@ -285,13 +302,7 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
 
     async create(ref, session) {
       await query(sql.insert, insertValues(ref, session));
-      if (++created % pruneEvery === 0) {
-        // In the background: a slow prune must not delay a login. A failure waits for the next turn.
-        const now = Date.now();
-        pruning = Promise.all([query(sql.prune, [now]), query(sql.pruneMarks, [now])]).catch(
-          () => {},
-        );
-      }
+      counted();
     },
 
     async update(ref, change) {
@@ -320,6 +331,18 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
       const now = rows[0]?.successor;
       if (now === undefined) return { claimed: false, successor: null };
       return now === successorRef ? { claimed: true } : { claimed: false, successor: now };
+    },
+
+    async createAndClaim(ref, session, old, until) {
+      const statement = until === 0 ? sql.replaceDelete : sql.replacePointer;
+      const inserted = await query(statement, [...insertValues(ref, session), until, old]);
+      if (inserted.rowCount === 1) {
+        counted();
+        return { claimed: true };
+      }
+      // A fresh statement sees what made the claim fail: a successor, or no row at all.
+      const { rows } = await query<{ successor: string | null }>(sql.successorOf, [old]);
+      return { claimed: false, successor: rows[0]?.successor ?? null };
     },
 
     createWithinLimit: createLimited,
@@ -388,9 +411,10 @@ WHERE user_id = $1 AND successor IS NULL AND expires_at > $2 AND ref IS DISTINCT
   });
 }
 
-function insertSql(table: string, relaxed: string): string {
+/** INSERT … SELECT of one session ($1…$13), ending with `tail` (a WHERE or FROM clause). */
+function insertSql(table: string, tail: string): string {
   const values = SESSION_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}`).join(", ");
-  return `INSERT INTO ${table} (${SESSION_COLUMNS.join(", ")}) SELECT ${values} WHERE true${relaxed}`;
+  return `INSERT INTO ${table} (${SESSION_COLUMNS.join(", ")}) SELECT ${values} ${tail}`;
 }
 
 /** Each column's type, for the INSERT's parameter casts (as migrationSql declares them). */

@@ -13,7 +13,7 @@ import {
   summaryOf,
 } from "./sql/rows.ts";
 import { isBusy, whenUnlocked } from "./sqlite-lock.ts";
-import type { SessionChange, Store, StoredSession } from "./types.ts";
+import type { ClaimResult, SessionChange, Store, StoredSession } from "./types.ts";
 import { withArgumentChecks } from "./validate.ts";
 
 export interface SqliteStoreOptions {
@@ -272,6 +272,23 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     }
     return { last, removed };
   });
+  // A token replaced (rotation, login): the claim, and the new row only if it won, in one
+  // transaction: one call instead of three (create, claim, delete on a lost claim).
+  const createAndClaim = db.transaction(
+    (ref: string, session: StoredSession, old: string, until: number): ClaimResult => {
+      if (until === 0) {
+        if (sql.claimDelete.run(old).changes !== 1) {
+          return { claimed: false, successor: sql.successorOf.get(old) ?? null };
+        }
+      } else {
+        const row = sql.claim.get({ ref: old, successor: ref, until });
+        if (row === undefined) return { claimed: false, successor: null };
+        if (row.successor !== ref) return { claimed: false, successor: row.successor };
+      }
+      insert(ref, session);
+      return { claimed: true };
+    },
+  );
   const createWithinLimit = db.transaction(
     (ref: string, session: StoredSession, limit: Parameters<Store["createWithinLimit"]>[2]) => {
       const user = limitedUser(session, limit);
@@ -309,6 +326,11 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       return row.successor === successorRef
         ? { claimed: true }
         : { claimed: false, successor: row.successor };
+    },
+    async createAndClaim(ref, session, old, until) {
+      const result = await unlocked(() => createAndClaim.immediate(ref, session, old, until));
+      if (result.claimed) counted();
+      return result;
     },
     async createWithinLimit(ref, session, limit) {
       const result = await unlocked(() => createWithinLimit.immediate(ref, session, limit));
