@@ -1,7 +1,8 @@
 // What a write costs in the SQLite store next to the memory store, per operation, in CPU µs (the
 // steadier figure on a shared machine) and wall µs. Operations as the engine issues them: a new
 // session (create), a value change (update with data), a touch (update of lastSeenAt/expiresAt),
-// a periodic rotation (create + claim), and a read (get). Not a test: numbers for bench/results.md.
+// a periodic rotation (createAndClaim where the store has it), and a read (get). Not a test:
+// numbers for bench/results.md.
 //
 //   node --conditions=latchkey-dev --import tsx bench/stores-sqlite-writes.ts [operations]
 import { mkdtempSync, rmSync } from "node:fs";
@@ -23,9 +24,15 @@ const operations: Record<string, Operation> = {
     store.update(filledRef(i), { set: { cart: `{"items":[${i}]}` } }),
   "update (touch)": (store, i) =>
     store.update(filledRef(i), { meta: { lastSeenAt: Date.now(), expiresAt: Date.now() + 1e6 } }),
-  "rotate (create + claim)": async (store, i) => {
+  // As the engine rotates: one createAndClaim call where the store has it, create + claim otherwise.
+  rotate: async (store, i) => {
+    const until = Date.now() + 30_000;
+    if (store.createAndClaim !== undefined) {
+      await store.createAndClaim(`rot${i}`, filledSession(i), filledRef(i), until);
+      return;
+    }
     await store.create(`rot${i}`, filledSession(i));
-    await store.claim(filledRef(i), `rot${i}`, Date.now() + 30_000);
+    await store.claim(filledRef(i), `rot${i}`, until);
   },
   get: (store, i) => store.get(`rot${i}`),
 };
