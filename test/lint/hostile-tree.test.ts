@@ -158,3 +158,44 @@ describe("non-relative imports never leave the scanned root", () => {
     }
   });
 });
+
+describe("the new text scans stay linear on hostile input", () => {
+  it("a megabyte of cookie reads, deploy-file selections and config maps lints in bounded CPU", () => {
+    const root = mkdtempSync(join(tmpdir(), "latchkey-scan-"));
+    try {
+      const line = `${"lookup(".repeat(60)}request.cookies.get("a")${")".repeat(60)}\n`;
+      writeFileSync(
+        join(root, "views.py"),
+        `def v(request, resp):\n    resp.set_cookie("a", make())\n${line.repeat(Math.floor(900_000 / line.length))}`,
+      );
+      writeFileSync(
+        join(root, "Procfile"),
+        `web: ${"create_app(".repeat(20_000)}${"APP_SETTINGS=".repeat(20_000)}\n`,
+      );
+      const entry = '"k": Config, ';
+      writeFileSync(
+        join(root, "config.py"),
+        `SECRET_KEY = "x" * 40\nclass Config:\n    SECRET_KEY = "y"\nconfig = {${entry.repeat(50_000)}}\n`,
+      );
+      writeFileSync(
+        join(root, "package.json"),
+        JSON.stringify({ scripts: { start: `node ${"a/".repeat(5000)}x.js` } }),
+      );
+      writeFileSync(join(root, "tsconfig.json"), `{${"/*".repeat(50_000)}`);
+      const before = process.cpuUsage();
+      const result = lintPaths([root], root);
+      const used = process.cpuUsage(before);
+      // Generous: the quadratic forms these inputs target take minutes.
+      assert.ok(
+        (used.user + used.system) / 1e6 < 20,
+        `${(used.user + used.system) / 1e6} s of CPU`,
+      );
+      assert.ok(
+        result.findings.some((f) => f.cookie === "a"),
+        "the read-back cookie is still found",
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

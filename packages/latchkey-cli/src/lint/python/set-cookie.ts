@@ -148,6 +148,8 @@ const ASSIGNED =
   /^\s*(\w+)\s*=\s*request\.(?:cookies|COOKIES)(?:\.get\(\s*|\[\s*)["']([^"'\n]{1,100})["']/;
 const SIMPLE_CALL = /([A-Za-z_][\w.]{0,100})\(([^()\n]{0,200})\)/g;
 const MAX_LINE = 2000;
+// How far back from a read the enclosing lookup call is looked for: bounds the work per read.
+const OPEN_CALL_WINDOW = 300;
 
 function readBack(module: PyModule): Map<string, string> {
   const found = new Map<string, string>();
@@ -163,7 +165,9 @@ function readBack(module: PyModule): Map<string, string> {
     if (assigned) variables.set(assigned[1]!, assigned[2]!);
     // A read inside a lookup's parentheses: the calls still open where the read starts.
     for (const read of line.matchAll(READ)) {
-      for (const callee of openCalls(line.slice(0, read.index)))
+      for (const callee of openCalls(
+        line.slice(Math.max(0, read.index - OPEN_CALL_WINDOW), read.index),
+      ))
         if (LOOKUP.test(callee.split(".").at(-1)!)) note(read[1]!, callee);
     }
     // A variable holding a read, passed to a lookup.
