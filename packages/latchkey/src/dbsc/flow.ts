@@ -11,6 +11,7 @@ import { BINDING_KEY, type Binding, bindingOf, holdsForeignBinding } from "./bin
 import { boundCookieLine, expiredBoundCookieLine, judgeBoundCookie } from "./bound-cookie.ts";
 import { challengeQuota } from "./challenge-quota.ts";
 import { consumeChallenge, issueChallenge } from "./challenges.ts";
+import { retireEarlierSeals } from "./earlier-seals.ts";
 import { keyObjectFor, publicJwkFor, thumbprintOf } from "./jwk.ts";
 import type { ResolvedDeviceBound } from "./options.ts";
 import { type ParsedProof, parseProof, signatureValid } from "./proof.ts";
@@ -106,6 +107,8 @@ export function deviceBoundFlow(
       jwk,
     };
     state.write(BINDING_KEY, binding);
+    // Sealed sessions: the seals issued before now carry no binding; copies of them must die.
+    await retireEarlierSeals(challenges, state, now(), dbsc);
     emit({ ...eventOf(state, "device-bound-registered", binding, now()), reason: binding.alg });
     return withBoundCookie(binding);
   }

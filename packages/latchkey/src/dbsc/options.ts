@@ -49,6 +49,9 @@ export interface ResolvedDeviceBound {
   readonly cookieAttributeText: string;
   /** HMAC keys for bound cookies: the first signs, all verify (secret rotation). */
   readonly cookieKeys: readonly Buffer[];
+  /** The session's rotation grace and absolute timeout: how registration retires earlier seals. */
+  readonly graceMs: number;
+  readonly absoluteMs: number;
 }
 
 const DEFAULT_LIFETIME_MS = 5 * 60_000;
@@ -117,6 +120,8 @@ export function resolveDeviceBound(
       ? "Path=/; Secure; HttpOnly; SameSite=Lax"
       : "Path=/; HttpOnly; SameSite=Lax",
     cookieKeys: boundCookieKeys(config.keys),
+    graceMs: config.graceMs,
+    absoluteMs: config.absoluteMs,
   };
 }
 
