@@ -1,5 +1,5 @@
 import type { SecretKey } from "../flask/itsdangerous.ts";
-import { verifyFlaskSession } from "../flask/session-cookie.ts";
+import { FLASK_DEFAULT_MAX_AGE, verifyFlaskSession } from "../flask/session-cookie.ts";
 import { flaskMapping, jsonValue } from "./flask-mapping.ts";
 import { type FlaskRememberCookieOption, flaskCompanionCookies } from "./flask-remember.ts";
 import type { LegacyData, LegacyMapping } from "./mapping.ts";
@@ -29,8 +29,11 @@ export interface FlaskCookieReaderOptions extends LegacyMapping, FlaskRememberCo
 export function flaskCookieReader(options: FlaskCookieReaderOptions): LegacyReader {
   const name = options.cookieName ?? "session";
   const { userIdOf, dataOf } = flaskMapping(options);
+  const maxAgeMs = (options.maxAge ?? FLASK_DEFAULT_MAX_AGE) * 1000;
   return {
     cookieNames: [name],
+    // `maxAge: Infinity` turns the age check off: such a cookie has no expiry of its own.
+    ...(Number.isFinite(maxAgeMs) ? { maxAgeMs } : {}),
     companionCookieNames: flaskCompanionCookies(options),
     async read(cookies): Promise<LegacyLookup> {
       const value = cookies.get(name);
@@ -52,6 +55,8 @@ export function flaskCookieReader(options: FlaskCookieReaderOptions): LegacyRead
           userId: userIdOf(legacy),
           data: dataOf(legacy),
           persistent: legacy._permanent === true,
+          // itsdangerous signs whole seconds: the cookie was signed within that second.
+          issuedAt: verified.timestamp * 1000,
         },
       };
     },

@@ -10,8 +10,15 @@ export interface LegacySession {
   /** The legacy cookie outlived the browser ("remember me"): the latchkey session will too. */
   readonly persistent: boolean;
   /**
+   * When the legacy app issued (signed) the cookie, in milliseconds since the epoch, when its
+   * format says so (Flask's signed timestamp); absent otherwise. `withMigration`'s `marks` refuse a
+   * cookie issued before a `revokeUser`/`revokeAll`; one without an issue time counts as issued
+   * before every revocation.
+   */
+  readonly issuedAt?: number;
+  /**
    * Deletes the legacy record, so a copy of the legacy cookie cannot be imported again. Server
-   * stores only; a signed cookie cannot be withdrawn (it stays importable until it expires).
+   * stores only; a signed cookie cannot be withdrawn (`withMigration`'s `marks` refuse its copies).
    */
   retire?(): Promise<void>;
 }
@@ -51,6 +58,12 @@ export interface LegacyReader {
    * never read, only expired with the session cookie when a session moves.
    */
   readonly companionCookieNames?: readonly string[];
+  /**
+   * How long after it was issued a legacy cookie still verifies, in milliseconds (Flask's
+   * `maxAge`); absent when the format has no expiry of its own (cookie-session). `withMigration`
+   * remembers imports and revocations at least this long.
+   */
+  readonly maxAgeMs?: number;
   read(cookies: ReadonlyMap<string, string>): Promise<LegacyLookup>;
 }
 

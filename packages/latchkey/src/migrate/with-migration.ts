@@ -1,10 +1,13 @@
 import type { PendingCommit, SessionHeaders } from "../core/commit.ts";
+import { type Duration, parseDuration } from "../core/duration.ts";
 import type { RequestInfo, Sessions } from "../core/engine.ts";
 import { LatchkeyError } from "../core/errors.ts";
 import type { Session } from "../core/session.ts";
 import { storeFailureCause } from "../core/store-failure-cause.ts";
+import type { Store } from "../stores/types.ts";
 import { expiringLegacyCookies } from "./expire-legacy.ts";
 import { legacyCookies } from "./legacy-cookies.ts";
+import { type LegacyMarks, legacyMarks } from "./legacy-marks.ts";
 import type { LegacyLookup, LegacyReader, LegacySession } from "./reader.ts";
 
 export interface MigrationOptions {
@@ -17,7 +20,25 @@ export interface MigrationOptions {
    * and domain), next to the reader's own companions (the Flask readers': `remember_token`).
    */
   alsoExpire?: readonly string[];
+  /**
+   * latchkey's own store (the one given to `createSessions`, or `cookieStore`'s revocation store):
+   * each imported legacy cookie is remembered there (a SHA-256 of it, never the cookie), so a
+   * copy is never imported again, and `revokeUser`/`revokeOthers`/`revokeAll` of the sessions
+   * returned also refuse the legacy cookies of those users issued before. Without it a copy of a
+   * signed legacy cookie (Flask's, cookie-session's) signs its user in again until it expires.
+   */
+  marks?: Store;
+  /**
+   * How long those marks are remembered: until a legacy cookie issued before them can no longer
+   * verify. Default and minimum: the reader's `maxAgeMs` (Flask's `maxAge`); for a format with
+   * no expiry of its own (cookie-session) 90 days: set it to the time until the legacy keys are
+   * removed (step 4 of the cutover).
+   */
+  rememberFor?: Duration;
 }
+
+/** How long marks live when the legacy format has no expiry and `rememberFor` is not given. */
+const NO_EXPIRY_REMEMBER_MS = 90 * 24 * 60 * 60 * 1000;
 
 /**
  * What the commit of a request with legacy cookies adds: the legacy cookies expired, and for a
@@ -26,6 +47,8 @@ export interface MigrationOptions {
 interface Migrated {
   expire: readonly string[];
   retire: (() => Promise<void>) | undefined;
+  /** Expire the legacy cookies even when latchkey sets no cookie (a replayed legacy cookie). */
+  always?: boolean;
 }
 
 /**
@@ -73,6 +96,7 @@ export function withMigration<T extends object>(
   ]);
   const expire = expiringLegacyCookies([...expired], sessions.cookieName, options.legacyCookie);
   const migrated = new WeakMap<Session<T>, Migrated>();
+  const marks = marksOf(options);
 
   function open(request: RequestInfo): Session<T> | Promise<Session<T>> {
     const opened = sessions.open(request);
@@ -96,6 +120,11 @@ export function withMigration<T extends object>(
       return readLegacy(reader, cookies, sessions).then(async (found) => {
         if (found.outcome === "refused") sessions.emit({ type: "tampered", reason: found.reason });
         if (found.outcome !== "found") return session;
+        const value = cookies.get(names[0] as string) as string;
+        if (marks !== undefined && !(await claimImport(marks, value, found.session, sessions))) {
+          migrated.set(session, { expire, retire: undefined, always: true });
+          return session;
+        }
         await importInto(session, found.session);
         migrated.set(session, { expire, retire: found.session.retire?.bind(found.session) });
         return session;
@@ -109,8 +138,31 @@ export function withMigration<T extends object>(
     return done === undefined ? pending : withLegacyRemoved(sessions, pending, done);
   }
 
+  // Revocations also reach legacy cookies not imported yet: the mark goes first, so a legacy
+  // import racing the revocation finds it, and a sealed session's own mark (written next, same
+  // key) stays the later one (`revokeOthers` keeps the current session alive past that one).
+  const revocations: Partial<Pick<Sessions<T>, "revokeUser" | "revokeOthers" | "revokeAll">> =
+    marks === undefined
+      ? {}
+      : {
+          async revokeUser(userId) {
+            await marks.markRevoked(`u:${userId}`);
+            return sessions.revokeUser(userId);
+          },
+          async revokeOthers(session) {
+            const userId = session.userId;
+            if (userId !== null) await marks.markRevoked(`u:${userId}`);
+            return sessions.revokeOthers(session);
+          },
+          async revokeAll() {
+            await marks.markRevoked("*");
+            return sessions.revokeAll();
+          },
+        };
+
   return {
     ...sessions,
+    ...revocations,
     open,
     load: async (request) => open(request),
     prepare,
@@ -145,6 +197,57 @@ async function readLegacy<T extends object>(
   }
 }
 
+function marksOf(options: MigrationOptions): LegacyMarks | undefined {
+  if (options.marks === undefined) return undefined;
+  const least = options.from.maxAgeMs;
+  const given =
+    options.rememberFor === undefined
+      ? undefined
+      : parseDuration(options.rememberFor, "rememberFor");
+  const rememberMs = Math.max(given ?? least ?? NO_EXPIRY_REMEMBER_MS, least ?? 0);
+  return legacyMarks(options.marks, rememberMs, Date.now);
+}
+
+/**
+ * Checks the legacy cookie against latchkey's marks and, when it may move, marks it imported at
+ * once: false for a cookie imported before or revoked (an `unknown-id` event, reason
+ * `legacy-replayed`). The check and the mark are two round trips, not one atomic step: two
+ * requests with the same cookie that both check before either marks both import (see
+ * docs/migrating.md). A store that fails is `store-unavailable`, as in `readLegacy`.
+ */
+async function claimImport<T extends object>(
+  marks: LegacyMarks,
+  value: string,
+  legacy: LegacySession,
+  sessions: Sessions<T>,
+): Promise<boolean> {
+  const key = marks.keyOf(value);
+  try {
+    if (await marks.refuses(key, legacy)) {
+      sessions.emit({
+        type: "unknown-id",
+        ref: key.slice(2),
+        reason: "legacy-replayed",
+        ...(legacy.userId === null ? {} : { userId: legacy.userId }),
+      });
+      return false;
+    }
+    // Marked before the import, not at its commit: the window for a second import is this one
+    // round trip, not the whole request. A request that fails after this point leaves its user to
+    // sign in again; it never leaves the cookie importable twice.
+    await marks.markImported(key, legacy);
+    return true;
+  } catch (error) {
+    const cause = storeFailureCause(error);
+    sessions.emit({ type: "store-unavailable", reason: "migrate-mark", cause });
+    throw new LatchkeyError(
+      "store-unavailable",
+      `latchkey's store failed while checking a legacy cookie to migrate (cause: ${cause}).`,
+      { cause: error },
+    );
+  }
+}
+
 /** Logs the legacy user in and copies the data: the login starts the session empty, so data comes after. */
 async function importInto<T extends object>(session: Session<T>, legacy: LegacySession) {
   if (legacy.userId !== null) await session.login(legacy.userId);
@@ -166,12 +269,22 @@ async function importInto<T extends object>(session: Session<T>, legacy: LegacyS
 function withLegacyRemoved<T extends object>(
   sessions: Sessions<T>,
   pending: PendingCommit,
-  { expire, retire }: Migrated,
+  { expire, retire, always }: Migrated,
 ): PendingCommit {
   return {
     get headers(): SessionHeaders | null {
       const headers = pending.headers;
-      if (headers === null) return null;
+      if (headers === null) {
+        // A refused legacy cookie would be looked up again on every request: the browser drops it.
+        if (always !== true || expire.length === 0) return null;
+        const [first, ...rest] = expire as [string, ...string[]];
+        return {
+          setCookie: first,
+          alsoSetCookie: rest,
+          cacheControl: "no-store",
+          clearSiteData: null,
+        };
+      }
       return { ...headers, alsoSetCookie: [...(headers.alsoSetCookie ?? []), ...expire] };
     },
     writes: pending.writes || retire !== undefined,
