@@ -41,6 +41,8 @@ export interface SessionEvent {
    * expired: "idle" | "absolute"; rotated: "periodic" | "manual" | "secret-rotation" (a token
    * minted under an older secret, re-issued under the newest); login: "reauthenticate" for step-up;
    * revoked: "user" | "others" | "all" | "ref" | "session-limit"; tampered: a TamperReason;
+   * unknown-id: "revoked" (a sealed session ended by a mark), "legacy-replayed" (a legacy cookie
+   * `latchkey/migrate` imported before, or issued before its user was revoked; `ref` its hash);
    * csrf-refused: why; store-unavailable: the operation; device-bound-registered: the key's
    * algorithm; device-bound-refused: which check failed (`bound-cookie-missing`,
    * `signature-invalid`, `challenge-invalid`, `already-bound`, …).
