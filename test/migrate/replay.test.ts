@@ -25,6 +25,7 @@ import {
   type LegacyReader,
   withMigration,
 } from "../../packages/latchkey/src/migrate/index.ts";
+import { cookieStore } from "../../packages/latchkey/src/stores/cookie.ts";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
 import { redisStore } from "../../packages/latchkey/src/stores/redis.ts";
 import { sqliteStore } from "../../packages/latchkey/src/stores/sqlite.ts";
@@ -334,3 +335,27 @@ for (const target of targets) {
     });
   });
 }
+
+test("sealed cookie sessions: the migrated session survives revokeOthers; the user's older legacy cookies do not", async () => {
+  const revocation = memoryStore();
+  const events: SessionEvent[] = [];
+  const sessions = withMigration(
+    createSessions({
+      secrets: [testSecret()],
+      store: cookieStore({ revocation }),
+      onEvent: (e) => events.push(e),
+    }),
+    { from: flaskCookieReader({ secretKey: SECRET_KEY }), marks: revocation },
+  );
+  const otherDevice = flaskCookie("42", 60);
+  const moved = await visit(sessions, flaskCookie("42"));
+  assert.equal(moved.userId, "42");
+  const current = await sessions.load({ cookie: moved.latchkey as string });
+  await sessions.revokeOthers(current);
+  const resealed = await sessions.commit(current);
+  assert.ok(resealed, "the current session is re-sealed");
+  const pair = resealed.setCookie.split(";")[0] as string;
+  assert.equal((await sessions.load({ cookie: pair })).userId, "42", "the current one lives on");
+  assert.equal((await visit(sessions, otherDevice)).userId, null, "the other device's does not");
+  assert.equal(replays(events).length, 1);
+});
