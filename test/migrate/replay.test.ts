@@ -12,6 +12,7 @@ import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
+import pg from "pg";
 import { signFlaskSession } from "../../packages/latchkey/src/flask/session-cookie.ts";
 import {
   createSessions,
@@ -27,12 +28,16 @@ import {
 } from "../../packages/latchkey/src/migrate/index.ts";
 import { cookieStore } from "../../packages/latchkey/src/stores/cookie.ts";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
+import { postgresStore } from "../../packages/latchkey/src/stores/postgres.ts";
 import { redisStore } from "../../packages/latchkey/src/stores/redis.ts";
 import { sqliteStore } from "../../packages/latchkey/src/stores/sqlite.ts";
 import type { Store } from "../../packages/latchkey/src/stores/types.ts";
 import { testSecret } from "../helpers/secrets.ts";
 import {
+  DATABASE_URL,
   dropRedisPrefix,
+  dropSchema,
+  postgresUnreachable,
   REDIS_URL,
   redisUnreachable,
   runId,
@@ -104,6 +109,28 @@ const targets: Target[] = [
         cleanup: async () => {
           client.disconnect();
           await dropRedisPrefix(REDIS_URL, prefix);
+        },
+      };
+    },
+  },
+  {
+    name: "postgres",
+    unavailable: () => postgresUnreachable(),
+    make: async () => {
+      const schema = runId("replay");
+      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+      const store = postgresStore({ pool, schema });
+      await store.migrate();
+      return {
+        store,
+        contents: async () => {
+          const marks = await pool.query(`SELECT * FROM ${schema}.latchkey_sessions_revocations`);
+          const sessions = await pool.query(`SELECT * FROM ${schema}.latchkey_sessions`);
+          return [...marks.rows, ...sessions.rows].map((row) => JSON.stringify(row));
+        },
+        cleanup: async () => {
+          await pool.end();
+          await dropSchema(schema);
         },
       };
     },
