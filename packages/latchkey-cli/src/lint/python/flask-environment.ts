@@ -29,7 +29,8 @@ const MAP_ENTRY = /["']([A-Za-z][\w-]*)["']\s*:\s*([A-Za-z_][\w.]*)\s*[,}\n]/g;
 const MAX_TEXT = 200_000;
 
 interface Selection {
-  token: string;
+  /** The dotted config name a deploy file selects (e.g. `config.ProductionConfig`). */
+  selects: string;
   shown: string;
   file: string;
 }
@@ -73,10 +74,11 @@ export class FlaskEnvironments {
   }
 
   // What deploy files around the module select, production files first.
-  #selected(module: PyModule, tokens: readonly string[]): EnvironmentTag | undefined {
+  #selected(module: PyModule, wanted: readonly string[]): EnvironmentTag | undefined {
     const found = this.#project.fileOf(module);
     if (found === undefined) return undefined;
-    const names = (s: Selection) => tokens.some((t) => s.token === t || s.token.endsWith(`.${t}`));
+    const names = (s: Selection) =>
+      wanted.some((t) => s.selects === t || s.selects.endsWith(`.${t}`));
     const dirs = ancestors(found.path, found.root).map((dir) => this.#inDir(dir));
     const production = dirs.flatMap((d) => d.production.filter(names));
     if (production.length > 0)
@@ -86,7 +88,7 @@ export class FlaskEnvironments {
       };
     const development = dirs.flatMap((d) => d.development.filter(names));
     if (development.length === 0) return undefined;
-    const named = environmentOfName(development[0]!.token.split(".").at(-1)!);
+    const named = environmentOfName(development[0]!.selects.split(".").at(-1)!);
     return {
       environment: named === "test" ? "test" : "development",
       reason: `selected only by ${[...new Set(development.map((d) => d.file))].join(", ")} (${development[0]!.shown})`,
@@ -120,9 +122,9 @@ export class FlaskEnvironments {
     const found: Selection[] = [];
     if ("text" in read)
       for (const m of read.text.slice(0, MAX_TEXT).matchAll(SELECTION)) {
-        const token = m[1] ?? m[2]!;
+        const selects = m[1] ?? m[2]!;
         const shown = m[2] !== undefined ? `create_app("${m[2]}")` : m[0].replace(/\s+/g, " ");
-        found.push({ token, shown: shown.slice(0, 80), file });
+        found.push({ selects, shown: shown.slice(0, 80), file });
       }
     return found;
   }
