@@ -56,9 +56,12 @@ interface Migrated {
  * carries no latchkey session but a legacy cookie has that cookie verified by `from` (with the
  * legacy secret); a valid one becomes a latchkey session — its data, its user logged in — whose
  * cookie goes out with the legacy cookies expired. A legacy cookie that does not verify is never
- * imported: the request stays anonymous and a `tampered` event is emitted. Requests without a
- * legacy cookie take the usual path, untouched. A legacy cookie next to latchkey's (valid or
- * not) is never read, and is expired with the next response that sets a cookie.
+ * imported: the request stays anonymous and a `tampered` event is emitted. With `marks`, each
+ * legacy cookie moves at most once and the revocation methods reach legacy cookies issued before
+ * them (docs/migrating.md says what remains: one round trip where two requests may both import).
+ * Requests without a legacy cookie take the usual path, untouched. A legacy cookie next to
+ * latchkey's (valid or not) is never read, and is expired with the next response that sets a
+ * cookie.
  *
  * Every adapter (`latchkey/express`, `/fastify`, `/hono`, `/node`, `/fetch`) works with the
  * result as with the sessions it wraps. Pass the result, not `sessions`, to the middleware.
