@@ -4,6 +4,7 @@ import { COPIES_END, type CredentialChange } from "./credential-change.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { LatchkeyError } from "./errors.ts";
 import type { KeepOnLogin } from "./login-carry-over.ts";
+import { isReservedKey, refuseReservedKey } from "./reserved-keys.ts";
 import type { RequestState } from "./state.ts";
 
 /**
@@ -97,12 +98,14 @@ export class Session<T extends object = SessionData> {
 
   /** The value stored under `key`, or `undefined`. */
   get<K extends keyof T & string>(key: K): T[K] | undefined {
+    if (isReservedKey(key)) return undefined;
     return this.#state.read(key) as T[K] | undefined;
   }
 
-  /** Stores `value` (anything JSON can represent) under `key`. */
+  /** Stores `value` (anything JSON can represent) under `key`; a key reserved by latchkey (`latchkey.dbsc`) throws `argument-invalid`. */
   set<K extends keyof T & string>(key: K, value: T[K]): void {
     this.#assertOpen();
+    refuseReservedKey("set", key);
     const kind = typeof value;
     if (value === undefined || kind === "function" || kind === "symbol" || kind === "bigint") {
       throw new LatchkeyError(
@@ -116,11 +119,12 @@ export class Session<T extends object = SessionData> {
   /** Removes `key`. */
   delete<K extends keyof T & string>(key: K): void {
     this.#assertOpen();
+    refuseReservedKey("delete", key);
     this.#state.remove(key);
   }
 
   has<K extends keyof T & string>(key: K): boolean {
-    return this.#state.has(key);
+    return !isReservedKey(key) && this.#state.has(key);
   }
 
   /**
@@ -136,7 +140,7 @@ export class Session<T extends object = SessionData> {
     const state = this.#state;
     const keys = new Set(Object.keys(state.values));
     for (const key of Object.keys(state.raw ?? {})) if (!state.deleted.has(key)) keys.add(key);
-    return [...keys];
+    return [...keys].filter((key) => !isReservedKey(key));
   }
 
   /** True when the request came without a valid session. */

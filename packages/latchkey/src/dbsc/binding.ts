@@ -8,8 +8,10 @@ import { type ProofAlgorithm, type PublicJwk, publicJwkFor } from "./jwk.ts";
 // reauthentication replace: a binding carried into a new login by `keepOnLogin` is inert and is
 // dropped, and the new session is offered a registration of its own.
 
-/** The reserved session value key holding the binding. Applications should not write it. */
-export const BINDING_KEY = "latchkey.dbsc";
+import { BINDING_KEY } from "../core/reserved-keys.ts";
+
+/** The reserved session value key holding the binding; `Session` refuses to write or show it. */
+export { BINDING_KEY };
 
 export interface Binding {
   /** The DBSC session identifier the browser knows: random, not a credential. */
