@@ -43,6 +43,9 @@ async function startApp(store: string, env: Record<string, string>): Promise<App
       "0",
       process.execPath,
       "--max-old-space-size=8192",
+      // The library's TypeScript sources (through tsx): the same code as dist/, and a rebuild of
+      // dist/ during a long run cannot pull the files from under an app.
+      "--conditions=latchkey-dev",
       "--import",
       "tsx",
       "bench/scale-serve.ts",
