@@ -336,9 +336,14 @@ describe("fingerprints", () => {
       findingFingerprint(lint),
       findingFingerprint({ ...lint, location: { file: "app.py", line: 3 } }),
     );
+    // Not the line: lines added above a known lint finding must not make it new.
+    assert.equal(
+      findingFingerprint(lint),
+      findingFingerprint({ ...lint, location: { file: "app.py", line: 40 } }),
+    );
     assert.notEqual(
       findingFingerprint(lint),
-      findingFingerprint({ ...lint, location: { file: "app.py", line: 4 } }),
+      findingFingerprint({ ...lint, location: { file: "config.py", line: 3 } }),
     );
   });
 });

@@ -6,6 +6,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDuration } from "latchkey";
 import { isCliError } from "../errors.ts";
+import type { Baseline } from "../report/baseline.ts";
+import { applyBaseline, parseBaseline } from "../report/baseline.ts";
 import { colorEnabled } from "../report/color.ts";
 import { exitCodeFor } from "../report/exit-code.ts";
 import { parseSeverity } from "../report/finding.ts";
@@ -16,8 +18,6 @@ import { formatSarif } from "../report/sarif.ts";
 import { escapeForTerminal as safe } from "../report/terminal-text.ts";
 import { sarifTool } from "../version.ts";
 import { auditSite } from "./audit.ts";
-import type { Baseline } from "./baseline.ts";
-import { applyBaseline, parseBaseline } from "./baseline.ts";
 import { loadChromium, resolveBrowserPath } from "./browser-login.ts";
 import type { SuppliedCredentials } from "./credentials.ts";
 import { hasCredentials, suppliedCredentials } from "./credentials.ts";
@@ -164,7 +164,7 @@ export async function runAuditCli(argv: string[]): Promise<number> {
   let baseline: Baseline | undefined;
   if (values.baseline !== undefined) {
     try {
-      baseline = parseBaseline(readFileSync(values.baseline, "utf8"));
+      baseline = parseBaseline(readFileSync(values.baseline, "utf8"), "audit");
     } catch (error) {
       return usage(
         `--baseline ${values.baseline}: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,6 +1,8 @@
-// `latchkey lint [paths…] [--json | --sarif] [--fail-on SEVERITY]`
+// `latchkey lint [paths…] [--baseline FILE] [--json | --sarif] [--fail-on SEVERITY]`
 import process from "node:process";
 import { parseArgs } from "node:util";
+import type { Baseline } from "../report/baseline.ts";
+import { applyBaseline, parseBaseline, readBaselineFile } from "../report/baseline.ts";
 import { colorEnabled } from "../report/color.ts";
 import { exitCodeFor } from "../report/exit-code.ts";
 import type { Report } from "../report/finding.ts";
@@ -12,7 +14,7 @@ import { escapeForTerminal as safe } from "../report/terminal-text.ts";
 import { cliVersion, sarifTool } from "../version.ts";
 import { lintPaths } from "./lint.ts";
 
-const USAGE = `Usage: latchkey lint [paths…] [--json | --sarif] [--fail-on SEVERITY]
+const USAGE = `Usage: latchkey lint [paths…] [--baseline FILE] [--json | --sarif] [--fail-on SEVERITY]
 
 Reads Python (Flask, Flask-Session, Flask-Login, Flask-WTF, Django) and JavaScript/TypeScript
 (express-session, cookie-session, res.cookie, Hono setCookie, @fastify/session,
@@ -22,6 +24,9 @@ Reads Python (Flask, Flask-Session, Flask-Login, Flask-WTF, Django) and JavaScri
   --json              machine-readable findings
   --sarif             SARIF 2.1.0 with source locations (GitHub code scanning)
   --fail-on SEVERITY  exit 1 when a finding is at or above it (default: high)
+  --baseline FILE     a previous lint --json report: findings it has (same id, cookie and file,
+                      whatever the line) do not count for the exit status; the others are
+                      marked new, and the baseline's findings not seen now are listed as fixed
 
 Silence one finding with a comment on its line or the line above that names the rule:
   # latchkey: ignore cookie-missing-secure      // latchkey: ignore session-store-memory`;
@@ -50,6 +55,16 @@ export async function runLintCli(argv: string[]): Promise<number> {
     return usageError(
       `unknown severity '${values["fail-on"]}' (info, low, medium, high, critical)`,
     );
+  let baseline: Baseline | undefined;
+  if (values.baseline !== undefined) {
+    try {
+      baseline = parseBaseline(readBaselineFile(values.baseline), "lint");
+    } catch (error) {
+      return usageError(
+        `--baseline ${safe(values.baseline)}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
   const paths = positionals.length > 0 ? positionals : ["."];
   const startedAt = new Date().toISOString();
   const started = performance.now();
@@ -65,7 +80,7 @@ export async function runLintCli(argv: string[]): Promise<number> {
     throw error;
   }
   const elapsed = Math.round(performance.now() - started);
-  const report: Report = {
+  const linted: Report = {
     target: paths.join(" "),
     run: {
       kind: "lint",
@@ -82,6 +97,7 @@ export async function runLintCli(argv: string[]): Promise<number> {
     },
     findings: result.findings,
   };
+  const report = baseline !== undefined ? applyBaseline(linted, baseline) : linted;
   if (values.json) process.stdout.write(formatJson(report));
   else if (values.sarif) {
     process.stdout.write(formatSarif(report, sarifTool()));
@@ -98,7 +114,7 @@ export async function runLintCli(argv: string[]): Promise<number> {
   process.stderr.write(
     `latchkey lint: ${result.filesScanned} files scanned, ${result.filesParsed} parsed in ${elapsed} ms${suppressed}\n`,
   );
-  return exitCodeFor(result.findings, failOn);
+  return exitCodeFor(report.findings, failOn);
 }
 
 function parse(argv: string[]) {
@@ -109,6 +125,7 @@ function parse(argv: string[]) {
       json: { type: "boolean" },
       sarif: { type: "boolean" },
       "fail-on": { type: "string" },
+      baseline: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

@@ -131,6 +131,8 @@ export interface FixedFinding {
   title: string;
   url?: string;
   cookie?: string;
+  /** Lint: where the baseline saw it. */
+  location?: SourceLocation;
   fingerprint: string;
 }
 

@@ -1,8 +1,10 @@
 // A finding's identity across runs, for CI baselines and code-scanning dashboards. An audit
 // finding is its id, its cookie and the page's normalised path: the origin, query and fragment
 // are left out, so a baseline taken on staging or on another port still applies and a finding
-// seen on `/search?q=1` is the one seen on `/search?q=2`. A lint finding is its id, cookie, file
-// and line. Evidence, severity and wording are not part of it: a fix to a message must not turn
+// seen on `/search?q=1` is the one seen on `/search?q=2`. A lint finding is its id, cookie and
+// file, not its line: lines added above a known finding must not make it new (a baseline tells
+// apart several findings with one fingerprint by count, src/report/baseline.ts). Evidence,
+// severity and wording are not part of it: a fix to a message must not turn
 // every known finding into a new one.
 import { createHash } from "node:crypto";
 
@@ -11,7 +13,8 @@ export interface FingerprintSource {
   id: string;
   cookie?: string;
   url?: string;
-  location?: { file: string; line: number };
+  /** A lint finding's place; only the file is used (see above). */
+  location?: { file: string; line?: number };
 }
 
 /**
@@ -22,7 +25,7 @@ export interface FingerprintSource {
 export function findingFingerprint(f: FingerprintSource): string {
   const place =
     f.location !== undefined
-      ? ["file", f.location.file.replaceAll("\\", "/"), f.location.line]
+      ? ["file", f.location.file.replaceAll("\\", "/")]
       : ["page", f.url !== undefined ? normalisedPath(f.url) : ""];
   return createHash("sha256")
     .update(JSON.stringify([f.id, f.cookie ?? "", ...place]))

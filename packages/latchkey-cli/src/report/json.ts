@@ -112,6 +112,7 @@ function orderedFixed(f: FixedFinding): Record<string, unknown> {
     title: f.title,
     ...(f.url !== undefined ? { url: f.url } : {}),
     ...(f.cookie !== undefined ? { cookie: f.cookie } : {}),
+    ...(f.location !== undefined ? { location: { ...f.location } } : {}),
     fingerprint: f.fingerprint,
   };
 }

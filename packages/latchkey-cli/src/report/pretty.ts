@@ -77,6 +77,7 @@ function baselineLines(
     ...sortFindings(items).map((f) => {
       const where = [
         f.url !== undefined ? safe(f.url) : undefined,
+        f.location !== undefined ? `${safe(f.location.file)}:${f.location.line}` : undefined,
         f.cookie !== undefined ? `cookie ${safe(f.cookie)}` : undefined,
       ].filter((w) => w !== undefined);
       return `  • ${f.severity} ${safe(f.title)}  ${paint("dim", `[${safe(f.id)}]`)}${where.length > 0 ? ` at ${where.join(", ")}` : ""}`;
