@@ -248,6 +248,57 @@ for (const [name, start] of Object.entries(servers)) {
   });
 }
 
+describe('Koa with onRefused: "throw"', () => {
+  // The refusal is thrown, so the middleware's usual end of request never runs, and Koa's error
+  // response drops every header set before it: the session cookie must be expired all the same.
+  async function koaThrowing(catchIt: boolean): Promise<Setup> {
+    const base = sessionsWithEvents();
+    const app = new Koa();
+    app.silent = true;
+    if (catchIt) {
+      app.use(async (ctx, next) => {
+        try {
+          await next();
+        } catch (error) {
+          const refusal = (error as { refusal?: Refusal }).refusal;
+          if (refusal === undefined) throw error;
+          ctx.status = refusal.status;
+          ctx.type = "text/html";
+          ctx.body = page(refusal);
+        }
+      });
+    }
+    app.use(koaAdapter.sessionMiddleware(base.sessions, { onRefused: "throw" }));
+    app.use(async (ctx) => {
+      ctx.body = await routes(ctx.method, ctx.path, ctx.session as never);
+    });
+    return kept(base, await listen(app.callback()));
+  }
+
+  for (const [label, catchIt] of [
+    ["Koa's own error response", false],
+    ["the application's error middleware", true],
+  ] as const) {
+    it(`a bound session without its bound cookie: ${label} expires the session cookie`, async () => {
+      const setup = await koaThrowing(catchIt);
+      const { browser, stolen } = await boundBrowser(setup);
+      const thief = await request(`${setup.server.url}/read`, { cookie: stolen });
+      assert.equal(thief.status, 403);
+      if (catchIt) assert.match(thief.body, /device-unbound bound-cookie-missing/);
+      assert.ok(
+        thief.setCookies.some((line) => line.startsWith(`${SESSION_COOKIE}=;`)),
+        `session cookie expired: ${thief.setCookies.map((l) => l.split("=")[0]).join(", ")}`,
+      );
+      assert.ok(
+        setup.events.some((e) => e.type === "device-bound-refused"),
+        "the refusal was reported",
+      );
+      // The device with both cookies is unaffected.
+      assert.equal(JSON.parse((await browser.fetch("/read")).body).userId, "alice");
+    });
+  }
+});
+
 describe("DBSC session events", () => {
   it("registered, refreshed, refused: with ref, user and key thumbprint, never a secret", async () => {
     const setup = await servers.express?.(false);

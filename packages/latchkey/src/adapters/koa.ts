@@ -10,7 +10,11 @@ import { freshAuthRefusalCheck } from "./fresh-auth.ts";
 import { unboundRefusal } from "./kit/device-bound.ts";
 import { endRequest } from "./kit/end-of-request.ts";
 import { KOA_END } from "./kit/koa-end.ts";
-import { answerKoaRefusal, type KoaRefusalHandler } from "./kit/koa-refusal.ts";
+import {
+  answerKoaRefusal,
+  type KoaRefusalHandler,
+  refusalErrorKeepingCookies,
+} from "./kit/koa-refusal.ts";
 import { sendAnswer } from "./kit/koa-response.ts";
 import { appendSetCookie, requestInfo } from "./kit/node-response.ts";
 import { nodeCsrfRequest } from "./kit/read-node-form-body.ts";
@@ -99,7 +103,13 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
     const answer = deviceBoundAnswer(session);
     const refusal = answer === undefined ? null : unboundRefusal(answer);
     if (answer === undefined) await next();
-    else if (refusal !== null) await answerKoaRefusal(refusal, ctx, onRefused);
+    else if (refusal !== null && onRefused === "throw") {
+      // A throw would skip the commit below, which expires the refused session's cookie: commit
+      // first, then throw with the cookie lines Koa's error response must keep.
+      const ending = endRequest(sessions, session, KOA_END, ctx);
+      if (ending !== undefined) await ending;
+      throw refusalErrorKeepingCookies(refusal, ctx);
+    } else if (refusal !== null) await answerKoaRefusal(refusal, ctx, onRefused);
     else sendAnswer(ctx, answer);
     if (ctx.respond === false) return;
     const ending = endRequest(sessions, session, KOA_END, ctx);
