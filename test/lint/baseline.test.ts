@@ -15,6 +15,7 @@ import {
 } from "../../packages/latchkey-cli/src/report/baseline.ts";
 import type { Finding } from "../../packages/latchkey-cli/src/report/finding.ts";
 import { findingFingerprint } from "../../packages/latchkey-cli/src/report/fingerprint.ts";
+import { lintReportErrors } from "../helpers/report-schemas.ts";
 import { sarifErrors } from "../helpers/sarif.ts";
 
 const cli = fileURLToPath(new URL("../../packages/latchkey-cli/src/cli.ts", import.meta.url));
@@ -101,6 +102,7 @@ describe("latchkey lint --baseline", () => {
       "session-secret-weak@8:new",
     ]);
     assert.deepEqual(report.baseline, { new: 1, unchanged: 4, fixed: 0 });
+    assert.deepEqual(lintReportErrors(report), []);
 
     const pretty = await lint(["--baseline", baseline, "."], project);
     assert.equal(pretty.code, 1);
@@ -130,6 +132,7 @@ describe("latchkey lint --baseline", () => {
     const run = await lint(["--json", "--baseline", baseline, "."], project);
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as JsonReport;
+    assert.deepEqual(lintReportErrors(report), []);
     assert.deepEqual(states(report), [
       "cookie-missing-secure@7:unchanged",
       "cookie-name-fingerprint@5:unchanged",
