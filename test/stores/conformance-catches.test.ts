@@ -6,7 +6,7 @@ import { it } from "node:test";
 
 const BROKEN = new URL("./support/broken-stores.ts", import.meta.url).pathname;
 
-it("the conformance suite catches lost updates, resurrection, re-formatting, forgotten marks, listed rotations, racy claims, chain-blind revocation, check-then-act limits, driver errors for unstorable ids, updates that move a rotated-away entry", () => {
+it("the conformance suite catches lost updates, resurrection, re-formatting, forgotten marks, listed rotations, racy claims, chain-blind revocation, check-then-act limits, driver errors for unstorable ids, updates that move a rotated-away entry, createAndClaim that creates on a lost claim", () => {
   // Without NODE_TEST_CONTEXT the child reports in plain TAP, not to this runner.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const run = spawnSync(process.execPath, ["--import", "tsx", "--test-reporter=tap", BROKEN], {
@@ -64,6 +64,12 @@ it("the conformance suite catches lost updates, resurrection, re-formatting, for
     "pointer-moving": [
       "update() of a rotated-away entry changes nothing: expiresAt, values, meta",
       "an update racing the claim of its entry never moves the pointer",
+    ],
+    "creates-on-lost-claim": [
+      "createAndClaim() of an already rotated entry loses to its successor, creates nothing",
+      "createAndClaim() of a missing entry reports it gone, creates nothing",
+      "concurrent createAndClaim() of one ref (pointerUntil set): exactly one wins and exists, losers learn the winner",
+      "concurrent createAndClaim() of one ref (pointerUntil 0): exactly one wins and exists, losers learn the winner",
     ],
   });
 });

@@ -234,3 +234,17 @@ describeStoreConformance("chain-blind", chainBlind);
 describeStoreConformance("check-then-act", checkThenAct);
 describeStoreConformance("driver-errors", driverErrors);
 describeStoreConformance("pointer-moving", pointerMoving);
+
+/** Replaces a token by create, then claim, and forgets the new entry when the claim loses. */
+function createsOnLostClaim(): Store {
+  const inner = memoryStore();
+  return {
+    ...inner,
+    async createAndClaim(ref, session, oldRef, pointerUntil) {
+      await inner.create(ref, session);
+      return inner.claim(oldRef, ref, pointerUntil);
+    },
+  };
+}
+
+describeStoreConformance("creates-on-lost-claim", createsOnLostClaim);

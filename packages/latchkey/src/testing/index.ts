@@ -25,6 +25,10 @@
  *   request that loaded the session before a concurrent rotation never moves the old token's end
  *   of grace.
  *
+ * - `createAndClaim(ref, session, oldRef, pointerUntil)`, when the store has it (it is optional):
+ *   `ref` is created exactly when the claim of `oldRef` wins; of concurrent calls for one
+ *   `oldRef` exactly one wins and only its entry exists. Stores without it are not checked here.
+ *
  * On Redis Cluster each of these must touch one key per script; see `redisStore` for one way.
  *
  * A store also refuses, with `LatchkeyError("argument-invalid")` and before writing anything,
@@ -38,6 +42,7 @@ import { after, before, describe, it } from "node:test";
 import type { Store } from "../stores/types.ts";
 import { describeArgumentChecks } from "./argument-checks.ts";
 import { describeAtomicity } from "./atomicity.ts";
+import { describeCreateAndClaim } from "./create-and-claim.ts";
 import { assertData, baseMeta, fresh, session, sleep, TRICKY_DATA } from "./fixtures.ts";
 import { describeRotatedEntryUpdates } from "./rotated-entries.ts";
 
@@ -77,6 +82,14 @@ export function describeStoreConformance(
     const check = (title: string, body: () => Promise<void>) =>
       it(title, async (t) => {
         if (skipped !== null) return t.skip(skipped);
+        await body();
+      });
+
+    /** A check of the optional `createAndClaim()`, skipped for a store that leaves it out. */
+    const checkCreateAndClaim = (title: string, body: () => Promise<void>) =>
+      it(title, async (t) => {
+        if (skipped !== null) return t.skip(skipped);
+        if (store.createAndClaim === undefined) return t.skip("the store has no createAndClaim");
         await body();
       });
 
@@ -328,6 +341,8 @@ export function describeStoreConformance(
     describeRotatedEntryUpdates(check, () => store);
 
     describeArgumentChecks(check, () => store);
+
+    describeCreateAndClaim(checkCreateAndClaim, () => store);
 
     check("revocation marks: 0 when none, the latest among the keys, never lowered", async () => {
       const id = fresh();
