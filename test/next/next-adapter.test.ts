@@ -133,9 +133,21 @@ describe("sessionCookieHeader: which Cookie header a session is loaded from", ()
       "the new value when the request had no session cookie",
       "a=1",
       "new.token",
-      `${name}=new.token`,
+      `${name}=new.token; a=1`,
+    ],
+    [
+      "the new value with the request's other cookies kept (the DBSC bound cookie among them)",
+      `a=1; ${name}=old; __Host-dbsc=123.mac`,
+      "new.token",
+      `${name}=new.token; a=1; __Host-dbsc=123.mac`,
     ],
     ["no cookie once an action expired it (cookies() has it empty)", `${name}=old`, "", null],
+    [
+      "the other cookies only once an action expired it",
+      `${name}=old; __Host-dbsc=123.mac`,
+      "",
+      "__Host-dbsc=123.mac",
+    ],
     [
       "the raw header when the cookie is named twice, so the engine refuses it",
       `${name}=a; ${name}=b`,
