@@ -120,6 +120,13 @@ export interface Sessions<T extends object = SessionData> {
    * set no cookie, or null (the `authenticatedCacheControl` option).
    */
   readonly authenticatedCacheControl: "no-store" | null;
+  /**
+   * @internal Where revocation marks can be kept: the server store, or the sealed mode's
+   * revocation store (undefined when there is none). latchkey/migrate remembers imports there.
+   */
+  readonly markStore: Store | undefined;
+  /** @internal The configured clock (ms since the epoch). */
+  readonly now: () => number;
   /** Closes the store. */
   close(): Promise<void>;
 }
@@ -205,6 +212,8 @@ export function createSessions<T extends object = SessionData>(
     cookieName: config.cookieName,
     cookieAttributes: config.cookieAttributes,
     authenticatedCacheControl: config.authenticatedCacheControl,
+    markStore: config.store.kind === "server" ? config.store : config.store.revocation,
+    now: config.now,
 
     load: async (request) => open(request),
     open,

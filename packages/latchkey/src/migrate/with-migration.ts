@@ -21,13 +21,14 @@ export interface MigrationOptions {
    */
   alsoExpire?: readonly string[];
   /**
-   * latchkey's own store (the one given to `createSessions`, or `cookieStore`'s revocation store):
-   * each imported legacy cookie is remembered there (a SHA-256 of it, never the cookie), so a
-   * copy is never imported again, and `revokeUser`/`revokeOthers`/`revokeAll` of the sessions
-   * returned also refuse the legacy cookies of those users issued before. Without it a copy of a
-   * signed legacy cookie (Flask's, cookie-session's) signs its user in again until it expires.
+   * Where imports and revocations are remembered. Default: latchkey's own store (the one given to
+   * `createSessions`, or `cookieStore`'s revocation store). Each imported legacy cookie is
+   * remembered there (a SHA-256 of it, never the cookie), so a copy is never imported again, and
+   * `revokeUser`/`revokeOthers`/`revokeAll` of the sessions returned also refuse the legacy
+   * cookies of those users issued before. `false` turns this off: a copy of a signed legacy cookie
+   * (Flask's, cookie-session's) then signs its user in again until it expires.
    */
-  marks?: Store;
+  marks?: Store | false;
   /**
    * How long those marks are remembered: until a legacy cookie issued before them can no longer
    * verify. Default and minimum: the reader's `maxAgeMs` (Flask's `maxAge`); for a format with
@@ -99,7 +100,7 @@ export function withMigration<T extends object>(
   ]);
   const expire = expiringLegacyCookies([...expired], sessions.cookieName, options.legacyCookie);
   const migrated = new WeakMap<Session<T>, Migrated>();
-  const marks = marksOf(options);
+  const marks = marksOf(options, sessions);
 
   function open(request: RequestInfo): Session<T> | Promise<Session<T>> {
     const opened = sessions.open(request);
@@ -200,15 +201,20 @@ async function readLegacy<T extends object>(
   }
 }
 
-function marksOf(options: MigrationOptions): LegacyMarks | undefined {
-  if (options.marks === undefined) return undefined;
+function marksOf<T extends object>(
+  options: MigrationOptions,
+  sessions: Sessions<T>,
+): LegacyMarks | undefined {
+  // By default the marks live in latchkey's own store; `marks: false` turns them off.
+  const store = options.marks === false ? undefined : (options.marks ?? sessions.markStore);
+  if (store === undefined) return undefined;
   const least = options.from.maxAgeMs;
   const given =
     options.rememberFor === undefined
       ? undefined
       : parseDuration(options.rememberFor, "rememberFor");
   const rememberMs = Math.max(given ?? least ?? NO_EXPIRY_REMEMBER_MS, least ?? 0);
-  return legacyMarks(options.marks, rememberMs, Date.now);
+  return legacyMarks(store, rememberMs, sessions.now);
 }
 
 /**
