@@ -6,7 +6,7 @@
 // much less, and a difference taken within one round cancels most of what remains.
 // Store round trips are counted once per setup, outside the timed runs (round-trips.ts).
 // Writes bench/results.md.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
@@ -21,6 +21,7 @@ import {
   verdictAtMost,
 } from "./paired.ts";
 import { type StoreCost, storeCost } from "./round-trips.ts";
+import { cpuTimeUs, type ServerProcess, sessionCookie, startPinned } from "./server-process.ts";
 import { DATABASE_URL, REDIS_URL, type Setup, setups } from "./setups.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -40,39 +41,12 @@ interface Sample {
   cpuUs: number;
 }
 
-/** CPU time a process has used so far, in µs (Linux /proc; clock ticks of 10 ms). */
-function cpuTimeUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-async function startServer(setup: Setup): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    "taskset",
-    // Compiled JavaScript against the built package (dist/), as an application runs in production.
-    ["-c", "0", process.execPath, "bench/.build/serve.js", setup.name],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_ENV: "production" } },
-  );
-  const port = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /ready (\d+)/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    child.on("exit", (code) => reject(new Error(`${setup.name} exited with ${code}`)));
+function startServer(setup: Setup): Promise<ServerProcess> {
+  // Compiled JavaScript against the built package (dist/), as an application runs in production.
+  return startPinned(setup.name, ["bench/.build/serve.js", setup.name], {
+    ...process.env,
+    NODE_ENV: "production",
   });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
-
-/** A session to replay: the cookies a first write request set (empty for bare servers). */
-async function sessionCookie(url: string): Promise<string> {
-  const res = await fetch(`${url}/write`);
-  await res.text();
-  return res.headers
-    .getSetCookie()
-    .map((line) => line.split(";")[0])
-    .join("; ");
 }
 
 async function measure(setup: Setup, variant: Variant): Promise<Sample> {

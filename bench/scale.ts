@@ -6,7 +6,6 @@
 // keep arriving, with the app's event loop and heap watched. Writes the "Scale" section of
 // bench/results.md (the rest of the file is `npm run bench`'s).
 //   SCALE_STORES=memory,sqlite  SCALE_SIZES=1000,100000  SCALE_SECONDS=3
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import autocannon from "autocannon";
@@ -14,6 +13,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { type RedisCluster, startRedisCluster } from "../test/stores/support/redis-server.ts";
 import { median } from "./paired.ts";
+import { cpuTimeUs, type ServerProcess, sessionCookie, startPinned } from "./server-process.ts";
 
 const STORES = (process.env.SCALE_STORES ?? "memory,sqlite,redis,redis-cluster,postgres").split(
   ",",
@@ -25,23 +25,12 @@ const USER_SESSIONS = 1000;
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-function cpuTimeUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
+type App = ServerProcess;
 
-interface App {
-  child: ChildProcess;
-  url: string;
-}
-
-async function startApp(store: string, env: Record<string, string>): Promise<App> {
-  const child = spawn(
-    "taskset",
+function startApp(store: string, env: Record<string, string>): Promise<App> {
+  return startPinned(
+    `${store} app`,
     [
-      "-c",
-      "0",
-      process.execPath,
       "--max-old-space-size=8192",
       // The library's TypeScript sources (through tsx): the same code as dist/, and a rebuild of
       // dist/ during a long run cannot pull the files from under an app.
@@ -51,21 +40,8 @@ async function startApp(store: string, env: Record<string, string>): Promise<App
       "bench/scale-serve.ts",
       store,
     ],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, ...env, NODE_ENV: "production" },
-    },
+    { ...process.env, ...env, NODE_ENV: "production" },
   );
-  const port = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /ready (\d+)/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    child.on("exit", (code) => reject(new Error(`${store} app exited with ${code}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
 }
 
 async function control<T>(app: App, path: string): Promise<T> {
@@ -73,15 +49,6 @@ async function control<T>(app: App, path: string): Promise<T> {
   const text = await res.text();
   if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
-}
-
-async function sessionCookie(url: string): Promise<string> {
-  const res = await fetch(`${url}/write`);
-  await res.text();
-  return res.headers
-    .getSetCookie()
-    .map((line) => line.split(";")[0])
-    .join("; ");
 }
 
 interface Load {

@@ -2,7 +2,7 @@
 // apps whose login only works with JavaScript). Read and checked here, strictly: unknown keys
 // and wrong types are errors naming the field. The description can only name CSS selectors,
 // input names, values and a URL/selector/cookie to wait for — no script of its own.
-import { CliError } from "../errors.ts";
+import { fail, object, only, string } from "./description-fields.ts";
 import type { ValueSpec } from "./login-description.ts";
 
 /** One field to fill: where it is and what goes in (a literal or `{ "env": "NAME" }`). */
@@ -135,29 +135,4 @@ function valueSpec(raw: unknown, field: string): ValueSpec {
   )
     return { env: (raw as { env: string }).env };
   throw fail(`${field} must be a string, number, boolean, null or { "env": "NAME" }`);
-}
-
-function object(raw: unknown, field: string): Record<string, unknown> {
-  if (raw === undefined) throw fail(`${field} is missing`);
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    throw fail(`${field} must be an object`);
-  return raw as Record<string, unknown>;
-}
-
-function only(r: Record<string, unknown>, field: string, keys: readonly string[]): void {
-  for (const key of Object.keys(r))
-    if (!keys.includes(key))
-      throw fail(
-        `${field}: unknown field "${key}" (expected ${keys.filter((k) => k !== "$comment").join(", ")})`,
-      );
-}
-
-function string(raw: unknown, field: string): string {
-  if (raw === undefined) throw fail(`${field} is missing`);
-  if (typeof raw !== "string" || raw === "") throw fail(`${field} must be a non-empty string`);
-  return raw;
-}
-
-function fail(message: string): CliError {
-  return new CliError("input", message);
 }

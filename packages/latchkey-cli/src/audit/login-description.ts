@@ -2,9 +2,11 @@
 // tell logged-in from logged-out, log out, and (optionally) which state-changing request to
 // probe for CSRF. Read and checked here, with errors that name the field; credentials come from
 // environment variables named in the file and are never printed.
+
 import { CliError } from "../errors.ts";
 import type { BrowserLoginSpec } from "./browser-description.ts";
 import { parseBrowserLogin } from "./browser-description.ts";
+import { fail, object, only, string } from "./description-fields.ts";
 
 /** A literal, or `{ "env": "NAME" }`: the value of an environment variable (for credentials). */
 export type ValueSpec = string | number | boolean | null | { env: string };
@@ -299,33 +301,8 @@ function values(raw: unknown, field: string): Record<string, ValueSpec> {
   return out;
 }
 
-function object(raw: unknown, field: string): Record<string, unknown> {
-  if (raw === undefined) throw fail(`${field} is missing`);
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    throw fail(`${field} must be an object`);
-  return raw as Record<string, unknown>;
-}
-
-function only(r: Record<string, unknown>, field: string, keys: readonly string[]): void {
-  for (const key of Object.keys(r))
-    if (!keys.includes(key))
-      throw fail(
-        `${field}: unknown field "${key}" (expected ${keys.filter((k) => !k.startsWith("$")).join(", ")})`,
-      );
-}
-
-function string(raw: unknown, field: string): string {
-  if (raw === undefined) throw fail(`${field} is missing`);
-  if (typeof raw !== "string" || raw === "") throw fail(`${field} must be a non-empty string`);
-  return raw;
-}
-
 function status(raw: unknown, field: string): number {
   if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 100 || raw > 599)
     throw fail(`${field} must be an HTTP status code (100–599)`);
   return raw;
-}
-
-function fail(message: string): CliError {
-  return new CliError("input", message);
 }

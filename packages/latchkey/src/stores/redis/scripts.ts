@@ -147,6 +147,19 @@ end`;
 export const CLAIM = script(`${CLAIM_BODY}
 return {1, f[3] or 'null', f[4] or '0'}`);
 
+// After a won claim on a standalone server: the user's index follows the old ref, which is removed
+// (pointerUntil "0") or marked rotated away until the pointer's expiry. Needs INDEX, INDEX_OF and
+// CLAIM_BODY's \`f\`; KEYS[2] the prefix of user index keys; ARGV[2] pointerUntil, ARGV[3] the old
+// ref, ARGV[4] now (ms).
+const CLAIM_INDEX = `local key = index_of(KEYS[2], f[3])
+if key then
+  if ARGV[2] == '0' then
+    redis.call('HDEL', key, ARGV[3])
+  else
+    index_touch(key, tonumber(ARGV[2]) - tonumber(ARGV[4]), ARGV[3], ARGV[2], '1')
+  end
+end`;
+
 /**
  * Standalone. CLAIM, then the user's index follows: the member is removed (pointerUntil 0) or
  * marked rotated away with the pointer's expiry. KEYS[1] session hash; KEYS[2] the prefix of
@@ -155,14 +168,7 @@ return {1, f[3] or 'null', f[4] or '0'}`);
 export const CLAIM_ALL = script(`${INDEX}
 ${INDEX_OF}
 ${CLAIM_BODY}
-local key = index_of(KEYS[2], f[3])
-if key then
-  if ARGV[2] == '0' then
-    redis.call('HDEL', key, ARGV[3])
-  else
-    index_touch(key, tonumber(ARGV[2]) - tonumber(ARGV[4]), ARGV[3], ARGV[2], '1')
-  end
-end
+${CLAIM_INDEX}
 return {1}`);
 
 /**
@@ -177,14 +183,7 @@ export const CREATE_CLAIM = script(`${CHUNK}
 ${INDEX}
 ${INDEX_OF}
 ${CLAIM_BODY}
-local key = index_of(KEYS[2], f[3])
-if key then
-  if ARGV[2] == '0' then
-    redis.call('HDEL', key, ARGV[3])
-  else
-    index_touch(key, tonumber(ARGV[2]) - tonumber(ARGV[4]), ARGV[3], ARGV[2], '1')
-  end
-end
+${CLAIM_INDEX}
 redis.call('DEL', KEYS[3])
 for i = 9, #ARGV, CHUNK do
   redis.call('HSET', KEYS[3], unpack(ARGV, i, math.min(i + CHUNK - 1, #ARGV)))
