@@ -275,6 +275,17 @@ for (const framework of ["fastify", "express"]) {
     ],
   );
 }
+for (const variant of variants) {
+  const on = "latchkey postgres · express";
+  const off = "latchkey postgres (synchronousCommit off) · express";
+  if (has(on) && has(off)) {
+    const rps = (name: string) => list(name, variant).map((s) => s.rps);
+    const r = paired(rps(off), rps(on), ratio);
+    targets.push(
+      `- PostgreSQL ${variant}s with synchronousCommit "off" vs "on" (informational): ${formatSpread(r, 2)}× the req/s, CPU ${formatSpread(paired(cpuOf(off, variant), cpuOf(on, variant), difference))} µs per request`,
+    );
+  }
+}
 for (const name of ["latchkey redis · express", "latchkey redis (node-redis) · express"]) {
   if (!has(name)) continue;
   const write = costs.get(key(name, "write"));

@@ -26,7 +26,7 @@ const run = `scale${process.pid}`;
 async function openStore(): Promise<Store> {
   switch (storeName) {
     case "memory":
-      return memoryStore({ maxSessions: 1_100_000 });
+      return memoryStore({ maxSessions: 200_000 });
     case "sqlite":
       return sqliteStore({ path: `/tmp/latchkey-${run}.db` });
     case "redis":

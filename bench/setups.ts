@@ -231,6 +231,27 @@ export const setups: Setup[] = [
   },
 
   {
+    // The PostgreSQL store with asynchronous commit of session writes (revocations stay synchronous).
+    name: "latchkey postgres (synchronousCommit off) · express",
+    baseline: "express bare",
+    backend: "postgres",
+    start: async () => {
+      const store = postgresStore({
+        connectionString: DATABASE_URL,
+        schema: "latchkey_bench_async",
+        synchronousCommit: "off",
+      });
+      await store.migrate();
+      const sessions = createSessions<Counter>({ secrets: [SECRET], store, production: true });
+      return expressApp(
+        (app) => app.use(latchkeyExpress(sessions)),
+        (req) => (req.session.get("count" as never) as number | undefined) ?? 0,
+        (req, n) => req.session.set("count" as never, n as never),
+      );
+    },
+  },
+
+  {
     name: "express-session (MemoryStore) · express",
     baseline: "express bare",
     start: async () => {
