@@ -146,6 +146,89 @@ describe("Flask environments", () => {
     assert.equal(f?.environment, "production");
     assert.equal(f?.environmentReason, 'config["production"] in config.py selects LiveConfig');
   });
+
+  const CLASSES =
+    'class Config:\n    SECRET_KEY = "secret"\n    SESSION_COOKIE_SAMESITE = "Lax"\n    SESSION_COOKIE_NAME = "__Host-s"\n    PERMANENT_SESSION_LIFETIME = 3600\nclass DevelopmentConfig(Config):\n    DEBUG = True\n    SESSION_COOKIE_SECURE = False\nclass TestingConfig(Config):\n    TESTING = True\n    SESSION_COOKIE_SECURE = False\n    WTF_CSRF_ENABLED = False\nclass ProductionConfig(Config):\n    SESSION_COOKIE_SECURE = True\n';
+  const detail = (files: Record<string, string>) =>
+    lint(files)
+      .map(
+        (f) => `${f.location!.line} ${f.id} ${f.severity} ${f.environment}: ${f.environmentReason}`,
+      )
+      .sort();
+
+  it("development and test config classes are judged at info; an inherited secret once, as production", () => {
+    assert.deepEqual(detail({ "config.py": CLASSES }), [
+      "11 cookie-missing-secure info test: class name TestingConfig",
+      "12 csrf-disabled info test: class name TestingConfig",
+      "2 session-secret-weak critical production: class name ProductionConfig",
+      "8 cookie-missing-secure info development: class name DevelopmentConfig",
+    ]);
+  });
+
+  it("a deploy file that turns on Flask's debugger starts a development configuration", () => {
+    const debug = (dockerfile: string) =>
+      lint({ "config.py": CONFIG, Dockerfile: dockerfile }).map((f) => [
+        f.severity,
+        f.environment,
+        f.environmentReason,
+      ]);
+    assert.deepEqual(debug("FROM python\nENV APP_SETTINGS=config.LiveConfig\n"), [
+      ["high", "production", "APP_SETTINGS=config.LiveConfig in Dockerfile"],
+    ]);
+    assert.deepEqual(
+      debug("FROM python\nENV FLASK_DEBUG=1\nENV APP_SETTINGS=config.LiveConfig\n"),
+      [
+        [
+          "info",
+          "development",
+          "selected only by Dockerfile, which turns on Flask's debugger (APP_SETTINGS=config.LiveConfig)",
+        ],
+      ],
+    );
+  });
+});
+
+describe("Django settings modules named for development or test", () => {
+  const BASE =
+    'import os\nINSTALLED_APPS = ["django.contrib.sessions"]\nMIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware", "django.middleware.csrf.CsrfViewMiddleware"]\nSECRET_KEY = os.environ["K"]\nSESSION_COOKIE_NAME = "__Host-s"\nCSRF_COOKIE_SECURE = True\nSESSION_COOKIE_AGE = 60 * 60 * 24 * 365\n';
+  it("local.py and test.py findings are info with their environment; base.py's, shared with production, keep their severity", () => {
+    const found = lint({
+      "mysite/settings/__init__.py": "",
+      "mysite/settings/base.py": BASE,
+      "mysite/settings/production.py": "from .base import *\nSESSION_COOKIE_SECURE = True\n",
+      "mysite/settings/local.py":
+        'from .base import *\nDEBUG = True\nSECRET_KEY = "changeme"\nSESSION_COOKIE_SECURE = False\n',
+      "mysite/settings/test.py":
+        'from .base import *\nSECRET_KEY = "test"\nSESSION_COOKIE_SECURE = False\n',
+    });
+    assert.deepEqual(
+      found
+        .map(
+          (f) =>
+            `${f.location!.file}:${f.location!.line} ${f.id} ${f.severity} ${f.environment}: ${f.environmentReason}`,
+        )
+        .sort(),
+      [
+        "mysite/settings/base.py:7 cookie-lifetime-long medium production: module name settings/production.py",
+        "mysite/settings/local.py:3 session-secret-weak info development: module name settings/local.py",
+        "mysite/settings/local.py:4 cookie-missing-secure info development: module name settings/local.py",
+        "mysite/settings/test.py:2 session-secret-weak info test: module name settings/test.py",
+        "mysite/settings/test.py:3 cookie-missing-secure info test: module name settings/test.py",
+      ],
+    );
+  });
+
+  it("a settings module named local but started by a Dockerfile is production", () => {
+    const found = lint({
+      "mysite/settings/base.py": BASE.replace("60 * 60 * 24 * 365", "3600"),
+      "mysite/settings/local.py": "from .base import *\nSESSION_COOKIE_SECURE = False\n",
+      Dockerfile: "FROM python\nENV DJANGO_SETTINGS_MODULE=mysite.settings.local\n",
+    });
+    assert.deepEqual(
+      found.map((f) => [f.id, f.severity, f.environment]),
+      [["cookie-missing-secure", "high", "production"]],
+    );
+  });
 });
 
 // A `${…}` placeholder for the JavaScript written into the tree.

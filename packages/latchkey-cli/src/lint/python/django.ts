@@ -7,7 +7,7 @@
 import { dirname, join, sep } from "node:path";
 import type { Finding } from "../../report/finding.ts";
 import { checkCookie } from "../cookie-checks.ts";
-import { type EnvironmentTag, UNKNOWN_ENVIRONMENT } from "../environment.ts";
+import { type EnvironmentTag, environmentOfName, UNKNOWN_ENVIRONMENT } from "../environment.ts";
 import { lintFinding } from "../rules.ts";
 import { checkSecret } from "../secret-check.ts";
 import { environmentOf } from "../source.ts";
@@ -93,9 +93,13 @@ function resolveModule(
   return modules.find((m) => suffixes.some((s) => m.path.endsWith(s)));
 }
 
-function moduleEnvironment(m: DjangoModule) {
+function moduleName(m: DjangoModule): string {
   const base = m.path.split(sep).at(-1)!.replace(/\.py$/, "");
-  return environmentOf(base === "__init__" ? (m.path.split(sep).at(-2) ?? "") : base);
+  return base === "__init__" ? (m.path.split(sep).at(-2) ?? "") : base;
+}
+
+function moduleEnvironment(m: DjangoModule) {
+  return environmentOf(moduleName(m));
 }
 
 /** Effective settings of a module after its star imports and assignments, in source order. */
@@ -141,7 +145,8 @@ export function lintDjango(settingsModules: readonly DjangoModule[]): Finding[] 
   const imported = new Set(settingsModules.flatMap((m) => starImports(m, settingsModules)));
   const merged = new Map<string, { finding: Finding; leaves: DjangoModule[] }>();
   for (const leaf of settingsModules) {
-    if (imported.has(leaf) || moduleEnvironment(leaf) === "development") continue;
+    // Development and test leaves (`local.py`, `test.py`) are judged too: their findings are info.
+    if (imported.has(leaf)) continue;
     const settings = effective(leaf, settingsModules, new Set());
     for (const finding of checkDjango(settings, leaf.module.file)) {
       // A setting that is absent is absent from the whole project, not from one leaf: keyed by
@@ -157,9 +162,9 @@ export function lintDjango(settingsModules: readonly DjangoModule[]): Finding[] 
     }
   }
   const usage = new SettingsUsage();
-  const reasons = new Map<DjangoModule, string | undefined>();
+  const reasons = new Map<DjangoModule, EnvironmentTag | undefined>();
   const reasonFor = (leaf: DjangoModule) => {
-    if (!reasons.has(leaf)) reasons.set(leaf, usage.developmentReason(leaf, settingsModules));
+    if (!reasons.has(leaf)) reasons.set(leaf, nonProductionTag(leaf, settingsModules, usage));
     return reasons.get(leaf);
   };
   return [...merged.values()].map(({ finding, leaves }) => {
@@ -175,20 +180,40 @@ export function lintDjango(settingsModules: readonly DjangoModule[]): Finding[] 
         : { ...located, evidence: `${located.evidence} (effective in ${files.join(", ")})` };
     // Insecure on a developer's machine is a note, not a vulnerability — unless a production
     // configuration shares the problem.
-    const reason = reasonFor(leaves[0]!);
-    if (reason === undefined || leaves.some((l) => reasonFor(l) === undefined)) {
+    const tags = leaves.map(reasonFor);
+    if (tags.some((t) => t === undefined)) {
       const tag = productionTag(leaves, usage);
       return { ...named, environment: tag.environment, environmentReason: tag.reason };
     }
+    // Shared by development and test settings only: development is the wider of the two.
+    const tag = tags.find((t) => t!.environment === "development") ?? tags[0]!;
+    const said = `${tag!.environment} settings: ${tag!.reason}`;
     return {
       ...named,
       severity: "info" as const,
-      severityReason: `development settings: ${reason}`,
-      evidence: `${named.evidence} (development settings: ${reason})`,
-      environment: "development" as const,
-      environmentReason: reason,
+      severityReason: said,
+      evidence: `${named.evidence} (${said})`,
+      environment: tag!.environment,
+      environmentReason: tag!.reason,
     };
   });
+}
+
+// A leaf no deploy file starts is development or test settings when its own name says so
+// (`settings/local.py`, `settings/test.py`) or the project runs it only there (compose files,
+// manage.py's default, a star-imported dev module, DEBUG = True beside other settings).
+// Undefined: it may run in production.
+function nonProductionTag(
+  leaf: DjangoModule,
+  modules: readonly DjangoModule[],
+  usage: SettingsUsage,
+): EnvironmentTag | undefined {
+  if (usage.productionReason(leaf) !== undefined) return undefined;
+  const named = environmentOfName(moduleName(leaf));
+  const shown = `module name ${leaf.module.file.split(/[\\/]/).slice(-2).join("/")}`;
+  if (named === "test" || named === "development") return { environment: named, reason: shown };
+  const reason = usage.developmentReason(leaf, modules);
+  return reason === undefined ? undefined : { environment: "development", reason };
 }
 
 // A configuration not judged development-only runs in production when a deploy file starts it or

@@ -9,7 +9,6 @@
 // `auth.py` means the remember-me cookie settings of the config in `config.py` matter.
 import type { Finding } from "../../report/finding.ts";
 import { inEnvironment } from "../environment.ts";
-import { environmentOf } from "../source.ts";
 import type { Position, Setting } from "../value.ts";
 import { checkFlask, effectiveSettings, usesSessions } from "./flask.ts";
 import type { FlaskEnvironments } from "./flask-environment.ts";
@@ -92,7 +91,8 @@ export function lintFlaskApps(
     for (const source of sources) for (const [k, v] of source!.settings) settings.set(k, v);
     for (const [k, v] of module.app.settings) settings.set(k, v);
     const holder = sources.at(-1)!;
-    if (!usesSessions(settings) || environmentOf(holder.name) === "development") continue;
+    // A development or test config is judged too; its environment makes its findings info.
+    if (!usesSessions(settings)) continue;
     const app = facts.get(module) ?? {
       remembersLogins: false,
       usesFlaskSession: false,

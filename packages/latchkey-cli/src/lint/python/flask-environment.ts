@@ -2,7 +2,8 @@
 // - what deploy files select (`APP_SETTINGS=config.ProductionConfig` in a Procfile,
 //   `ENV FLASK_CONFIG=production` in a Dockerfile, `create_app("production")` in wsgi.py) —
 //   production files win; a selection made only by development files (docker-compose.yml,
-//   .env.example, .flaskenv) means development;
+//   .env.example, .flaskenv), or by a deploy file that turns on the debugger (`FLASK_DEBUG=1`,
+//   `app.debug = True`), means development;
 // - the config map an app factory picks from (`config = {"testing": TestingConfig, …}`);
 // - the class or module name (`DevelopmentConfig`, `settings/production.py`).
 // Only text is read, never executed; every file read goes through read-regular-file.
@@ -25,6 +26,10 @@ const FLASK_DEVELOPMENT_FILES = [...DEVELOPMENT_FILES, ".flaskenv", ".env", "run
 const SELECTION =
   /\b(?:APP_SETTINGS|FLASK_CONFIG|FLASK_ENV|APP_ENV|APP_CONFIG|CONFIG_NAME|CONFIG_CLASS|CONFIG|FLASK_CONFIGURATION)\b[\s"'=:,]{1,6}["']?([A-Za-z_][\w.]*)|create_app\(\s*(?:\w+\s*=\s*)?["']([A-Za-z_][\w.]*)["']/g;
 // `"production": ProductionConfig,` inside a dict literal.
+// A deploy file that turns on Flask's debugger (`ENV FLASK_DEBUG=1`, `app.debug = True`,
+// `app.run(debug=True)`) starts a development server, whatever file it is.
+const DEBUG_ON =
+  /\bFLASK_DEBUG\b[\s"'=:]{1,6}["']?(?:1|true|True|on)\b|\.debug\s*=\s*True\b|\.run\([^)\n]{0,200}\bdebug\s*=\s*True\b/;
 const MAP_ENTRY = /["']([A-Za-z][\w-]*)["']\s*:\s*([A-Za-z_][\w.]*)\s*[,}\n]/g;
 const MAX_TEXT = 200_000;
 
@@ -107,26 +112,33 @@ export class FlaskEnvironments {
       present = new Set();
     }
     const read = (list: readonly string[]) =>
-      list.filter((name) => present.has(name)).flatMap((name) => this.#read(join(dir, name)));
+      list.filter((name) => present.has(name)).map((name) => this.#read(join(dir, name)));
+    const deployed = read(PRODUCTION_FILES);
     const selections = {
-      production: read(PRODUCTION_FILES),
-      development: read(FLASK_DEVELOPMENT_FILES),
+      production: deployed.filter((f) => !f.debug).flatMap((f) => f.found),
+      development: [
+        ...read(FLASK_DEVELOPMENT_FILES).flatMap((f) => f.found),
+        ...deployed.filter((f) => f.debug).flatMap((f) => f.found),
+      ],
     };
     this.#dirs.set(dir, selections);
     return selections;
   }
 
-  #read(path: string): Selection[] {
+  #read(path: string): { found: Selection[]; debug: boolean } {
     const read = readRegularFile(path);
     const file = path.split(sep).at(-1)!;
     const found: Selection[] = [];
-    if ("text" in read)
-      for (const m of read.text.slice(0, MAX_TEXT).matchAll(SELECTION)) {
+    const text = "text" in read ? read.text.slice(0, MAX_TEXT) : "";
+    const debug = DEBUG_ON.test(text);
+    const label = debug ? `${file}, which turns on Flask's debugger` : file;
+    if (text !== "")
+      for (const m of text.matchAll(SELECTION)) {
         const selects = m[1] ?? m[2]!;
         const shown = m[2] !== undefined ? `create_app("${m[2]}")` : m[0].replace(/\s+/g, " ");
-        found.push({ selects, shown: shown.slice(0, 80), file });
+        found.push({ selects, shown: shown.slice(0, 80), file: label });
       }
-    return found;
+    return { found, debug };
   }
 
   /** Class name → the keys of config maps that point at it, across the project's modules. */

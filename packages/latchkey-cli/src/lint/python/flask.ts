@@ -5,10 +5,14 @@
 // SAMESITE None, DURATION 365 days.
 import type { Finding } from "../../report/finding.ts";
 import { checkCookie } from "../cookie-checks.ts";
-import { type EnvironmentTag, inEnvironment, UNKNOWN_ENVIRONMENT } from "../environment.ts";
+import {
+  ENVIRONMENT_RANK,
+  type EnvironmentTag,
+  inEnvironment,
+  UNKNOWN_ENVIRONMENT,
+} from "../environment.ts";
 import { lintFinding } from "../rules.ts";
 import { checkSecret } from "../secret-check.ts";
-import { environmentOf } from "../source.ts";
 import {
   describeSource,
   isEnvironmental,
@@ -91,7 +95,8 @@ export function lintFlask(
     );
   }
   findings.push(...lintConfigClasses(module, base, environments));
-  if (!isDjango && environmentOf(module.file.split(/[\\/]/).at(-1) ?? "") !== "development") {
+  // A development or test config module (`dev.py`) is judged too: its findings are info.
+  if (!isDjango) {
     const settings = new Map<string, Setting>();
     for (const stmt of module.statements)
       if (stmt.kind === "set" && FLASK_KEYS.has(stmt.key)) settings.set(stmt.key, stmt.setting);
@@ -120,7 +125,6 @@ function lintConfigClasses(
     if (usedAsBase.has(cls.name)) continue; // judged through the classes that extend it
     const settings = effectiveSettings(cls, byName, new Set());
     if (![...settings.keys()].some((k) => FLASK_KEYS.has(k))) continue;
-    if (environmentOf(cls.name) === "development") continue; // dev/test configs may be insecure on purpose
     findings.push(
       ...inEnvironment(
         checkFlask({
@@ -314,12 +318,18 @@ export function checkFlask(ctx: FlaskContext): Finding[] {
 }
 
 /** The same setting reached through two leaf classes is one problem, reported once. */
+// A value a base class writes, inherited by DevelopmentConfig and ProductionConfig, is one
+// problem at one place: reported once, judged by the strictest environment that runs it.
 function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
+  const kept = new Map<string, Finding>();
+  for (const f of findings) {
     const key = `${f.id}\u0000${f.location?.file}\u0000${f.location?.line}\u0000${f.location?.column}\u0000${f.cookie}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+    const seen = kept.get(key);
+    if (seen === undefined || rank(f) > rank(seen)) kept.set(key, f);
+  }
+  return [...kept.values()];
+}
+
+function rank(f: Finding): number {
+  return ENVIRONMENT_RANK[f.environment ?? "unknown"];
 }
