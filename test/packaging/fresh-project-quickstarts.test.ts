@@ -117,17 +117,30 @@ interface Started {
   child: ChildProcess;
 }
 
+/** Ends a started command with everything it started (its process group). */
+function stopGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    // Already gone.
+  }
+}
+
 /** Runs the README's command in `dir` and waits for the URL the app prints. */
 function start(dir: string, command: string, env: Record<string, string>): Promise<Started> {
+  // Its own process group: `npx tsx app.ts` is npm, then tsx, then node; killing only the first
+  // would leave the app running (and holding this test's pipes open, so the run never ends).
   const child = spawn("bash", ["-c", `exec ${command}`], {
     cwd: dir,
     env: { ...userEnv(), ...env, PORT: "0" },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   let output = "";
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill();
+      stopGroup(child);
       reject(new Error(`${command}: no URL printed\n${output}`));
     }, 60_000);
     const onData = (chunk: Buffer) => {
@@ -238,7 +251,7 @@ describe("README quick starts in a fresh npm init -y project, with the packed pa
     }
   });
   after(() => {
-    for (const child of children) child.kill();
+    for (const child of children) stopGroup(child);
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
   });
 
