@@ -67,8 +67,10 @@ export async function postgresCost(
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    // A busy backend reports its statistics at most once a second, an idle one within 10 s
+    // (PGSTAT_IDLE_INTERVAL): wait for the app's pooled connections to go idle and report.
     const count = async () => {
-      await new Promise((r) => setTimeout(r, 1100));
+      await new Promise((r) => setTimeout(r, 11_000));
       const { rows } = await client.query(
         "SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()",
       );

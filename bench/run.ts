@@ -291,9 +291,11 @@ for (const name of ["latchkey redis · express", "latchkey redis (node-redis) ·
   const write = costs.get(key(name, "write"));
   const read = costs.get(key(name, "read"));
   if (!write || !read) continue;
-  const ok = (n: number) => Math.abs(n - 1) < 0.02;
+  const ok = (n: number, want: number) => Math.abs(n - want) < 0.02;
+  // A write request reads the session first (one HGETALL), then writes it: one round trip for
+  // the write means two for the request.
   targets.push(
-    `- ${name}: one round trip per write: **${ok(write.roundTrips) ? "met" : "missed"}** (${fmt(write.roundTrips)} round trips, ${fmt(write.commands)} commands); one command per read-only request: **${ok(read.commands) ? "met" : "missed"}** (${fmt(read.commands)})`,
+    `- ${name}: one round trip per write (the read, then one script: 2 per write request): **${ok(write.roundTrips, 2) ? "met" : "missed"}** (${fmt(write.roundTrips)} round trips, ${fmt(write.commands)} commands); one command per read-only request: **${ok(read.commands, 1) ? "met" : "missed"}** (${fmt(read.commands)})`,
   );
 }
 const peer = costs.get(key("express-session + connect-redis · express", "write"));
