@@ -39,7 +39,14 @@ async function monitorWhile(redisUrl: string, work: () => Promise<void>): Promis
     socket.once("error", reject);
   });
   socket.write("MONITOR\r\n");
-  while (!text.startsWith("+OK\r\n")) await new Promise((r) => setTimeout(r, 5));
+  // A server that refuses MONITOR (ACLs, a managed Redis) answers an error: say so, do not wait.
+  for (const deadline = Date.now() + 5000; !text.startsWith("+OK\r\n"); ) {
+    if (text.startsWith("-") || Date.now() > deadline) {
+      socket.destroy();
+      throw new Error(`Redis refused MONITOR: ${text.split("\r\n")[0] || "no answer in 5 s"}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
   await work();
   // MONITOR lines arrive asynchronously; let the last ones in.
   await new Promise((r) => setTimeout(r, 200));
