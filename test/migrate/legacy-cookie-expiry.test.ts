@@ -246,3 +246,35 @@ describe("a legacy store that is down", () => {
     }
   });
 });
+
+describe("latchkey's own store down while a legacy cookie is checked against its marks", () => {
+  it("fails closed through the engine's store: a 503, one store-unavailable event, nothing imported", async () => {
+    const events: SessionEvent[] = [];
+    const store = memoryStore();
+    store.revokedSince = async () => {
+      throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+    };
+    const sessions = withMigration(
+      createSessions({ secrets: [testSecret()], store, onEvent: (event) => events.push(event) }),
+      {
+        from: {
+          cookieNames: ["sid"],
+          async read() {
+            return { outcome: "found", session: { userId: "ada", data: {}, persistent: false } };
+          },
+        },
+      },
+    );
+    const handler = sessionMiddleware(sessions, async () => new Response("signed in"));
+    const response = await handler(
+      new Request("https://app.example/", { headers: { cookie: "sid=legacy" } }),
+    );
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get("set-cookie"), null);
+    const reported = events.filter((e) => e.type === "store-unavailable");
+    assert.equal(reported.length, 1, JSON.stringify(reported));
+    assert.equal(reported[0]?.reason, "revokedSince");
+    assert.equal(reported[0]?.cause, "ECONNREFUSED");
+    assert.ok(!events.some((e) => e.type === "login"));
+  });
+});

@@ -212,7 +212,8 @@ export function createSessions<T extends object = SessionData>(
     cookieName: config.cookieName,
     cookieAttributes: config.cookieAttributes,
     authenticatedCacheControl: config.authenticatedCacheControl,
-    markStore: config.store.kind === "server" ? config.store : config.store.revocation,
+    // The fail-closed, timed store the engine itself uses: its failures are reported once.
+    markStore: guarded,
     now: config.now,
 
     load: async (request) => open(request),

@@ -247,6 +247,9 @@ async function claimImport<T extends object>(
     await marks.markImported(key, legacy);
     return true;
   } catch (error) {
+    // latchkey's own store fails closed already (its event is emitted); a store given as `marks`
+    // is reported here.
+    if (error instanceof LatchkeyError && error.code === "store-unavailable") throw error;
     const cause = storeFailureCause(error);
     sessions.emit({ type: "store-unavailable", reason: "migrate-mark", cause });
     throw new LatchkeyError(
