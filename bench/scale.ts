@@ -6,6 +6,7 @@
 // keep arriving, with the app's event loop and heap watched. Writes the "Scale" section of
 // bench/results.md (the rest of the file is `npm run bench`'s).
 //   SCALE_STORES=memory,sqlite  SCALE_SIZES=1000,100000  SCALE_SECONDS=3
+//   SCALE_RESULTS=/tmp/scale.md writes the section to another file (a trial run, or stores measured apart)
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import autocannon from "autocannon";
@@ -219,10 +220,11 @@ const section = [
   ...(notes.length > 0 ? ["", ...notes] : []),
   "",
 ];
-const results = existsSync("bench/results.md") ? readFileSync("bench/results.md", "utf8") : "";
+const resultsFile = process.env.SCALE_RESULTS ?? "bench/results.md";
+const results = existsSync(resultsFile) ? readFileSync(resultsFile, "utf8") : "";
 const start = results.indexOf("\n## Scale\n");
 writeFileSync(
-  "bench/results.md",
+  resultsFile,
   `${(start >= 0 ? results.slice(0, start) : results).trimEnd()}\n\n${section.join("\n")}`,
 );
 console.log(section.join("\n"));
