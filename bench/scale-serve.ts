@@ -6,16 +6,20 @@
 //   POST /list-user          time listSessions("heavy-user") (5 times; medians)
 //   POST /revoke-user        time revokeUser("heavy-user")
 //   POST /revoke-all         time revokeAll(), watching the event loop and the heap while it runs
+//   POST /footprint          what the store occupies now, in bytes (see footprint())
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Redis } from "ioredis";
 import { createSessions, type SessionData, type Store, type StoredSession } from "latchkey";
 import { sessionMiddleware } from "latchkey/node";
 import { memoryStore } from "latchkey/stores/memory";
 import { postgresStore } from "latchkey/stores/postgres";
 import { redisStore } from "latchkey/stores/redis";
 import { sqliteStore } from "latchkey/stores/sqlite";
+import pg from "pg";
 
 const SECRET = "43Yf0f8GivFf8QpXHAcSabsi_54de-ZIQp_erp2-UOk";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -46,6 +50,59 @@ async function openStore(): Promise<Store> {
     }
     default:
       throw new Error(`unknown store ${storeName}`);
+  }
+}
+
+/** Redis' used_memory, summed over the cluster's nodes (the cluster is this run's own). */
+async function redisUsedMemory(): Promise<number> {
+  const nodes: Array<{ host: string; port: number }> =
+    storeName === "redis-cluster"
+      ? JSON.parse(process.env.CLUSTER_NODES ?? "[]")
+      : [{ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) }];
+  let total = 0;
+  for (const node of nodes) {
+    const client = new Redis(node);
+    const info = await client.info("memory");
+    client.disconnect();
+    total += Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  }
+  return total;
+}
+
+/**
+ * Bytes the store occupies: the heap after a full GC (memory), the database and WAL files
+ * (SQLite), used_memory (Redis; the standalone server may hold others' keys, so the benchmark
+ * takes differences), the schema's tables with their indexes and TOAST (PostgreSQL).
+ */
+async function footprint(): Promise<number> {
+  switch (storeName) {
+    case "memory":
+      (globalThis as { gc?: () => void }).gc?.();
+      return process.memoryUsage().heapUsed;
+    case "sqlite": {
+      const size = (file: string) => statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+      return size(`/tmp/latchkey-${run}.db`) + size(`/tmp/latchkey-${run}.db-wal`);
+    }
+    case "redis":
+    case "redis-cluster":
+      return redisUsedMemory();
+    case "postgres": {
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ bytes: string }>(
+          `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relkind = 'r'`,
+          [run],
+        );
+        return Number(rows[0]?.bytes);
+      } finally {
+        await client.end();
+      }
+    }
+    default:
+      return Number.NaN;
   }
 }
 
@@ -133,6 +190,8 @@ async function control(req: IncomingMessage): Promise<unknown> {
       filled = to;
       return { filled, ms: t.ms };
     }
+    case "/footprint":
+      return { bytes: await footprint() };
     case "/user":
       await createMany(Number(url.searchParams.get("n")), "heavy-user");
       return { ok: true };

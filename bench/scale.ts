@@ -36,6 +36,8 @@ function startApp(store: string, env: Record<string, string>): Promise<App> {
     `${store} app`,
     [
       "--max-old-space-size=8192",
+      // The memory store's footprint is the heap after a full collection.
+      "--expose-gc",
       // The library's TypeScript sources (through tsx): the same code as dist/, and a rebuild of
       // dist/ during a long run cannot pull the files from under an app.
       "--conditions=latchkey-dev",
@@ -112,6 +114,8 @@ const atSize: string[] = [];
 const notes: string[] = [];
 
 let cluster: RedisCluster | undefined;
+/** The apps' names for their data (scale-serve.ts: `scale<pid>`), to clean up at the end. */
+const runs: string[] = [];
 for (const store of STORES) {
   const env: Record<string, string> = {};
   if (store === "redis-cluster") {
@@ -120,14 +124,22 @@ for (const store of STORES) {
   }
   const sizes = SIZES.filter((n) => n <= (LARGEST[store] ?? Number.POSITIVE_INFINITY));
   const app = await startApp(store, env);
+  runs.push(`scale${app.child.pid}`);
   try {
     // A longer warm-up before the first size: the first figures must not carry the JIT's work.
     const warm = await sessionCookie(app.url);
     await load(app, "/read", warm);
     await load(app, "/write", warm);
-    const perSize = new Map<number, { read: Load[]; write: Load[]; fillMs: number }>();
+    const perSize = new Map<
+      number,
+      { read: Load[]; write: Load[]; fillMs: number; bytesPerSession: number }
+    >();
+    // The store's size before the fill (one warm-up session, schema, empty files): the baseline
+    // each size's bytes per session is counted from.
+    const empty = await control<{ bytes: number }>(app, "/footprint");
     for (const size of sizes) {
       const fill = await control<{ ms: number }>(app, `/fill?to=${size}`);
+      const filled = await control<{ bytes: number }>(app, "/footprint");
       process.stderr.write(`${store}: ${size} sessions (filled in ${f0(fill.ms)} ms)\n`);
       const cookie = await sessionCookie(app.url);
       const read: Load[] = [];
@@ -136,16 +148,21 @@ for (const store of STORES) {
         read.push(await load(app, "/read", cookie));
         write.push(await load(app, "/write", cookie));
       }
-      perSize.set(size, { read, write, fillMs: fill.ms });
+      perSize.set(size, {
+        read,
+        write,
+        fillMs: fill.ms,
+        bytesPerSession: (filled.bytes - empty.bytes) / size,
+      });
     }
     const first = perSize.get(sizes[0] as number);
-    for (const [size, { read, write, fillMs }] of perSize) {
+    for (const [size, { read, write, fillMs, bytesPerSession }] of perSize) {
       const fig = (l: Load[], pick: (x: Load) => number) => median(l.map(pick));
       const vs = (l: Load[], base: Load[] | undefined, pick: (x: Load) => number) =>
         base === undefined ? "" : ` (${((fig(l, pick) / fig(base, pick) - 1) * 100).toFixed(0)}%)`;
       const errors = [...read, ...write].reduce((n, l) => n + l.errors, 0);
       rows.push(
-        `| ${store} | ${size.toLocaleString("en")} | ${f1(fig(read, (l) => l.cpuUs))}${vs(read, first?.read, (l) => l.cpuUs)} | ${f0(fig(read, (l) => l.p99))}${vs(read, first?.read, (l) => l.p99)} | ${f1(fig(write, (l) => l.cpuUs))}${vs(write, first?.write, (l) => l.cpuUs)} | ${f0(fig(write, (l) => l.p99))}${vs(write, first?.write, (l) => l.p99)} | ${f0(fillMs / 1000)} | ${errors} |`,
+        `| ${store} | ${size.toLocaleString("en")} | ${f1(fig(read, (l) => l.cpuUs))}${vs(read, first?.read, (l) => l.cpuUs)} | ${f0(fig(read, (l) => l.p99))}${vs(read, first?.read, (l) => l.p99)} | ${f1(fig(write, (l) => l.cpuUs))}${vs(write, first?.write, (l) => l.cpuUs)} | ${f0(fig(write, (l) => l.p99))}${vs(write, first?.write, (l) => l.p99)} | ${f0(fillMs / 1000)} | ${f0(bytesPerSession)} | ${errors} |`,
       );
     }
 
@@ -178,35 +195,38 @@ for (const store of STORES) {
   }
 }
 
-// Leave nothing behind: the apps' Redis keys, PostgreSQL schemas and SQLite files.
+// Leave nothing behind: the apps' Redis keys, PostgreSQL schemas and SQLite files — only this
+// run's (each app names them after its pid), so a run beside another cannot pull its data away.
 const redis = new Redis(REDIS_URL);
-let cursor = "0";
-do {
-  const [next, keys] = await redis.scan(cursor, "MATCH", "latchkey-scale*", "COUNT", 1000);
-  cursor = next;
-  if (keys.length > 0) await redis.unlink(...keys);
-} while (cursor !== "0");
-redis.disconnect();
 const postgres = new pg.Client({ connectionString: DATABASE_URL });
 await postgres.connect();
-const { rows: schemas } = await postgres.query(
-  "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'scale%'",
-);
-for (const { nspname } of schemas) await postgres.query(`DROP SCHEMA "${nspname}" CASCADE`);
-await postgres.end();
-for (const file of readdirSync("/tmp")) {
-  if (file.startsWith("latchkey-scale")) rmSync(`/tmp/${file}`, { force: true });
+for (const run of runs) {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `latchkey-${run}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== "0");
+  await postgres.query(`DROP SCHEMA IF EXISTS "${run}" CASCADE`);
+  for (const file of readdirSync("/tmp")) {
+    if (file.startsWith(`latchkey-${run}.db`)) rmSync(`/tmp/${file}`, { force: true });
+  }
 }
+redis.disconnect();
+await postgres.end();
 
 const section = [
   "## Scale",
   "",
   `Produced by \`npm run bench:scale\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
     `the app pinned to core 0, the load generator to core 1; ${ROUNDS} rounds of ${SECONDS} s per size and variant, medians; ` +
-    "sessions created through the store's own create(). In brackets: the change from the smallest size.",
+    "sessions created through the store's own create(). In brackets: the change from the smallest size. " +
+    "Bytes / session is what the store grew by when filled, divided by the sessions it holds: the heap after a full GC (memory), " +
+    "the database and WAL files (SQLite), used_memory over every node (Redis), the schema's tables with indexes and TOAST (PostgreSQL); " +
+    "each session carries a small counter and 12 h expiry, as a signed-in user's would.",
   "",
-  "| store | sessions | read CPU µs / req | read p99 ms | write CPU µs / req | write p99 ms | fill s | errors |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|",
+  "| store | sessions | read CPU µs / req | read p99 ms | write CPU µs / req | write p99 ms | fill s | bytes / session | errors |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...rows,
   "",
   `At the largest size: listSessions and revokeUser for a user with ${USER_SESSIONS.toLocaleString("en")} sessions, then revokeAll() over every session ` +
