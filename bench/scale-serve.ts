@@ -134,6 +134,10 @@ function entry(userId: string | null): StoredSession {
   };
 }
 
+// Concurrent creates while filling. PostgreSQL gets as many as its pool has connections (pg's
+// default, 10): more would only queue for a connection, and past the store's 5 s connection
+// timeout a create fails — as a request's would, with a 503.
+const FILL_WORKERS = storeName === "postgres" ? 10 : 64;
 let filled = 0;
 /** Refs to look up after revokeAll: each must be gone. */
 const sample: string[] = [];
@@ -147,7 +151,7 @@ async function createMany(n: number, userId: string | null): Promise<void> {
       await store.create(ref, entry(userId));
     }
   };
-  await Promise.all(Array.from({ length: 64 }, worker));
+  await Promise.all(Array.from({ length: FILL_WORKERS }, worker));
 }
 
 const timed = async (work: () => Promise<unknown>) => {

@@ -8,6 +8,7 @@
 //   SCALE_STORES=memory,sqlite  SCALE_SIZES=1000,100000  SCALE_SECONDS=3
 //   SCALE_RESULTS=/tmp/scale.md writes the section to another file (a trial run, or stores measured apart)
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { cpus, totalmem } from "node:os";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
@@ -50,11 +51,25 @@ function startApp(store: string, env: Record<string, string>): Promise<App> {
   );
 }
 
-async function control<T>(app: App, path: string): Promise<T> {
-  const res = await fetch(`${app.url}${path}`, { method: "POST" });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
+// Over node:http, which waits as long as the app takes: a fill of 10⁶ sessions on a Cluster can
+// outlast fetch's 300 s header timeout.
+function control<T>(app: App, path: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${app.url}${path}`, { method: "POST" }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      res.on("end", () => {
+        if (res.statusCode === 200) resolve(JSON.parse(text) as T);
+        else reject(new Error(`${path}: ${res.statusCode} ${text}`));
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 interface Load {
