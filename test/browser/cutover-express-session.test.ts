@@ -124,7 +124,7 @@ describe("cutover from express-session to latchkey in Chromium", {
     const keys = await client.keys(`${latchkeyPrefix}s:*`);
     assert.equal(keys.length, 1, `latchkey's sessions: ${keys.length}`);
     const stored = await client.hGetAll(keys[0] as string);
-    assert.equal(stored["m:userId"], JSON.stringify("alice"));
+    assert.equal(JSON.parse(stored.m as string).userId, "alice");
     assert.equal(stored["d:cart"], JSON.stringify(["book", "lamp"]));
     assert.equal(await client.exists(`${legacyPrefix}${sid}`), 0);
 

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { redisStore } from "../../packages/latchkey/src/stores/redis.ts";
 import type { StoredSession } from "../../packages/latchkey/src/stores/types.ts";
 import { skipOrFail } from "../helpers/service.ts";
+import { writeLegacyRecord } from "./support/redis-legacy-record.ts";
 import { dropRedisPrefix, REDIS_URL, redisUnreachable, runId } from "./support/services.ts";
 
 function loggedIn(userId: string, createdAt: number): StoredSession {
@@ -38,10 +39,8 @@ it("redis: refs in the old per-user set are listed, migrated, counted by the lim
   try {
     // What the earlier version left: the session hash, and its ref in a set.
     const old = async (ref: string, userId: string, createdAt: number) => {
-      const entry = loggedIn(userId, createdAt);
-      // Created anonymous (so the new index never hears of it), then given its user by hand.
-      await store.create(ref, { ...entry, meta: { ...entry.meta, userId: null } });
-      await client.hset(`${prefix}s:${ref}`, "m:userId", JSON.stringify(userId));
+      // Written by hand (so the new index never hears of it), in the earlier record format too.
+      await writeLegacyRecord(client, `${prefix}s:${ref}`, loggedIn(userId, createdAt));
       await client.sadd(`${prefix}u:${userId}`, ref);
     };
     await old("a", "alice", Date.now() - 2_000);

@@ -54,8 +54,9 @@ export interface RedisStoreOptions {
 /**
  * Sessions in Redis (standalone or Cluster), through ioredis or node-redis: for several app processes or machines.
  *
- * Each session is one hash (`<prefix>s:<ref>`): `h` the secret's hash, `m:<field>` the meta, `d:<key>`
- * each value's JSON text. Reading a session is one `HGETALL`, so a read-only request between
+ * Each session is one hash (`<prefix>s:<ref>`): `h` the secret's hash, `m` the meta (one JSON
+ * object), `d:<key>` each value's JSON text (records of the earlier format, one `m:<field>` per
+ * meta field, are read as well, and rewritten as `m` when their meta changes). Reading a session is one `HGETALL`, so a read-only request between
  * touches costs exactly one Redis command and writes nothing. A change set is one Lua script
  * that sets and deletes only the fields it names, and does nothing when the session is gone (no
  * resurrection). Keys expire with the session (`PEXPIREAT meta.expiresAt`), so Redis prunes them.
@@ -133,9 +134,8 @@ export function redisStore(options: RedisStoreOptions): Store {
 
   /** The session's fields as HSET arguments. */
   function fieldsOf(session: StoredSession, args: Array<string | number>): Array<string | number> {
-    args.push("h", session.secretHash);
-    for (const [field, value] of Object.entries(session.meta)) args.push(`m:${field}`, json(value));
-    for (const key of Object.keys(session.data)) args.push(`d:${key}`, session.data[key] as string);
+    args.push("h", session.secretHash, "m", JSON.stringify(session.meta));
+    for (const key in session.data) args.push(`d:${key}`, session.data[key] as string);
     return args;
   }
 
@@ -258,21 +258,35 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
 
     async update(ref, change: SessionChange) {
+      const { meta, set } = change;
+      // Only the fields it names: the script merges them into the stored meta.
+      let metaText = "";
+      if (meta !== undefined) {
+        const named: Record<string, unknown> = {};
+        let any = false;
+        for (const field in meta) {
+          const value = meta[field as keyof SessionMeta];
+          if (value !== undefined) {
+            named[field] = value;
+            any = true;
+          }
+        }
+        if (any) metaText = JSON.stringify(named);
+      }
+      const deleted = change.delete ?? [];
       const pairs: string[] = [];
-      for (const [field, value] of Object.entries(change.meta ?? {})) {
-        if (value !== undefined) pairs.push(`m:${field}`, json(value));
+      if (set !== undefined) {
+        for (const key in set) {
+          if (!deleted.includes(key)) pairs.push(`d:${key}`, set[key] as string);
+        }
       }
-      const deleted = new Set(change.delete ?? []);
-      for (const key of Object.keys(change.set ?? {})) {
-        if (!deleted.has(key))
-          pairs.push(`d:${key}`, (change.set as Record<string, string>)[key] as string);
-      }
-      const expiresAt = change.meta?.expiresAt;
-      const successorChange = change.meta?.successor;
-      const tail = [pairs.length, ...pairs, ...[...deleted].map((key) => `d:${key}`)];
+      const tail: Array<string | number> = [metaText, pairs.length, ...pairs];
+      for (const key of new Set(deleted)) tail.push(`d:${key}`);
+      const expiresAt = meta?.expiresAt;
+      const successorChange = meta?.successor;
       if (standalone) {
         const indexChange =
-          typeof change.meta?.userId === "string"
+          typeof meta?.userId === "string"
             ? "put"
             : expiresAt !== undefined || successorChange !== undefined
               ? "touch"
@@ -355,16 +369,21 @@ export function redisStore(options: RedisStoreOptions): Store {
   return connectionError === undefined ? store : withConnectionCause(store, connectionError);
 }
 
-/** The hash fields of one session, or null when it does not exist. */
+/**
+ * The hash fields of one session, or null when it does not exist. The meta is one JSON field `m`;
+ * a record of the earlier format has one `m:<field>` per field instead.
+ */
 function sessionOf(fields: Record<string, string>): StoredSession | null {
   const secretHash = fields.h;
   if (secretHash === undefined) return null;
-  const meta: Record<string, unknown> = {};
+  const packed = fields.m;
+  const meta: Record<string, unknown> = packed === undefined ? {} : JSON.parse(packed);
   const data: Record<string, string> = Object.create(null);
-  for (const field of Object.keys(fields)) {
-    const value = fields[field] as string;
-    if (field.startsWith("d:")) data[field.slice(2)] = value;
-    else if (field.startsWith("m:")) meta[field.slice(2)] = JSON.parse(value);
+  for (const field in fields) {
+    if (field.startsWith("d:")) data[field.slice(2)] = fields[field] as string;
+    else if (packed === undefined && field.startsWith("m:")) {
+      meta[field.slice(2)] = JSON.parse(fields[field] as string);
+    }
   }
   return { secretHash, meta: meta as unknown as SessionMeta, data };
 }

@@ -8,6 +8,10 @@
 // they compute from what they read (the user id stored in the session, a successor's ref), which
 // a standalone server allows and a Cluster does not. Those names are built from a prefix passed
 // as a key (KEYS[2], KEYS[3]), so a client-side ioredis `keyPrefix` applies to them too.
+//
+// A session hash holds `h` (the secret's hash), `m` (the meta as one JSON object) and `d:<key>`
+// (each value's JSON text). Earlier versions kept one `m:<field>` per meta field; META reads both,
+// and a script that changes the meta of such a record rewrites it as `m` (META_SAVE).
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 
@@ -44,10 +48,34 @@ local function index_touch(key, ms, ref, expires, state)
   keep(key, ms)
 end`;
 
-// The user index key of a session's stored userId (its JSON text), or nil when anonymous.
+// The user index key of a session's userId (as META decodes it), or nil when anonymous.
 const INDEX_OF = `local function index_of(prefix, user)
-  if not user or user == 'null' then return nil end
-  return prefix .. cjson.decode(user)
+  if user == nil or user == cjson.null then return nil end
+  return prefix .. user
+end`;
+
+// A session's meta as a table (JSON null is cjson.null), and whether the record is of the earlier
+// format (one `m:<field>` per field); nil when the session does not exist. `text` is a
+// value's JSON text, as the client parses it back.
+const META = `local function meta_of(key)
+  local f = redis.call('HMGET', key, 'h', 'm')
+  if not f[1] then return nil end
+  if f[2] then return cjson.decode(f[2]), false end
+  local meta, all = {}, redis.call('HGETALL', key)
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 2) == 'm:' then meta[string.sub(all[i], 3)] = cjson.decode(all[i + 1]) end
+  end
+  return meta, true
+end
+local function present(value) return value ~= nil and value ~= cjson.null end
+local function text(value) if value == nil then return 'null' end return cjson.encode(value) end`;
+
+// Writes the meta back as `m`; a record of the earlier format loses its `m:<field>` fields.
+const META_SAVE = `local function save_meta(key, meta, legacy)
+  if legacy then
+    for field in pairs(meta) do redis.call('HDEL', key, 'm:' .. field) end
+  end
+  redis.call('HSET', key, 'm', cjson.encode(meta))
 end`;
 
 const CREATE_BODY = `redis.call('DEL', KEYS[1])
@@ -75,9 +103,13 @@ ${CREATE_BODY}
 index_put(KEYS[2], ARGV[4], ARGV[2], ARGV[3])
 return 1`);
 
-const UPDATE_BODY = `local found = redis.call('HMGET', KEYS[1], 'h', 'm:successor')
-if not found[1] then return false end
-if found[2] and found[2] ~= 'null' then return false end
+const UPDATE_BODY = `local meta, legacy = meta_of(KEYS[1])
+if not meta then return false end
+if present(meta.successor) then return false end
+if ARGV[FIRST - 2] ~= '' then
+  for field, value in pairs(cjson.decode(ARGV[FIRST - 2])) do meta[field] = value end
+  save_meta(KEYS[1], meta, legacy)
+end
 local last = FIRST + tonumber(ARGV[FIRST - 1]) - 1
 for i = FIRST, last, CHUNK do
   redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + CHUNK - 1, last)))
@@ -85,12 +117,12 @@ end
 for i = last + 1, #ARGV, CHUNK do
   redis.call('HDEL', KEYS[1], unpack(ARGV, i, math.min(i + CHUNK - 1, #ARGV)))
 end
-if ARGV[1] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
-local stored = redis.call('HMGET', KEYS[1], 'm:userId', 'm:createdAt', 'm:expiresAt', 'm:successor')`;
+if ARGV[1] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end`;
 
 /**
- * KEYS[1] session hash; ARGV[1] new expiresAt or ""; ARGV[2] how many ARGV entries are
- * field/value pairs to set; then those pairs; then the fields to delete.
+ * KEYS[1] session hash; ARGV[1] new expiresAt or ""; ARGV[2] the changed meta fields as a JSON
+ * object, or ""; ARGV[3] how many ARGV entries are field/value pairs to set; then those pairs;
+ * then the fields to delete.
  * A missing session stays missing (no resurrection), and a rotated-away one (successor set) is
  * left as it is, checked in this same script so that no claim runs in between: moving a pointer's
  * expiry would stretch its grace window. Both return false (nil). Otherwise returns, as stored
@@ -98,44 +130,51 @@ local stored = redis.call('HMGET', KEYS[1], 'm:userId', 'm:createdAt', 'm:expire
  * index records).
  */
 export const UPDATE = script(`${CHUNK}
-local FIRST = 3
+${META}
+${META_SAVE}
+local FIRST = 4
 ${UPDATE_BODY}
-return stored`);
+return {text(meta.userId), text(meta.createdAt), text(meta.expiresAt), text(meta.successor)}`);
 
 /**
  * Standalone. UPDATE, then the user's index follows. KEYS[1] session hash; KEYS[2] the prefix of
  * user index keys; ARGV[1] new expiresAt or ""; ARGV[2] now (ms); ARGV[3] index change: "put"
  * (the change gave the session its user), "touch" (expiry or successor changed) or ""; ARGV[4]
- * the ref; ARGV[5] the member's new state ("0", "1", or "" to keep); ARGV[6] how many pairs…
- * then as UPDATE. Returns 1, or false as UPDATE does.
+ * the ref; ARGV[5] the member's new state ("0", "1", or "" to keep); ARGV[6] the changed meta
+ * fields as a JSON object, or ""; ARGV[7] how many pairs… then as UPDATE. Returns 1, or false as
+ * UPDATE does.
  */
 export const UPDATE_ALL = script(`${CHUNK}
 ${INDEX}
 ${INDEX_OF}
-local FIRST = 7
+${META}
+${META_SAVE}
+local FIRST = 8
 ${UPDATE_BODY}
-local key = index_of(KEYS[2], stored[1])
+local key = index_of(KEYS[2], meta.userId)
 if key and ARGV[3] ~= '' then
-  -- Numbers are kept as their JSON text, which is how the client writes a member too.
-  local expires = stored[3]
+  -- Numbers as their JSON text (Lua prints integers below 10^14 exactly), as the client writes a member.
+  local expires = text(meta.expiresAt)
   local ms = tonumber(expires) - tonumber(ARGV[2])
   if ARGV[3] == 'put' then
     local state = '0'
-    if stored[4] and stored[4] ~= 'null' then state = '1' end
-    index_put(key, ms, ARGV[4], stored[2] .. ':' .. expires .. ':' .. state)
+    if present(meta.successor) then state = '1' end
+    index_put(key, ms, ARGV[4], text(meta.createdAt) .. ':' .. expires .. ':' .. state)
   else
     index_touch(key, ms, ARGV[4], expires, ARGV[5])
   end
 end
 return 1`);
 
-const CLAIM_BODY = `local f = redis.call('HMGET', KEYS[1], 'h', 'm:successor', 'm:userId', 'm:createdAt')
-if not f[1] then return {0} end
-if f[2] and f[2] ~= 'null' then return {0, f[2]} end
+const CLAIM_BODY = `local meta, legacy = meta_of(KEYS[1])
+if not meta then return {0} end
+if present(meta.successor) then return {0, text(meta.successor)} end
 if ARGV[2] == '0' then
   redis.call('DEL', KEYS[1])
 else
-  redis.call('HSET', KEYS[1], 'm:successor', ARGV[1], 'm:expiresAt', ARGV[2])
+  meta.successor = cjson.decode(ARGV[1])
+  meta.expiresAt = tonumber(ARGV[2])
+  save_meta(KEYS[1], meta, legacy)
   redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 end`;
 
@@ -144,14 +183,16 @@ end`;
  * delete. Claims only a session without a successor. Returns {1, userId, createdAt} (JSON texts)
  * when claimed, {0, successor} when another claim won, {0} when the session is gone.
  */
-export const CLAIM = script(`${CLAIM_BODY}
-return {1, f[3] or 'null', f[4] or '0'}`);
+export const CLAIM = script(`${META}
+${META_SAVE}
+${CLAIM_BODY}
+return {1, text(meta.userId), text(meta.createdAt)}`);
 
 // After a won claim on a standalone server: the user's index follows the old ref, which is removed
 // (pointerUntil "0") or marked rotated away until the pointer's expiry. Needs INDEX, INDEX_OF and
-// CLAIM_BODY's \`f\`; KEYS[2] the prefix of user index keys; ARGV[2] pointerUntil, ARGV[3] the old
-// ref, ARGV[4] now (ms).
-const CLAIM_INDEX = `local key = index_of(KEYS[2], f[3])
+// CLAIM_BODY's \`meta\`; KEYS[2] the prefix of user index keys; ARGV[2] pointerUntil, ARGV[3] the
+// old ref, ARGV[4] now (ms).
+const CLAIM_INDEX = `local key = index_of(KEYS[2], meta.userId)
 if key then
   if ARGV[2] == '0' then
     redis.call('HDEL', key, ARGV[3])
@@ -167,6 +208,8 @@ end`;
  */
 export const CLAIM_ALL = script(`${INDEX}
 ${INDEX_OF}
+${META}
+${META_SAVE}
 ${CLAIM_BODY}
 ${CLAIM_INDEX}
 return {1}`);
@@ -182,6 +225,8 @@ return {1}`);
 export const CREATE_CLAIM = script(`${CHUNK}
 ${INDEX}
 ${INDEX_OF}
+${META}
+${META_SAVE}
 ${CLAIM_BODY}
 ${CLAIM_INDEX}
 redis.call('DEL', KEYS[3])
@@ -197,12 +242,12 @@ return {1}`);
  * returns {userId, successor} (JSON texts), or {} when it is missing or another user's: one link
  * of a successor chain, removed together with reading where it points.
  */
-export const DELETE_LINK = script(`
-local f = redis.call('HMGET', KEYS[1], 'h', 'm:userId', 'm:successor')
-if not f[1] then return {} end
-if ARGV[1] ~= '' and f[2] ~= ARGV[1] then return {} end
+export const DELETE_LINK = script(`${META}
+local meta = meta_of(KEYS[1])
+if not meta then return {} end
+if ARGV[1] ~= '' and meta.userId ~= cjson.decode(ARGV[1]) then return {} end
 redis.call('DEL', KEYS[1])
-return {f[2] or 'null', f[3] or 'null'}`);
+return {text(meta.userId), text(meta.successor)}`);
 
 /**
  * Standalone. Deletes a session and its whole successor chain, each link leaving its user's
@@ -211,21 +256,24 @@ return {f[2] or 'null', f[3] or 'null'}`);
  * "" for any; ARGV[2] the first ref. Returns the refs removed, in order.
  */
 export const DELETE_CHAIN = script(`${INDEX_OF}
+${META}
 local removed, seen = {}, {}
-local key, ref, only = KEYS[1], ARGV[2], ARGV[1]
+local key, ref = KEYS[1], ARGV[2]
+local only = nil
+if ARGV[1] ~= '' then only = cjson.decode(ARGV[1]) end
 while ref and not seen[ref] do
   seen[ref] = true
-  local f = redis.call('HMGET', key, 'h', 'm:userId', 'm:successor')
-  if not f[1] then break end
-  if only ~= '' and f[2] ~= only then break end
+  local meta = meta_of(key)
+  if not meta then break end
+  if only ~= nil and meta.userId ~= only then break end
   redis.call('DEL', key)
   table.insert(removed, ref)
-  local user = index_of(KEYS[2], f[2])
+  local user = index_of(KEYS[2], meta.userId)
   if user then redis.call('HDEL', user, ref) end
-  only = ''
+  only = nil
   ref = nil
-  if f[3] and f[3] ~= 'null' then
-    ref = cjson.decode(f[3])
+  if present(meta.successor) then
+    ref = meta.successor
     key = KEYS[3] .. ref
   end
 end
