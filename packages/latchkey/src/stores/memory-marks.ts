@@ -1,6 +1,7 @@
 // The memory store's revocation marks: bounded, O(1) per mark, and never silently un-revoking.
 //
-// Marks are kept in the order they were last written (a Map re-inserted on every write). Every
+// Marks are kept in the order they were last written (a LinkedMap, moved to the back on every
+// write: a Map re-inserted on every write slows down as it grows, see linked-map.ts). Every
 // mark latchkey writes lives for the same span (`until = at + absolute timeout`), so that order
 // is also the order they expire in: checking the oldest one or two on each write removes expired
 // marks without ever scanning the rest. (Measured with a scan of all marks per write: logout went
@@ -10,6 +11,8 @@
 // Instead its time raises a floor for its class of key (`s:`, `u:`, `*`): every session of that
 // class issued before the floor counts as revoked. That revokes too much — sessions issued before
 // the evicted mark, which are the oldest ones — never too little, and costs one number per class.
+
+import { type LinkedEntry, LinkedMap } from "../core/linked-map.ts";
 
 /** Revocation marks held in memory. */
 export interface RevocationMarks {
@@ -37,7 +40,7 @@ function classOf(key: string): string {
 }
 
 export function revocationMarks(cap: number): RevocationMarks {
-  const marks = new Map<string, Mark>();
+  const marks = new LinkedMap<string, Mark>();
   const floors = new Map<string, number>();
 
   function raiseFloor(key: string, at: number): void {
@@ -47,9 +50,9 @@ export function revocationMarks(cap: number): RevocationMarks {
 
   function sweep(now: number): void {
     for (let i = 0; i < SWEEP_PER_MARK; i++) {
-      const oldest = marks.entries().next().value;
-      if (oldest === undefined || oldest[1].until > now) return;
-      marks.delete(oldest[0]);
+      const oldest = marks.oldest();
+      if (oldest === undefined || oldest.value.until > now) return;
+      marks.shift();
     }
   }
 
@@ -57,15 +60,13 @@ export function revocationMarks(cap: number): RevocationMarks {
     mark(key, at, until, now) {
       sweep(now);
       const previous = marks.get(key);
-      if (previous !== undefined) marks.delete(key);
-      else if (marks.size >= cap) {
-        const [oldestKey, oldest] = marks.entries().next().value as [string, Mark];
-        marks.delete(oldestKey);
+      if (previous === undefined && marks.size >= cap) {
+        const { key: oldestKey, value: oldest } = marks.shift() as LinkedEntry<string, Mark>;
         // A grace record (`g:`) forgotten early only ends a grace window early; as a floor it
         // would lend other seals a window they never had.
         if (oldest.until > now && !oldestKey.startsWith("g:")) raiseFloor(oldestKey, oldest.at);
       }
-      marks.set(key, {
+      marks.setNewest(key, {
         at: Math.max(at, previous?.at ?? 0),
         until: Math.max(until, previous?.until ?? 0),
       });

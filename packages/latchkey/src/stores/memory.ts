@@ -1,4 +1,5 @@
 import { LatchkeyError } from "../core/errors.ts";
+import { LinkedMap } from "../core/linked-map.ts";
 import { removeChainSync } from "./chain.ts";
 import { countsAgainstLimit, type LiveEntry, limitedUser, planLimitedCreate } from "./limit.ts";
 import { revocationMarks } from "./memory-marks.ts";
@@ -54,11 +55,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const marks = revocationMarks(
     positiveInteger("maxRevocationMarks", options.maxRevocationMarks ?? 100_000),
   );
-  // Two Maps, one per kind of session. A Map iterates in insertion order; re-inserting on use
-  // keeps the least recently used first, so eviction takes the first anonymous entry, or the
-  // first logged-in one only when no anonymous entry is left.
-  const anonymous = new Map<string, StoredSession>();
-  const loggedIn = new Map<string, StoredSession>();
+  // Two maps, one per kind of session, each least recently used first: eviction takes the first
+  // anonymous entry, or the first logged-in one only when no anonymous entry is left. LinkedMap,
+  // not Map: moving an entry to the back on every use must not cost more as the store grows
+  // (see linked-map.ts).
+  const anonymous = new LinkedMap<string, StoredSession>();
+  const loggedIn = new LinkedMap<string, StoredSession>();
   const mapOf = (entry: StoredSession) => (entry.meta.userId === null ? anonymous : loggedIn);
 
   function find(ref: string): StoredSession | undefined {
@@ -67,15 +69,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
   /** Stores `entry` under `ref` as the most recently used of its kind. */
   function put(ref: string, entry: StoredSession): void {
-    anonymous.delete(ref);
-    loggedIn.delete(ref);
-    mapOf(entry).set(ref, entry);
+    const kind = mapOf(entry);
+    (kind === anonymous ? loggedIn : anonymous).delete(ref);
+    kind.setNewest(ref, entry);
   }
 
   function remove(ref: string): StoredSession | undefined {
-    const entry = find(ref);
-    if (entry !== undefined) mapOf(entry).delete(ref);
-    return entry;
+    return anonymous.delete(ref) ?? loggedIn.delete(ref);
   }
 
   /** Removes an entry and its successor chain; returns the refs removed. */
@@ -109,9 +109,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   return withArgumentChecks({
     kind: "server",
     async get(ref) {
-      const entry = find(ref);
+      // Found and made the most recently used of its kind in one step.
+      const entry = anonymous.touch(ref) ?? loggedIn.touch(ref);
       if (entry === undefined) return null;
-      put(ref, entry);
       // Entries are frozen snapshots, replaced (never changed) by update(): a reader can keep
       // what it got without copying it on every request, and can never change the store by it.
       return entry;
@@ -133,7 +133,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async createWithinLimit(ref, session, limit) {
       const userId = limitedUser(session, limit);
       const live: LiveEntry[] = [];
-      for (const [other, entry] of loggedIn) {
+      for (const { key: other, value: entry } of loggedIn.entries()) {
         if (entry.meta.userId === userId && countsAgainstLimit(other, entry.meta, limit)) {
           live.push({ ref: other, createdAt: entry.meta.createdAt });
         }
@@ -161,7 +161,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
     async listByUser(userId) {
       const found: SessionSummary[] = [];
-      for (const [ref, entry] of loggedIn) {
+      for (const { key: ref, value: entry } of loggedIn.entries()) {
         if (entry.meta.userId === userId && entry.meta.successor === null) {
           found.push({ ref, meta: { ...entry.meta } });
         }
@@ -172,7 +172,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       // One synchronous pass: no rotation interleaves. Chains are followed as the contract says,
       // which also reaches a successor that does not carry the user's id.
       const mine: string[] = [];
-      for (const [ref, entry] of loggedIn) if (entry.meta.userId === userId) mine.push(ref);
+      for (const { key: ref, value: entry } of loggedIn.entries()) {
+        if (entry.meta.userId === userId) mine.push(ref);
+      }
       let removed = 0;
       for (const ref of mine) removed += removeWithChain(ref).length;
       return removed;
@@ -206,16 +208,15 @@ function snapshot(
 }
 
 /** Expired entries gather at the front (least recently used); stops at the first live one. */
-function sweepExpired(entries: Map<string, StoredSession>, now: number): void {
-  for (const [ref, entry] of entries) {
-    if (entry.meta.expiresAt > now) return;
-    entries.delete(ref);
+function sweepExpired(entries: LinkedMap<string, StoredSession>, now: number): void {
+  for (let oldest = entries.oldest(); oldest !== undefined; oldest = entries.oldest()) {
+    if (oldest.value.meta.expiresAt > now) return;
+    entries.shift();
   }
 }
 
-function dropOldest(entries: Map<string, StoredSession>): void {
-  const oldest = entries.keys().next();
-  if (!oldest.done) entries.delete(oldest.value);
+function dropOldest(entries: LinkedMap<string, StoredSession>): void {
+  entries.shift();
 }
 
 function positiveInteger(option: string, value: number): number {
