@@ -1,5 +1,6 @@
 // commandCounter (redis-commands.ts) for a node-redis client: the store calls one node-redis
 // method per Redis command (stores/redis/node-redis.ts), so counting those calls counts commands.
+// Raw commands (`sendCommand`, how a standalone client gets scripts) count by their name.
 import type { CommandCount } from "./redis-commands.ts";
 
 const COMMANDS = {
@@ -14,6 +15,7 @@ const COMMANDS = {
   evalSha: "evalsha",
   eval: "eval",
   ping: "ping",
+  sendCommand: "",
 } as const;
 
 export function nodeRedisCounter(client: object): CommandCount {
@@ -25,7 +27,7 @@ export function nodeRedisCounter(client: object): CommandCount {
     const original = target[method] as (...args: unknown[]) => Promise<unknown>;
     // An own property shadows the prototype's method until stop() deletes it.
     target[method] = function (this: unknown, ...args: unknown[]) {
-      sent.push(name);
+      sent.push(name === "" ? String((args[0] as string[])[0]).toLowerCase() : name);
       if (inFlight === 0) trips++;
       inFlight++;
       const reply = original.apply(client, args);
