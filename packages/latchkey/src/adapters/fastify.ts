@@ -59,6 +59,10 @@ declare module "fastify" {
   }
 }
 
+// Set on a request once `onSend` saved its session. A symbol: not part of the request's public shape.
+const SAVED: unique symbol = Symbol("latchkey.saved");
+type SavedFlag = { [SAVED]?: boolean };
+
 /** The request's session, or null: before `onRequest` ran, or without `sessionMiddleware`. */
 function sessionOf(request: FastifyRequest): LatchkeySession<SessionData> | null {
   return (request as { session?: LatchkeySession<SessionData> | null }).session ?? null;
@@ -96,13 +100,12 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
   const onRefused = options.onRefused;
   // Every route sees `request.session` as `SessionData`, whatever `T` adds to it.
   const engine: Sessions<SessionData> = sessions;
-  // Fastify runs onSend again for the error reply if a hook fails: save each session once.
-  const saved = new WeakSet<object>();
 
   const onSend: onSendHookHandler = (request, reply, payload, done) => {
     const session = sessionOf(request);
-    if (session === null || saved.has(session)) return done(null, payload);
-    saved.add(session);
+    // Fastify runs onSend again for the error reply if a hook fails: save each request's session once.
+    if (session === null || (request as SavedFlag)[SAVED]) return done(null, payload);
+    (request as SavedFlag)[SAVED] = true;
     const ending = endRequest(engine, session, FASTIFY_END, {
       request,
       reply,
@@ -117,6 +120,9 @@ export function sessionMiddleware<T extends SessionData = SessionData>(
   return fp(
     async (app) => {
       app.decorateRequest("session", null, []);
+      // A flag on the request, not a WeakSet of sessions: a WeakSet entry per request costs more
+      // than the rest of this hook (an ephemeron the GC tracks until the session dies).
+      app.decorateRequest(SAVED, false);
 
       // Callback-style hooks: a sealed cookie opens without waiting, and a request that changes
       // nothing saves nothing, so most requests pass both hooks without a promise.

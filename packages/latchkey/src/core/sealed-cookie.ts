@@ -51,8 +51,11 @@ const OPENED_KEPT = 10_000;
 
 export function sealCodec(keys: KeyRing, cookieName: string): SealCodec {
   const opened = new BoundedMap<string, OpenedSeal>(OPENED_KEPT);
-  const aadFor = (keyId: string) => Buffer.from(`latchkey:${FORMAT}:${cookieName}:${keyId}`);
-  const primaryAad = aadFor(keys.primary.id);
+  // Each key's additional data, made once: an unseal that misses the cache allocates none.
+  const aadById = new Map(
+    keys.all.map((key) => [key.id, Buffer.from(`latchkey:${FORMAT}:${cookieName}:${key.id}`)]),
+  );
+  const primaryAad = aadById.get(keys.primary.id) as Buffer;
 
   return {
     unseal(value) {
@@ -68,13 +71,24 @@ export function sealCodec(keys: KeyRing, cookieName: string): SealCodec {
       const keyId = value.slice(FORMAT.length + 1, HEADER_CHARS - 1);
       const key = keys.byId.get(keyId);
       if (key === undefined) return { reason: "unknown-key" };
-      const bytes = open(key.sealKey, aadFor(keyId), value.slice(HEADER_CHARS));
+      const bytes = open(key.sealKey, aadById.get(keyId) as Buffer, value.slice(HEADER_CHARS));
       if (bytes === null) return { reason: "does-not-open" };
       const payload = parsePayload(bytes.toString("utf8"));
       if (payload === null) return { reason: "bad-payload" };
-      const { d, ...fields } = payload;
+      const { d } = payload;
       const raw: Record<string, string> = Object.create(null);
       for (const name of Object.keys(d)) raw[name] = JSON.stringify(d[name]);
+      // The fields named one by one (an object of one shape), not `{ d, ...fields }`: no copy by rest.
+      const fields: Omit<SealedPayload, "d"> = {
+        s: payload.s,
+        c: payload.c,
+        l: payload.l,
+        i: payload.i,
+        u: payload.u,
+        a: payload.a,
+        p: payload.p,
+        h: payload.h,
+      };
       const entry: OpenedSeal = { payload: Object.freeze(fields), raw: Object.freeze(raw), key };
       opened.set(value, entry);
       return entry;

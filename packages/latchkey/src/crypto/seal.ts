@@ -14,8 +14,8 @@ export function seal(key: Buffer, aad: Buffer, plaintext: string): string {
   cipher.setAAD(aad);
   // Text goes straight to the cipher: no intermediate Buffer per message.
   const body = cipher.update(plaintext, "utf8");
-  const final = cipher.final(); // empty for GCM, a stream mode; it computes the tag
-  return encodeBase64url(Buffer.concat([iv, body, final, cipher.getAuthTag()]));
+  cipher.final(); // no bytes for GCM, a stream mode: it computes the tag
+  return encodeBase64url(Buffer.concat([iv, body, cipher.getAuthTag()]));
 }
 
 /** Opens a value made by `seal`; `null` when it is malformed, tampered or sealed with another key. */
@@ -29,7 +29,10 @@ export function open(key: Buffer, aad: Buffer, sealed: string): Buffer | null {
     const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(body), decipher.final()]);
+    const plaintext = decipher.update(body);
+    // final() checks the tag and, GCM being a stream mode, adds no bytes: no copy to join them.
+    const rest = decipher.final();
+    return rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
   } catch {
     // GCM reports a failed tag check by throwing; to a caller it is just "does not open".
     return null;
