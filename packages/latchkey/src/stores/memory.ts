@@ -3,6 +3,7 @@ import { LinkedMap } from "../core/linked-map.ts";
 import { removeChainSync } from "./chain.ts";
 import { countsAgainstLimit, type LiveEntry, limitedUser, planLimitedCreate } from "./limit.ts";
 import { revocationMarks } from "./memory-marks.ts";
+import { UserIndex } from "./memory-user-index.ts";
 import type { SessionChange, SessionSummary, Store, StoredSession } from "./types.ts";
 import { withArgumentChecks } from "./validate.ts";
 
@@ -61,7 +62,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   // (see linked-map.ts).
   const anonymous = new LinkedMap<string, StoredSession>();
   const loggedIn = new LinkedMap<string, StoredSession>();
-  const mapOf = (entry: StoredSession) => (entry.meta.userId === null ? anonymous : loggedIn);
+  // Every entry of `loggedIn`, by its userId; kept in step by put(), remove() and unindex().
+  const byUser = new UserIndex();
+  const unindex = (ref: string, entry: StoredSession) =>
+    byUser.delete(entry.meta.userId as string, ref);
 
   function find(ref: string): StoredSession | undefined {
     return anonymous.get(ref) ?? loggedIn.get(ref);
@@ -69,13 +73,25 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
   /** Stores `entry` under `ref` as the most recently used of its kind. */
   function put(ref: string, entry: StoredSession): void {
-    const kind = mapOf(entry);
-    (kind === anonymous ? loggedIn : anonymous).delete(ref);
-    kind.setNewest(ref, entry);
+    const userId = entry.meta.userId;
+    const was = loggedIn.get(ref);
+    if (was !== undefined && was.meta.userId !== userId) unindex(ref, was);
+    if (userId === null) {
+      loggedIn.delete(ref);
+      anonymous.setNewest(ref, entry);
+    } else {
+      anonymous.delete(ref);
+      byUser.add(userId, ref);
+      loggedIn.setNewest(ref, entry);
+    }
   }
 
   function remove(ref: string): StoredSession | undefined {
-    return anonymous.delete(ref) ?? loggedIn.delete(ref);
+    const anonymousEntry = anonymous.delete(ref);
+    if (anonymousEntry !== undefined) return anonymousEntry;
+    const entry = loggedIn.delete(ref);
+    if (entry !== undefined) unindex(ref, entry);
+    return entry;
   }
 
   /** Removes an entry and its successor chain; returns the refs removed. */
@@ -98,11 +114,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   }
 
   function makeRoom(forAnonymous: boolean, now: number): void {
-    sweepExpired(anonymous, now);
-    sweepExpired(loggedIn, now);
-    if (forAnonymous) while (anonymous.size >= maxAnonymous) dropOldest(anonymous);
+    sweepExpired(anonymous, now, noIndex);
+    sweepExpired(loggedIn, now, unindex);
+    if (forAnonymous) while (anonymous.size >= maxAnonymous) dropOldest(anonymous, noIndex);
     while (anonymous.size + loggedIn.size >= max) {
-      dropOldest(anonymous.size > 0 ? anonymous : loggedIn);
+      if (anonymous.size > 0) dropOldest(anonymous, noIndex);
+      else dropOldest(loggedIn, unindex);
     }
   }
 
@@ -133,8 +150,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async createWithinLimit(ref, session, limit) {
       const userId = limitedUser(session, limit);
       const live: LiveEntry[] = [];
-      for (const { key: other, value: entry } of loggedIn.entries()) {
-        if (entry.meta.userId === userId && countsAgainstLimit(other, entry.meta, limit)) {
+      for (const other of byUser.refsOf(userId)) {
+        const entry = loggedIn.get(other) as StoredSession;
+        if (countsAgainstLimit(other, entry.meta, limit)) {
           live.push({ ref: other, createdAt: entry.meta.createdAt });
         }
       }
@@ -161,27 +179,23 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
     async listByUser(userId) {
       const found: SessionSummary[] = [];
-      for (const { key: ref, value: entry } of loggedIn.entries()) {
-        if (entry.meta.userId === userId && entry.meta.successor === null) {
-          found.push({ ref, meta: { ...entry.meta } });
-        }
+      for (const ref of byUser.refsOf(userId)) {
+        const entry = loggedIn.get(ref) as StoredSession;
+        if (entry.meta.successor === null) found.push({ ref, meta: { ...entry.meta } });
       }
       return found;
     },
     async deleteByUser(userId) {
       // One synchronous pass: no rotation interleaves. Chains are followed as the contract says,
       // which also reaches a successor that does not carry the user's id.
-      const mine: string[] = [];
-      for (const { key: ref, value: entry } of loggedIn.entries()) {
-        if (entry.meta.userId === userId) mine.push(ref);
-      }
       let removed = 0;
-      for (const ref of mine) removed += removeWithChain(ref).length;
+      for (const ref of byUser.refsOf(userId)) removed += removeWithChain(ref).length;
       return removed;
     },
     async deleteAll() {
       anonymous.clear();
       loggedIn.clear();
+      byUser.clear();
     },
     async markRevoked(key, at, until) {
       marks.mark(key, at, until, Date.now());
@@ -194,6 +208,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async close() {
       anonymous.clear();
       loggedIn.clear();
+      byUser.clear();
       marks.clear();
     },
   });
@@ -207,16 +222,21 @@ function snapshot(
   return Object.freeze({ secretHash, meta: Object.freeze(meta), data: Object.freeze(data) });
 }
 
+type Dropped = (ref: string, entry: StoredSession) => void;
+const noIndex: Dropped = () => {};
+
 /** Expired entries gather at the front (least recently used); stops at the first live one. */
-function sweepExpired(entries: LinkedMap<string, StoredSession>, now: number): void {
+function sweepExpired(entries: LinkedMap<string, StoredSession>, now: number, dropped: Dropped) {
   for (let oldest = entries.oldest(); oldest !== undefined; oldest = entries.oldest()) {
     if (oldest.value.meta.expiresAt > now) return;
     entries.shift();
+    dropped(oldest.key, oldest.value);
   }
 }
 
-function dropOldest(entries: LinkedMap<string, StoredSession>): void {
-  entries.shift();
+function dropOldest(entries: LinkedMap<string, StoredSession>, dropped: Dropped): void {
+  const oldest = entries.shift();
+  if (oldest !== undefined) dropped(oldest.key, oldest.value);
 }
 
 function positiveInteger(option: string, value: number): number {
