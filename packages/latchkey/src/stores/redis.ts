@@ -22,6 +22,7 @@ import {
   run,
   UPDATE,
   UPDATE_ALL,
+  UPDATE_DATA,
 } from "./redis/scripts.ts";
 import { sweepSessions } from "./redis/sweep.ts";
 import { memberValue, userIndex } from "./redis/user-index.ts";
@@ -284,13 +285,16 @@ export function redisStore(options: RedisStoreOptions): Store {
       for (const key of new Set(deleted)) tail.push(`d:${key}`);
       const expiresAt = meta?.expiresAt;
       const successorChange = meta?.successor;
+      const indexChange =
+        typeof meta?.userId === "string"
+          ? "put"
+          : expiresAt !== undefined || successorChange !== undefined
+            ? "touch"
+            : "";
+      if (indexChange === "") {
+        return (await run(client, UPDATE_DATA, sessionKey(ref), ["", ...tail])) === 1;
+      }
       if (standalone) {
-        const indexChange =
-          typeof meta?.userId === "string"
-            ? "put"
-            : expiresAt !== undefined || successorChange !== undefined
-              ? "touch"
-              : "";
         const state = successorChange === undefined ? "" : successorChange === null ? "0" : "1";
         const args = [expiresAt ?? "", Date.now(), indexChange, ref, state, ...tail];
         return (await run(client, UPDATE_ALL, [sessionKey(ref), userPrefix], args)) === 1;

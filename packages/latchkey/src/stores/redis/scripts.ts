@@ -137,6 +137,18 @@ ${UPDATE_BODY}
 return {text(meta.userId), text(meta.createdAt), text(meta.expiresAt), text(meta.successor)}`);
 
 /**
+ * UPDATE for a change that leaves the user's index as it is (no user, expiry or successor
+ * change: most writes), on a standalone server or a Cluster. Same KEYS and ARGV as UPDATE;
+ * returns 1, or false as UPDATE does. Fewer arguments and a one-number reply: less client CPU.
+ */
+export const UPDATE_DATA = script(`${CHUNK}
+${META}
+${META_SAVE}
+local FIRST = 4
+${UPDATE_BODY}
+return 1`);
+
+/**
  * Standalone. UPDATE, then the user's index follows. KEYS[1] session hash; KEYS[2] the prefix of
  * user index keys; ARGV[1] new expiresAt or ""; ARGV[2] now (ms); ARGV[3] index change: "put"
  * (the change gave the session its user), "touch" (expiry or successor changed) or ""; ARGV[4]
