@@ -56,6 +56,7 @@ export function sealCodec(keys: KeyRing, cookieName: string): SealCodec {
     keys.all.map((key) => [key.id, Buffer.from(`latchkey:${FORMAT}:${cookieName}:${key.id}`)]),
   );
   const primaryAad = aadById.get(keys.primary.id) as Buffer;
+  const nameBytes = Buffer.byteLength(cookieName);
 
   return {
     unseal(value) {
@@ -102,12 +103,16 @@ export function sealCodec(keys: KeyRing, cookieName: string): SealCodec {
         values += `${values === "" ? "" : ","}${JSON.stringify(name)}:${data[name]}`;
       }
       const agent = meta.userAgent === null ? "" : `,"h":"${userAgentHash(meta.userAgent)}"`;
+      // null written as text: JSON.stringify(null) takes its slow generic path, on every seal of
+      // a session without a user. Numbers as every other timestamp here (finite, from the clock).
+      const user = meta.userId === null ? "null" : JSON.stringify(meta.userId);
+      const authTime = meta.authTime === null ? "null" : `${meta.authTime}`;
       const json =
         `{"s":${JSON.stringify(meta.sid)},"c":${meta.createdAt},"l":${meta.lastSeenAt},` +
-        `"i":${meta.issuedAt},"u":${JSON.stringify(meta.userId)},"a":${JSON.stringify(meta.authTime)},` +
+        `"i":${meta.issuedAt},"u":${user},"a":${authTime},` +
         `"p":${meta.persistent ? 1 : 0}${agent},"d":{${values}}}`;
       const sealed = `${FORMAT}.${keys.primary.id}.${seal(keys.primary.sealKey, primaryAad, json)}`;
-      const size = Buffer.byteLength(cookieName) + 1 + sealed.length;
+      const size = nameBytes + 1 + sealed.length;
       if (size > MAX_COOKIE_BYTES) {
         throw new LatchkeyError(
           "cookie-too-large",
