@@ -26,6 +26,12 @@ export function failClosed(
       { cause: error },
     );
   };
+  const getFailed = (error: unknown): never => {
+    throw unavailable("get", error);
+  };
+  const updateFailed = (error: unknown): never => {
+    throw unavailable("update", error);
+  };
   const createAndClaim = store.createAndClaim?.bind(store);
   return {
     kind: "server",
@@ -41,11 +47,13 @@ export function failClosed(
             }
           },
         } satisfies Pick<Store, "createAndClaim">)),
-    async get(ref) {
+    // get and update run on every request: a promise chain rather than an async wrapper (one
+    // promise instead of three, and fewer microtask turns); failures are converted the same way.
+    get(ref) {
       try {
-        return await store.get(ref);
+        return Promise.resolve(store.get(ref)).then(undefined, getFailed);
       } catch (error) {
-        throw unavailable("get", error);
+        return Promise.reject(unavailable("get", error));
       }
     },
     async create(ref, session) {
@@ -55,11 +63,11 @@ export function failClosed(
         throw unavailable("create", error);
       }
     },
-    async update(ref, change) {
+    update(ref, change) {
       try {
-        return await store.update(ref, change);
+        return Promise.resolve(store.update(ref, change)).then(undefined, updateFailed);
       } catch (error) {
-        throw unavailable("update", error);
+        return Promise.reject(unavailable("update", error));
       }
     },
     async claim(ref, successorRef, pointerUntil) {
