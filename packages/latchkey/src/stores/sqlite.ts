@@ -12,7 +12,6 @@ import {
   setOf,
   summaryOf,
 } from "./sql/rows.ts";
-import { type Checkpointer, startCheckpointer } from "./sqlite-checkpointer.ts";
 import { isBusy, whenUnlocked } from "./sqlite-lock.ts";
 import type { ClaimResult, SessionChange, Store, StoredSession } from "./types.ts";
 import { withArgumentChecks } from "./validate.ts";
@@ -33,8 +32,8 @@ export interface SqliteStoreOptions {
    */
   lockTimeout?: number;
   /**
-   * Most rows `deleteAll()` (revokeAll) removes per transaction (a batch that took over 10 ms
-   * halves the next); the event loop is free between batches. Default 250: on a 2-core machine a batch of 1,000 held the event loop 50–110 ms
+   * Rows `deleteAll()` (revokeAll) removes per transaction; the event loop is free between
+   * batches. Default 250: on a 2-core machine a batch of 1,000 held the event loop 50–110 ms
    * (`npm run bench:scale`, 10^6 sessions); a quarter of that keeps it well under 50 ms.
    */
   sweepBatch?: number;
@@ -106,11 +105,6 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   db.exec(schemaSql(table));
   addPruneColumn(db, table);
   if (owned) db.pragma("busy_timeout = 0");
-  // Most checkpointing (copies and fsyncs) runs on a worker thread, not inside a request's COMMIT.
-  const checkpointer: Checkpointer | null =
-    owned && db.pragma("journal_mode", { simple: true }) === "wal"
-      ? startCheckpointer(db.name)
-      : null;
 
   const sql = {
     get: db.prepare<[string], SessionRow>(`SELECT * FROM ${table} WHERE ref = ?`),
@@ -277,17 +271,15 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   // One batch of deleteAll: the next `sweepBatch` rows along the primary key, then the successor
   // chain of any of them a rotation claimed (its successor may sit behind the cursor). Resolves to
   // the last ref, or null at the end.
-  const sweep = db.transaction(
-    (after: string, size: number): { last: string | null; removed: number } => {
-      const last = sql.sweepUpper.get(after, size - 1) ?? null;
-      const successors = last === null ? sql.sweepRest.all(after) : sql.sweepRange.all(after, last);
-      let removed = successors.length;
-      for (const successor of successors) {
-        if (successor !== null) removed += removeWithChain(successor);
-      }
-      return { last, removed };
-    },
-  );
+  const sweep = db.transaction((after: string): { last: string | null; removed: number } => {
+    const last = sql.sweepUpper.get(after, sweepBatch - 1) ?? null;
+    const successors = last === null ? sql.sweepRest.all(after) : sql.sweepRange.all(after, last);
+    let removed = successors.length;
+    for (const successor of successors) {
+      if (successor !== null) removed += removeWithChain(successor);
+    }
+    return { last, removed };
+  });
   // A token replaced (rotation, login): the claim, and the new row only if it won, in one
   // transaction: one call instead of three (create, claim, delete on a lost claim).
   const createAndClaim = db.transaction(
@@ -374,21 +366,12 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     async deleteAll() {
       // better-sqlite3 is synchronous: one DELETE of a million rows would stop the process for
       // seconds. Batches on timers keep every pause short and let live requests in between.
-      // A batch's time varies (pages already cached or not, index pages it dirties, a
-      // checkpoint in its commit), so its size follows the time the last one took: halved
-      // above SWEEP_BUDGET_MS, grown back by half below half of it, never over `sweepBatch`.
       let after: string | null = "";
-      let size = sweepBatch;
       while (after !== null) {
         const from: string = after;
-        const rows = size;
-        const started = performance.now();
-        const batch = await unlocked(() => sweep.immediate(from, rows));
-        const took = performance.now() - started;
+        const batch = await unlocked(() => sweep.immediate(from));
         options.onSweepBatch?.(batch.removed);
         after = batch.last;
-        if (took > SWEEP_BUDGET_MS) size = Math.max(MIN_SWEEP_BATCH, size >> 1);
-        else if (took < SWEEP_BUDGET_MS / 2) size = Math.min(sweepBatch, Math.ceil(size * 1.5));
         await new Promise((resolve) => setImmediate(resolve));
       }
     },
@@ -403,15 +386,10 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       db.prepare("SELECT 1").get();
     },
     async close() {
-      await checkpointer?.stop();
       if (owned && db.open) db.close();
     },
   });
 }
-
-/** The time one deleteAll() batch should hold the event loop at most (ms), and its least size. */
-const SWEEP_BUDGET_MS = 10;
-const MIN_SWEEP_BATCH = 16;
 
 /**
  * Expiry bookkeeping that does not rewrite an index page on every write. Every write moves
