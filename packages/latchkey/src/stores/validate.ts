@@ -92,16 +92,9 @@ export function withArgumentChecks<S extends Store>(store: S): S {
             return createAndClaim(ref, session, old, until);
           },
         }),
-    // Not async: this is on every request that writes, and an async wrapper returning the store's
-    // promise costs two more promises and microtask turns. A refused argument (or a store that
-    // throws) still rejects rather than throws, as an async method would.
-    update(ref, change) {
-      try {
-        checkChange("update", change);
-        return store.update(ref, change);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    async update(ref, change) {
+      checkChange("update", change);
+      return store.update(ref, change);
     },
     async createWithinLimit(ref, session, limit) {
       checkSession("createWithinLimit", session);
