@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import { LatchkeyError } from "../core/errors.ts";
 import { removeChainSync } from "./chain.ts";
@@ -13,6 +14,8 @@ import {
   summaryOf,
 } from "./sql/rows.ts";
 import { isBusy, whenUnlocked } from "./sqlite-lock.ts";
+import { prepareSweep } from "./sqlite-sweep.ts";
+import { type SweepTask, type SweepThread, startSweepThread } from "./sqlite-sweep-thread.ts";
 import type { ClaimResult, SessionChange, Store, StoredSession } from "./types.ts";
 import { withArgumentChecks } from "./validate.ts";
 
@@ -32,9 +35,11 @@ export interface SqliteStoreOptions {
    */
   lockTimeout?: number;
   /**
-   * Rows `deleteAll()` (revokeAll) removes per transaction; the event loop is free between
-   * batches. Default 250: on a 2-core machine a batch of 1,000 held the event loop 50–110 ms
-   * (`npm run bench:scale`, 10^6 sessions); a quarter of that keeps it well under 50 ms.
+   * Rows `deleteAll()` (revokeAll) removes per transaction. On a file the store opened (`path`)
+   * the batches run on a worker thread with its own connection; otherwise on this connection,
+   * the event loop free between batches. Default 250 (about 1.5 ms a batch): on a 2-core machine
+   * a batch of 1,000 held the event loop 50–110 ms (`npm run bench:scale`, 10^6 sessions), and
+   * on the worker a short batch keeps the app's writes from waiting long for its lock.
    */
   sweepBatch?: number;
   /** Called after each batch `deleteAll()` removed, with how many rows it removed (progress, tests). */
@@ -140,20 +145,6 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     deleteByUser: db.prepare<[string], { successor: string | null }>(
       `DELETE FROM ${table} WHERE user_id = ? RETURNING successor`,
     ),
-    // deleteAll walks the primary key: the ref `sweepBatch` rows on, then one range DELETE.
-    sweepUpper: db
-      .prepare<[string, number], string>(
-        `SELECT ref FROM ${table} WHERE ref > ? ORDER BY ref LIMIT 1 OFFSET ?`,
-      )
-      .pluck(),
-    sweepRange: db
-      .prepare<[string, string], string | null>(
-        `DELETE FROM ${table} WHERE ref > ? AND ref <= ? RETURNING successor`,
-      )
-      .pluck(),
-    sweepRest: db
-      .prepare<[string], string | null>(`DELETE FROM ${table} WHERE ref > ? RETURNING successor`)
-      .pluck(),
     // prune_after <= expires_at: every expired row is in the index range.
     prune: db.prepare<{ now: number }>(
       `DELETE FROM ${table} WHERE prune_after < @now AND expires_at < @now`,
@@ -268,18 +259,16 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     for (const row of rows) if (row.successor !== null) removed += removeWithChain(row.successor);
     return removed;
   });
-  // One batch of deleteAll: the next `sweepBatch` rows along the primary key, then the successor
-  // chain of any of them a rotation claimed (its successor may sit behind the cursor). Resolves to
-  // the last ref, or null at the end.
-  const sweep = db.transaction((after: string): { last: string | null; removed: number } => {
-    const last = sql.sweepUpper.get(after, sweepBatch - 1) ?? null;
-    const successors = last === null ? sql.sweepRest.all(after) : sql.sweepRange.all(after, last);
-    let removed = successors.length;
-    for (const successor of successors) {
-      if (successor !== null) removed += removeWithChain(successor);
-    }
-    return { last, removed };
-  });
+  // One batch of deleteAll on this connection (sqlite-sweep.ts): `database`, ":memory:", or no worker.
+  const sweep = prepareSweep(db, table, sweepBatch);
+  // A file this store opened is swept by a worker thread with its own connection (see deleteAll).
+  const sweepTask: SweepTask | null =
+    owned && options.path !== undefined && options.path !== ":memory:" && options.path !== ""
+      ? { path: resolve(options.path), table, sweepBatch, lockTimeout }
+      : null;
+  const sweeps = new Set<SweepThread>();
+  let autocheckpoint = 1000;
+  const onSweepBatch = (removed: number): void => options.onSweepBatch?.(removed);
   // A token replaced (rotation, login): the claim, and the new row only if it won, in one
   // transaction: one call instead of three (create, claim, delete on a lost claim).
   const createAndClaim = db.transaction(
@@ -364,13 +353,32 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       return unlocked(() => deleteByUser.immediate(userId));
     },
     async deleteAll() {
+      // A file this store opened: the sweep runs on a worker thread with its own connection. Its
+      // commits trigger SQLite's automatic WAL checkpoints (the copy and fsyncs took 96–159 ms
+      // inside a commit over 10^6 rows), and better-sqlite3 would wait for them on this thread.
+      if (sweepTask !== null && db.open) {
+        // Meanwhile this connection leaves checkpoints to the worker: a commit of a live request
+        // that found the WAL past its limit would run one here.
+        if (sweeps.size === 0) {
+          autocheckpoint = db.pragma("wal_autocheckpoint", { simple: true }) as number;
+          db.pragma("wal_autocheckpoint = 0");
+        }
+        const thread = startSweepThread(sweepTask, onSweepBatch);
+        sweeps.add(thread);
+        try {
+          if ((await thread.finished) === "done") return;
+        } finally {
+          sweeps.delete(thread);
+          if (sweeps.size === 0 && db.open) db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+        }
+      }
       // better-sqlite3 is synchronous: one DELETE of a million rows would stop the process for
       // seconds. Batches on timers keep every pause short and let live requests in between.
       let after: string | null = "";
       while (after !== null) {
         const from: string = after;
         const batch = await unlocked(() => sweep.immediate(from));
-        options.onSweepBatch?.(batch.removed);
+        onSweepBatch(batch.removed);
         after = batch.last;
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -386,6 +394,8 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       db.prepare("SELECT 1").get();
     },
     async close() {
+      // A running sweep's worker finishes its batch, closes its connection and exits first.
+      await Promise.all([...sweeps].map((thread) => thread.stop()));
       if (owned && db.open) db.close();
     },
   });
