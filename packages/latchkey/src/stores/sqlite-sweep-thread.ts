@@ -35,23 +35,27 @@ export interface SweepThread {
 /** Time stop() gives the worker to finish its batch and close its connection before terminating it. */
 const STOP_GRACE_MS = 5_000;
 
-/** The worker's code: dist/stores/sqlite-sweep-worker.js in the built package. */
-const WORKER_URL = new URL("./sqlite-sweep-worker.js", import.meta.url);
-
 /**
  * Starts the worker thread. From the built package, the .js beside this file. From the TypeScript
  * sources (the repository's tests and benchmarks run them through tsx), the .ts beside this file:
  * on Node 20 a worker does not inherit the loader hooks `--import tsx` registered, so a small
  * bootstrap registers tsx in the worker before importing it. Throws when that is impossible; the
  * caller then sweeps on its own connection.
+ *
+ * The file's URL is built from a variable on purpose: bundlers (webpack, Turbopack) treat
+ * `new URL("<literal>", import.meta.url)` as an asset to bundle and fail the build when it is not
+ * there (the sources have no .js beside them). Inside a bundle the worker file is absent, the
+ * worker fails before it is ready, and the sweep runs on the app's connection as before.
  */
 function newWorker(task: SweepTask): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(WORKER_URL, { workerData: task });
-  const source = new URL("./sqlite-sweep-worker.ts", import.meta.url).href;
+  const here = import.meta.url;
+  const fromSources = here.endsWith(".ts");
+  const file = new URL(`./sqlite-sweep-worker${fromSources ? ".ts" : ".js"}`, here);
+  if (!fromSources) return new Worker(file, { workerData: task });
   const tsx = import.meta.resolve("tsx/esm/api");
   const bootstrap = `import(${JSON.stringify(tsx)})
     .then((api) => api.register())
-    .then(() => import(${JSON.stringify(source)}));`;
+    .then(() => import(${JSON.stringify(file.href)}));`;
   return new Worker(bootstrap, { eval: true, workerData: task });
 }
 
@@ -137,5 +141,9 @@ function errorOf(message: Extract<SweepMessage, { kind: "error" }>, lockTimeout:
       `sqliteStore: the database stayed locked by another connection for ${lockTimeout} ms`,
     );
   }
-  return Object.assign(new Error(message.message), { code: message.code });
+  // SQLite's own message (an I/O error, a full disk): no token or path is in it.
+  return new LatchkeyError(
+    "store-unavailable",
+    `sqliteStore: deleteAll failed on the sweep's connection (${message.code ?? "no code"}): ${message.message}`,
+  );
 }

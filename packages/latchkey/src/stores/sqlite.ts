@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import { LatchkeyError } from "../core/errors.ts";
 import { removeChainSync } from "./chain.ts";
@@ -264,7 +263,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   // A file this store opened is swept by a worker thread with its own connection (see deleteAll).
   const sweepTask: SweepTask | null =
     owned && options.path !== undefined && options.path !== ":memory:" && options.path !== ""
-      ? { path: resolve(options.path), table, sweepBatch, lockTimeout }
+      ? { path: options.path, table, sweepBatch, lockTimeout }
       : null;
   const sweeps = new Set<SweepThread>();
   let autocheckpoint = 1000;
