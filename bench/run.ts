@@ -306,7 +306,8 @@ if (peer) {
 }
 lines.push("", "## Targets", "", ...targets);
 
-// The "Scale" section is bench:scale's (a separate, longer run): keep it.
+// The "Scale" section is bench:scale's (a separate, longer run), and the written analysis after
+// it ("## What limits…") is by hand: keep both.
 const previous = existsSync("bench/results.md") ? readFileSync("bench/results.md", "utf8") : "";
 const scale = previous.indexOf("\n## Scale\n");
 writeFileSync(

@@ -263,8 +263,10 @@ const section = [
 const resultsFile = process.env.SCALE_RESULTS ?? "bench/results.md";
 const results = existsSync(resultsFile) ? readFileSync(resultsFile, "utf8") : "";
 const start = results.indexOf("\n## Scale\n");
+// The written analysis after the measurements ("## What limits…", by hand) stays as it is.
+const analysis = results.indexOf("\n## What limits", Math.max(start, 0));
 writeFileSync(
   resultsFile,
-  `${(start >= 0 ? results.slice(0, start) : results).trimEnd()}\n\n${section.join("\n")}`,
+  `${(start >= 0 ? results.slice(0, start) : results).trimEnd()}\n\n${section.join("\n")}${analysis >= 0 ? results.slice(analysis) : ""}`,
 );
 console.log(section.join("\n"));
