@@ -9,6 +9,7 @@ import type { SessionHeaders } from "../../packages/latchkey/src/core/commit.ts"
 import {
   createSessions,
   isLatchkeyError,
+  LatchkeyError,
   type SessionEvent,
 } from "../../packages/latchkey/src/index.ts";
 import { type LegacyReader, withMigration } from "../../packages/latchkey/src/migrate/index.ts";
@@ -275,6 +276,42 @@ describe("latchkey's own store down while a legacy cookie is checked against its
     assert.equal(reported.length, 1, JSON.stringify(reported));
     assert.equal(reported[0]?.reason, "revokedSince");
     assert.equal(reported[0]?.cause, "ECONNREFUSED");
+    assert.ok(!events.some((e) => e.type === "login"));
+  });
+});
+
+describe("a store given as `marks` that throws store-unavailable itself", () => {
+  it("is reported once as migrate-mark (only latchkey's own store reports its own failures)", async () => {
+    const events: SessionEvent[] = [];
+    const marks = memoryStore();
+    // As sqliteStore does on a lock it waited out: the store's own store-unavailable error.
+    marks.revokedSince = async () => {
+      throw new LatchkeyError("store-unavailable", "locked by another connection");
+    };
+    const sessions = withMigration(
+      createSessions({
+        secrets: [testSecret()],
+        store: memoryStore(),
+        onEvent: (event) => events.push(event),
+      }),
+      {
+        marks,
+        from: {
+          cookieNames: ["sid"],
+          async read() {
+            return { outcome: "found", session: { userId: "ada", data: {}, persistent: false } };
+          },
+        },
+      },
+    );
+    const handler = sessionMiddleware(sessions, async () => new Response("signed in"));
+    const response = await handler(
+      new Request("https://app.example/", { headers: { cookie: "sid=legacy" } }),
+    );
+    assert.equal(response.status, 503);
+    const reported = events.filter((e) => e.type === "store-unavailable");
+    assert.equal(reported.length, 1, JSON.stringify(reported));
+    assert.equal(reported[0]?.reason, "migrate-mark");
     assert.ok(!events.some((e) => e.type === "login"));
   });
 });

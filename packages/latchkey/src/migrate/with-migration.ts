@@ -101,6 +101,8 @@ export function withMigration<T extends object>(
   const expire = expiringLegacyCookies([...expired], sessions.cookieName, options.legacyCookie);
   const migrated = new WeakMap<Session<T>, Migrated>();
   const marks = marksOf(options, sessions);
+  // latchkey's own store (the default) is the engine's fail-closed one: it reports its failures.
+  const marksReportFailures = options.marks === undefined;
 
   function open(request: RequestInfo): Session<T> | Promise<Session<T>> {
     const opened = sessions.open(request);
@@ -125,7 +127,10 @@ export function withMigration<T extends object>(
         if (found.outcome === "refused") sessions.emit({ type: "tampered", reason: found.reason });
         if (found.outcome !== "found") return session;
         const value = cookies.get(names[0] as string) as string;
-        if (marks !== undefined && !(await claimImport(marks, value, found.session, sessions))) {
+        if (
+          marks !== undefined &&
+          !(await claimImport(marks, value, found.session, sessions, marksReportFailures))
+        ) {
           migrated.set(session, { expire, retire: undefined, always: true });
           return session;
         }
@@ -229,6 +234,7 @@ async function claimImport<T extends object>(
   value: string,
   legacy: LegacySession,
   sessions: Sessions<T>,
+  marksReportFailures: boolean,
 ): Promise<boolean> {
   const key = marks.keyOf(value);
   try {
@@ -248,8 +254,9 @@ async function claimImport<T extends object>(
     return true;
   } catch (error) {
     // latchkey's own store fails closed already (its event is emitted); a store given as `marks`
-    // is reported here.
-    if (error instanceof LatchkeyError && error.code === "store-unavailable") throw error;
+    // is reported here, whatever it threw (a store may throw store-unavailable itself).
+    if (marksReportFailures && error instanceof LatchkeyError && error.code === "store-unavailable")
+      throw error;
     const cause = storeFailureCause(error);
     sessions.emit({ type: "store-unavailable", reason: "migrate-mark", cause });
     throw new LatchkeyError(
