@@ -142,6 +142,48 @@ describe("active audit: hand-rolled sessions with every mistake", () => {
   });
 });
 
+describe("active audit: a bit test failure is re-run on a fresh batch", () => {
+  // 128-bit random hex ids, but every 30th has seven zero digits in a row (28 zero bits): any 30
+  // consecutive ids hold one, so each batch of 30 fails FIPS 140-2's long run test while the
+  // per-position entropy still reads 128 bits.
+  const everyThirtieth = (index: number) => {
+    const id = randomBytes(16).toString("hex");
+    return index % 30 === 29 ? `${id.slice(0, 10)}0000000${id.slice(17)}` : id;
+  };
+
+  it("a failure the fresh batch repeats is reported, with both runs in the steps", async () => {
+    const app = await startNaiveApp(PASSWORD, { newId: everyThirtieth });
+    try {
+      const { report } = await activeAudit(app.url, "simple-form.json");
+      const finding = byId(report).get("session-id-low-entropy");
+      assert.equal(finding?.severity, "medium");
+      assert.match(
+        finding?.evidence ?? "",
+        /FIPS 140-2 long run .* failed; and again on a fresh batch: long run/,
+      );
+      assert.match(finding?.evidence ?? "", /≈ 128 bits/);
+      const entropySteps = report.steps.filter((s) => s.check === "session-id-low-entropy");
+      assert.equal(entropySteps.filter((s) => /^\d+ requests: /.test(s.sent)).length, 2);
+      const again = entropySteps.find((s) => s.sent === "bit tests again, on a fresh batch");
+      assert.match(again?.received ?? "", /^failed: 30 samples, 30 distinct; .*long run FAIL/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("random ids give no finding", async () => {
+    const app = await startNaiveApp(PASSWORD, { newId: () => randomBytes(16).toString("hex") });
+    try {
+      const { report } = await activeAudit(app.url, "simple-form.json");
+      assert.equal(byId(report).get("session-id-low-entropy"), undefined);
+      const entropySteps = report.steps.filter((s) => s.check === "session-id-low-entropy");
+      assert.match(entropySteps.find((s) => s.sent === "estimate")?.received ?? "", /≈ 128 bits/);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe("active audit: express-session", () => {
   const secret = randomBytes(32).toString("hex");
   const passive = [

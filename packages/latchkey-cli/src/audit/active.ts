@@ -50,9 +50,12 @@ export interface ActiveResult {
   requests: number;
 }
 
-/** The most requests one run may send, whatever happens: fixed checks plus the samples. */
+/**
+ * The most requests one run may send, whatever happens: fixed checks plus the samples (up to two
+ * requests each, twice when a bit test failure is re-run on a fresh batch).
+ */
 export function requestBudget(samples: number): number {
-  return 80 + 4 * samples;
+  return 80 + 6 * samples;
 }
 
 export async function runActiveChecks(target: URL, options: ActiveOptions): Promise<ActiveResult> {

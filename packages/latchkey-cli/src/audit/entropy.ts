@@ -3,17 +3,21 @@
 //
 // 1. Strip what every sample shares (a prefix such as "s%3A", a suffix, fixed separators):
 //    characters that never change carry no entropy.
-// 2. Per remaining position, estimate the entropy of the characters seen there. A position whose
-//    spread is what uniform draws from the alphabet would give (for this many samples) is
-//    credited the alphabet's full log2(size) bits; any other position gets its Miller–Madow
-//    corrected Shannon entropy. The total is the sum over positions (positions are assumed
-//    independent, so this is an upper bound: a hash of a counter passes, a counter does not).
+// 2. Per remaining position, estimate the entropy of the characters seen there. When the spread
+//    of characters is what uniform draws from the alphabet would give for this many samples
+//    (see uniformity.ts: positions judged together, plus a bound for a position with too few
+//    symbols), a position is credited the alphabet's full log2(size) bits; otherwise it gets its
+//    Miller–Madow corrected Shannon entropy. The total is the sum over positions (positions are
+//    assumed independent, so this is an upper bound: a hash of a counter passes, a counter does
+//    not).
 // 3. Decode the varying characters to bits and run the FIPS 140-2 statistical tests (monobit,
 //    poker, runs, long run) on them.
 //
 // ASVS 5.0 7.2.3 asks for at least 128 bits; NIST SP 800-63B and OWASP for at least 64.
 import type { BitTest } from "./fips-140-2.ts";
 import { FIPS_BITS, fipsTests } from "./fips-140-2.ts";
+
+import { expectedUniformEntropy, fewSymbolsBound, uniformEntropySd } from "./uniformity.ts";
 
 export type { BitTest } from "./fips-140-2.ts";
 export { fipsTests } from "./fips-140-2.ts";
@@ -101,19 +105,7 @@ export function estimateEntropy(values: readonly string[]): EntropyEstimate {
   const size = alphabet.chars.length;
   const full = Math.log2(Math.max(2, size));
 
-  const positionBits = varying.map((j) => {
-    const counts = new Map<string, number>();
-    let n = 0;
-    for (const c of cores) {
-      if (j >= c.length) continue;
-      counts.set(c[j]!, (counts.get(c[j]!) ?? 0) + 1);
-      n++;
-    }
-    const plugin = shannon([...counts.values()], n);
-    if (n >= 2 && plugin >= expectedUniformEntropy(n, size) - 0.15 * full) return full;
-    const corrected = plugin + (counts.size - 1) / (2 * n * Math.LN2);
-    return Math.min(full, corrected);
-  });
+  const positionBits = creditPositions(cores, varying, size, full);
   const totalBits = positionBits.reduce((a, b) => a + b, 0);
 
   const bits = decodeBits(cores, varying, alphabet);
@@ -152,6 +144,62 @@ export function sessionIdPart(value: string): string {
   return signed?.[1] ?? v;
 }
 
+/** Below this, a position's few distinct symbols are no accident of sampling (a rigorous bound). */
+const FEW_SYMBOLS_P = 1e-9;
+/**
+ * The positions' summed entropy deficit, in standard deviations, below which the generator is not
+ * uniform. Simulated for 4–32 positions at 20–200 samples over 10–64 symbols, uniform draws reach
+ * −4.4 to −5.1 once in 10⁵ (slightly heavier than a normal tail); −7 keeps chance findings far
+ * rarer, and 32 positions at 30 samples that use 14 of 16 hex digits still land below it.
+ */
+const POOLED_Z = -7;
+
+/** Bits credited to each varying position; see step 2 at the top. */
+function creditPositions(
+  cores: readonly string[],
+  varying: readonly number[],
+  size: number,
+  full: number,
+): number[] {
+  const columns = varying.map((j) => {
+    const counts = new Map<string, number>();
+    let n = 0;
+    for (const c of cores) {
+      if (j >= c.length) continue;
+      counts.set(c[j]!, (counts.get(c[j]!) ?? 0) + 1);
+      n++;
+    }
+    return { n, counts: [...counts.values()], plugin: shannon([...counts.values()], n) };
+  });
+  // Ids of different lengths give positions different sample counts; each count is worked out once.
+  const moments = new Map<number, { mean: number; sd: number }>();
+  const momentsFor = (n: number) => {
+    let m = moments.get(n);
+    if (m === undefined) {
+      m = { mean: expectedUniformEntropy(n, size), sd: uniformEntropySd(n, size) };
+      moments.set(n, m);
+    }
+    return m;
+  };
+  const tooFewSymbols = columns.map(
+    (c) => c.n < 2 || fewSymbolsBound(c.n, size, c.counts.length) < FEW_SYMBOLS_P,
+  );
+  let deficit = 0;
+  let variance = 0;
+  columns.forEach((c, i) => {
+    if (tooFewSymbols[i]) return;
+    const { mean, sd } = momentsFor(c.n);
+    deficit += c.plugin - mean;
+    variance += sd * sd;
+  });
+  const uniform = variance > 0 ? deficit / Math.sqrt(variance) >= POOLED_Z : deficit >= -1e-9;
+  return columns.map((c, i) => {
+    if (uniform && !tooFewSymbols[i]) return full;
+    const corrected = c.n > 0 ? c.plugin + (c.counts.length - 1) / (2 * c.n * Math.LN2) : 0;
+    return Math.min(full, corrected);
+  });
+}
+
 function alphabetFor(used: ReadonlySet<string>): Alphabet {
   const match = ALPHABETS.find((a) => [...used].every((ch) => a.chars.includes(ch)));
   if (match !== undefined) return match;
@@ -165,25 +213,6 @@ function shannon(counts: readonly number[], n: number): number {
     h -= p * Math.log2(p);
   }
   return h;
-}
-
-/**
- * The expected plug-in (Shannon) entropy of `n` uniform draws from `k` symbols. Each symbol's
- * count is Binomial(n, 1/k), so by linearity E[H] = −k · Σ_c P(c) · (c/n) · log2(c/n).
- * Small samples under-read entropy; comparing with this, not with log2(k), corrects for it.
- */
-export function expectedUniformEntropy(n: number, k: number): number {
-  if (k < 2 || n < 1) return 0;
-  const p = 1 / k;
-  const logRatio = Math.log(p) - Math.log1p(-p);
-  let logPmf = n * Math.log1p(-p); // P(0)
-  let sum = 0;
-  for (let c = 1; c <= n; c++) {
-    logPmf += Math.log((n - c + 1) / c) + logRatio;
-    const q = c / n;
-    sum += Math.exp(logPmf) * q * Math.log2(q);
-  }
-  return -k * sum;
 }
 
 /**
