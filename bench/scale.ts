@@ -1,7 +1,9 @@
 // `npm run bench:scale`: how latchkey's cost grows with the number of stored sessions. For each
 // server store, one app process (pinned to core 0; this process, the load generator, on core 1)
 // is filled to 10³, 10⁵ and 10⁶ sessions; at each size read-only and write requests are measured
-// (server CPU µs per request, p99 latency) in interleaved rounds. At the largest size: a user with
+// (server CPU µs per request, p99 latency) in rounds paired with a reference app of the same store
+// that stays at 10³ sessions: a size's change is the median of the per-round ratios to it, so a
+// slow stretch of the machine (or of an unpinned Redis) hits both sides of a pair alike. At the largest size: a user with
 // 1,000 sessions is listed and revoked, then revokeAll() runs over everything while live requests
 // keep arriving, with the app's event loop and heap watched. Writes the "Scale" section of
 // bench/results.md (the rest of the file is `npm run bench`'s).
@@ -14,7 +16,7 @@ import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { type RedisCluster, startRedisCluster } from "../test/stores/support/redis-server.ts";
-import { median } from "./paired.ts";
+import { median, paired, ratio, type Spread } from "./paired.ts";
 import { cpuTimeUs, type ServerProcess, sessionCookie, startPinned } from "./server-process.ts";
 
 const STORES = (process.env.SCALE_STORES ?? "memory,sqlite,redis,redis-cluster,postgres").split(
@@ -128,8 +130,34 @@ interface Watched {
 }
 
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "–");
+const percent = (n: number) => `${n >= 0 ? "+" : ""}${(n * 100).toFixed(0)}%`;
+/** "+3% (−9 to +12%)": the median per-round change against the reference and its spread. */
+const change = (s: Spread) =>
+  s.rounds === 0
+    ? ""
+    : ` (${percent(s.median - 1)}: ${percent(s.min - 1)} to ${percent(s.max - 1)})`;
+/** Flat when every round is within ±15% of its reference; grows/shrinks when every round is beyond. */
+function flatness(spreads: Spread[]): string {
+  if (spreads.every((s) => s.min >= 0.85 && s.max <= 1.15)) return "flat";
+  if (spreads.some((s) => s.min > 1.15)) return "grows";
+  if (spreads.some((s) => s.max < 0.85)) return "shrinks";
+  return "undecided";
+}
+/**
+ * The reference app's store: Redis in another database, so its keyspace stays small (a Cluster
+ * has only database 0: there the reference shares the keyspace, see the note under the table).
+ */
+function referenceEnv(store: string, env: Record<string, string>): Record<string, string> {
+  if (store !== "redis") return env;
+  const url = new URL(REDIS_URL);
+  url.pathname = "/1";
+  return { ...env, REDIS_URL: url.toString() };
+}
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
 const rows: string[] = [];
+const verdicts: string[] = [];
+const cpuOf = (l: Load) => l.cpuUs;
+const p99Of = (l: Load) => l.p99;
 const atSize: string[] = [];
 const notes: string[] = [];
 
@@ -145,14 +173,27 @@ for (const store of STORES) {
   const sizes = SIZES.filter((n) => n <= (LARGEST[store] ?? Number.POSITIVE_INFINITY));
   const app = await startApp(store, env);
   runs.push(`scale${app.child.pid}`);
+  const reference = await startApp(store, referenceEnv(store, env));
+  runs.push(`scale${reference.child.pid}`);
   try {
     // A longer warm-up before the first size: the first figures must not carry the JIT's work.
-    const warm = await sessionCookie(app.url);
-    await load(app, "/read", warm);
-    await load(app, "/write", warm);
+    for (const a of [app, reference]) {
+      const warm = await sessionCookie(a.url);
+      await load(a, "/read", warm);
+      await load(a, "/write", warm);
+    }
+    await control(reference, `/fill?to=${sizes[0]}`);
+    const referenceCookie = await sessionCookie(reference.url);
     const perSize = new Map<
       number,
-      { read: Load[]; write: Load[]; fillMs: number; bytesPerSession: number }
+      {
+        read: Load[];
+        write: Load[];
+        refRead: Load[];
+        refWrite: Load[];
+        fillMs: number;
+        bytesPerSession: number;
+      }
     >();
     // The store's size before the fill (one warm-up session, schema, empty files): the baseline
     // each size's bytes per session is counted from.
@@ -164,27 +205,61 @@ for (const store of STORES) {
       const cookie = await sessionCookie(app.url);
       const read: Load[] = [];
       const write: Load[] = [];
+      const refRead: Load[] = [];
+      const refWrite: Load[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        read.push(await load(app, "/read", cookie));
-        write.push(await load(app, "/write", cookie));
+        // Which side goes first alternates, so neither always follows the other's load.
+        const sides = [
+          async () => {
+            read.push(await load(app, "/read", cookie));
+            write.push(await load(app, "/write", cookie));
+          },
+          async () => {
+            refRead.push(await load(reference, "/read", referenceCookie));
+            refWrite.push(await load(reference, "/write", referenceCookie));
+          },
+        ];
+        if (round % 2 === 1) sides.reverse();
+        for (const side of sides) await side();
       }
       perSize.set(size, {
         read,
         write,
+        refRead,
+        refWrite,
         fillMs: fill.ms,
         bytesPerSession: (filled.bytes - empty.bytes) / size,
       });
     }
-    const first = perSize.get(sizes[0] as number);
-    for (const [size, { read, write, fillMs, bytesPerSession }] of perSize) {
+    const cpuSpreads: Spread[] = [];
+    const smallest = perSize.get(sizes[0] as number) as NonNullable<ReturnType<typeof perSize.get>>;
+    for (const [size, s] of perSize) {
       const fig = (l: Load[], pick: (x: Load) => number) => median(l.map(pick));
-      const vs = (l: Load[], base: Load[] | undefined, pick: (x: Load) => number) =>
-        base === undefined ? "" : ` (${((fig(l, pick) / fig(base, pick) - 1) * 100).toFixed(0)}%)`;
-      const errors = [...read, ...write].reduce((n, l) => n + l.errors, 0);
+      // Two processes of the same app differ by a steady amount (JIT state: up to 30% here), which
+      // the smallest size, where both hold as many sessions, measures: every ratio is divided by
+      // that size's median ratio, so what is left is the change with size.
+      const vs = (variant: "read" | "write", pick: (x: Load) => number) => {
+        const ratios = (x: typeof s) =>
+          variant === "read"
+            ? paired(x.read.map(pick), x.refRead.map(pick), ratio)
+            : paired(x.write.map(pick), x.refWrite.map(pick), ratio);
+        const own = ratios(s);
+        const base = ratios(smallest).median;
+        const spread = {
+          ...own,
+          median: own.median / base,
+          min: own.min / base,
+          max: own.max / base,
+        };
+        if (pick === cpuOf && size !== sizes[0]) cpuSpreads.push(spread);
+        return change(spread);
+      };
+      const errors = [...s.read, ...s.write].reduce((n, l) => n + l.errors, 0);
       rows.push(
-        `| ${store} | ${size.toLocaleString("en")} | ${f1(fig(read, (l) => l.cpuUs))}${vs(read, first?.read, (l) => l.cpuUs)} | ${f0(fig(read, (l) => l.p99))}${vs(read, first?.read, (l) => l.p99)} | ${f1(fig(write, (l) => l.cpuUs))}${vs(write, first?.write, (l) => l.cpuUs)} | ${f0(fig(write, (l) => l.p99))}${vs(write, first?.write, (l) => l.p99)} | ${f0(fillMs / 1000)} | ${f0(bytesPerSession)} | ${errors} |`,
+        `| ${store} | ${size.toLocaleString("en")} | ${f1(fig(s.read, cpuOf))}${vs("read", cpuOf)} | ${f0(fig(s.read, p99Of))}${vs("read", p99Of)} | ${f1(fig(s.write, cpuOf))}${vs("write", cpuOf)} | ${f0(fig(s.write, p99Of))}${vs("write", p99Of)} | ${f0(s.fillMs / 1000)} | ${f0(s.bytesPerSession)} | ${errors} |`,
       );
     }
+    verdicts.push(`${store}: ${flatness(cpuSpreads)}`);
 
     await control(app, `/user?n=${USER_SESSIONS}`);
     const list = await control<{ listed: number; ms: number; cpuMs: number }>(app, "/list-user");
@@ -206,8 +281,10 @@ for (const store of STORES) {
   } catch (error) {
     notes.push(`- ${store}: not measured: ${(error as Error).message}`);
   } finally {
-    app.child.kill("SIGTERM");
-    await new Promise((r) => app.child.once("exit", r));
+    for (const a of [app, reference]) {
+      a.child.kill("SIGTERM");
+      await new Promise((r) => a.child.once("exit", r));
+    }
     if (cluster !== undefined) {
       await cluster.destroy();
       cluster = undefined;
@@ -218,21 +295,25 @@ for (const store of STORES) {
 // Leave nothing behind: the apps' Redis keys, PostgreSQL schemas and SQLite files — only this
 // run's (each app names them after its pid), so a run beside another cannot pull its data away.
 const redis = new Redis(REDIS_URL);
+const referenceRedis = new Redis(referenceEnv("redis", {}).REDIS_URL as string);
 const postgres = new pg.Client({ connectionString: DATABASE_URL });
 await postgres.connect();
 for (const run of runs) {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `latchkey-${run}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== "0");
+  for (const db of [redis, referenceRedis]) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await db.scan(cursor, "MATCH", `latchkey-${run}:*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await db.unlink(...keys);
+    } while (cursor !== "0");
+  }
   await postgres.query(`DROP SCHEMA IF EXISTS "${run}" CASCADE`);
   for (const file of readdirSync("/tmp")) {
     if (file.startsWith(`latchkey-${run}.db`)) rmSync(`/tmp/${file}`, { force: true });
   }
 }
 redis.disconnect();
+referenceRedis.disconnect();
 await postgres.end();
 
 const section = [
@@ -240,7 +321,12 @@ const section = [
   "",
   `Produced by \`npm run bench:scale\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
     `the app pinned to core 0, the load generator to core 1; ${ROUNDS} rounds of ${SECONDS} s per size and variant, medians; ` +
-    "sessions created through the store's own create(). In brackets: the change from the smallest size. " +
+    `sessions created through the store's own create(). In brackets: the change against a reference app of the same store held at ${SIZES[0]?.toLocaleString("en")} sessions, ` +
+    "measured in the same rounds (alternating which goes first): the per-round ratio app / reference, divided by the median ratio at the smallest size " +
+    "(where both hold as many sessions: two processes of one app differ by a steady amount), as the median, then the lowest and highest round. " +
+    "The smallest size's row is therefore the noise between rounds. The reference's Redis is database 1 " +
+    "(its own keyspace); a Cluster has only database 0, so there the reference shares the keyspace and the Redis servers' per-command time " +
+    "cancels out of the ratio (it is reported under the analysis below). " +
     "Bytes / session is what the store grew by when filled, divided by the sessions it holds: the heap after a full GC (memory), " +
     "the database and WAL files (SQLite), used_memory over every node (Redis), the schema's tables with indexes and TOAST (PostgreSQL); " +
     "each session carries a small counter and 12 h expiry, as a signed-in user's would.",
@@ -248,6 +334,8 @@ const section = [
   "| store | sessions | read CPU µs / req | read p99 ms | write CPU µs / req | write p99 ms | fill s | bytes / session | errors |",
   "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...rows,
+  "",
+  `CPU per request flat within ±15% across sizes (every round of every larger size within ±15% of its reference; "undecided" when rounds disagree): ${verdicts.join(", ")}.`,
   "",
   `At the largest size: listSessions and revokeUser for a user with ${USER_SESSIONS.toLocaleString("en")} sessions, then revokeAll() over every session ` +
     "while 4 clients keep requesting a page (their session is revoked too; they must still be answered). " +
