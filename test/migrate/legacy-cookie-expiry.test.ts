@@ -11,6 +11,7 @@ import {
   isLatchkeyError,
   LatchkeyError,
   type SessionEvent,
+  type Store,
 } from "../../packages/latchkey/src/index.ts";
 import { type LegacyReader, withMigration } from "../../packages/latchkey/src/migrate/index.ts";
 import { memoryStore } from "../../packages/latchkey/src/stores/memory.ts";
@@ -248,28 +249,38 @@ describe("a legacy store that is down", () => {
   });
 });
 
+/**
+ * An app migrating a legacy `sid` cookie that is always ada's session, its import marks in
+ * `marks` (default: the app's own store); `visit()` sends one request carrying that cookie.
+ */
+function importingAda(store: Store, marks?: Store) {
+  const events: SessionEvent[] = [];
+  const sessions = withMigration(
+    createSessions({ secrets: [testSecret()], store, onEvent: (event) => events.push(event) }),
+    {
+      marks,
+      from: {
+        cookieNames: ["sid"],
+        async read() {
+          return { outcome: "found", session: { userId: "ada", data: {}, persistent: false } };
+        },
+      },
+    },
+  );
+  const handler = sessionMiddleware(sessions, async () => new Response("signed in"));
+  const visit = () =>
+    handler(new Request("https://app.example/", { headers: { cookie: "sid=legacy" } }));
+  return { events, visit };
+}
+
 describe("latchkey's own store down while a legacy cookie is checked against its marks", () => {
   it("fails closed through the engine's store: a 503, one store-unavailable event, nothing imported", async () => {
-    const events: SessionEvent[] = [];
     const store = memoryStore();
     store.revokedSince = async () => {
       throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
     };
-    const sessions = withMigration(
-      createSessions({ secrets: [testSecret()], store, onEvent: (event) => events.push(event) }),
-      {
-        from: {
-          cookieNames: ["sid"],
-          async read() {
-            return { outcome: "found", session: { userId: "ada", data: {}, persistent: false } };
-          },
-        },
-      },
-    );
-    const handler = sessionMiddleware(sessions, async () => new Response("signed in"));
-    const response = await handler(
-      new Request("https://app.example/", { headers: { cookie: "sid=legacy" } }),
-    );
+    const { events, visit } = importingAda(store);
+    const response = await visit();
     assert.equal(response.status, 503);
     assert.equal(response.headers.get("set-cookie"), null);
     const reported = events.filter((e) => e.type === "store-unavailable");
@@ -282,32 +293,13 @@ describe("latchkey's own store down while a legacy cookie is checked against its
 
 describe("a store given as `marks` that throws store-unavailable itself", () => {
   it("is reported once as migrate-mark (only latchkey's own store reports its own failures)", async () => {
-    const events: SessionEvent[] = [];
     const marks = memoryStore();
     // As sqliteStore does on a lock it waited out: the store's own store-unavailable error.
     marks.revokedSince = async () => {
       throw new LatchkeyError("store-unavailable", "locked by another connection");
     };
-    const sessions = withMigration(
-      createSessions({
-        secrets: [testSecret()],
-        store: memoryStore(),
-        onEvent: (event) => events.push(event),
-      }),
-      {
-        marks,
-        from: {
-          cookieNames: ["sid"],
-          async read() {
-            return { outcome: "found", session: { userId: "ada", data: {}, persistent: false } };
-          },
-        },
-      },
-    );
-    const handler = sessionMiddleware(sessions, async () => new Response("signed in"));
-    const response = await handler(
-      new Request("https://app.example/", { headers: { cookie: "sid=legacy" } }),
-    );
+    const { events, visit } = importingAda(memoryStore(), marks);
+    const response = await visit();
     assert.equal(response.status, 503);
     const reported = events.filter((e) => e.type === "store-unavailable");
     assert.equal(reported.length, 1, JSON.stringify(reported));
