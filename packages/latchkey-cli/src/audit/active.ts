@@ -51,8 +51,9 @@ export interface ActiveResult {
 }
 
 /**
- * The most requests one run may send, whatever happens: fixed checks plus the samples (up to two
- * requests each, twice when a bit test failure is re-run on a fresh batch).
+ * The most requests one run may send, whatever happens: fixed checks plus the samples (up to three
+ * requests each when every sample is a login, and a second batch when a bit test failure is
+ * re-run).
  */
 export function requestBudget(samples: number): number {
   return 80 + 6 * samples;

@@ -49,7 +49,7 @@ export async function checkEntropy(
   // The FIPS 140-2 bounds fail random bits about once in 1,000 runs by design. When they are the
   // only reason for a finding, a fresh batch decides: a weak generator fails again, chance does
   // not (twice by chance: about once in 10⁶).
-  if (failedBitTests(estimate).length === 0 || !onlyBitTestsFailed(estimate))
+  if (failedBitTests(estimate).length === 0 || !soundButForBitTests(estimate))
     return verdict(estimate, input.name);
   const again = estimateEntropy(await collect(flow, input, source));
   flow.client.note(
@@ -86,7 +86,8 @@ async function collect(flow: Flow, input: EntropyCheckInput, source: string): Pr
 }
 
 const failedBitTests = (e: EntropyEstimate) => (e.bitTests ?? []).filter((t) => !t.passed);
-const onlyBitTestsFailed = (e: EntropyEstimate) => e.distinct === e.samples && e.totalBits >= 128;
+/** No repeats and 128 bits or more: only a bit test could still make a finding. */
+const soundButForBitTests = (e: EntropyEstimate) => e.distinct === e.samples && e.totalBits >= 128;
 
 async function freshValue(flow: Flow, input: EntropyCheckInput): Promise<string | undefined> {
   const jar = new CookieJar();
@@ -127,7 +128,7 @@ export function verdict(
   const failed = failedAgain?.length === 0 ? [] : failedBitTests(e);
   const bits = Math.floor(e.totalBits);
   const duplicate = e.distinct < e.samples;
-  if (!duplicate && e.totalBits >= 128 && failed.length === 0) return undefined;
+  if (soundButForBitTests(e) && failed.length === 0) return undefined;
   const severity = duplicate || e.totalBits < 64 ? "high" : "medium";
   const reasons: string[] = [];
   if (duplicate) reasons.push(`${e.samples - e.distinct} of ${e.samples} fresh ids were repeats`);

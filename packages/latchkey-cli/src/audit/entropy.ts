@@ -17,7 +17,7 @@
 import type { BitTest } from "./fips-140-2.ts";
 import { FIPS_BITS, fipsTests } from "./fips-140-2.ts";
 
-import { expectedUniformEntropy, fewSymbolsBound, uniformEntropySd } from "./uniformity.ts";
+import { type Column, judgeColumns } from "./uniformity.ts";
 
 export type { BitTest } from "./fips-140-2.ts";
 export { fipsTests } from "./fips-140-2.ts";
@@ -144,16 +144,6 @@ export function sessionIdPart(value: string): string {
   return signed?.[1] ?? v;
 }
 
-/** Below this, a position's few distinct symbols are no accident of sampling (a rigorous bound). */
-const FEW_SYMBOLS_P = 1e-9;
-/**
- * The positions' summed entropy deficit, in standard deviations, below which the generator is not
- * uniform. Simulated for 4–32 positions at 20–200 samples over 10–64 symbols, uniform draws reach
- * −4.4 to −5.1 once in 10⁵ (slightly heavier than a normal tail); −7 keeps chance findings far
- * rarer, and 32 positions at 30 samples that use 14 of 16 hex digits still land below it.
- */
-const POOLED_Z = -7;
-
 /** Bits credited to each varying position; see step 2 at the top. */
 function creditPositions(
   cores: readonly string[],
@@ -161,38 +151,18 @@ function creditPositions(
   size: number,
   full: number,
 ): number[] {
-  const columns = varying.map((j) => {
-    const counts = new Map<string, number>();
+  const columns = varying.map((j): Column => {
+    const seen = new Map<string, number>();
     let n = 0;
     for (const c of cores) {
       if (j >= c.length) continue;
-      counts.set(c[j]!, (counts.get(c[j]!) ?? 0) + 1);
+      seen.set(c[j]!, (seen.get(c[j]!) ?? 0) + 1);
       n++;
     }
-    return { n, counts: [...counts.values()], plugin: shannon([...counts.values()], n) };
+    const counts = [...seen.values()];
+    return { n, counts, plugin: shannon(counts, n) };
   });
-  // Ids of different lengths give positions different sample counts; each count is worked out once.
-  const moments = new Map<number, { mean: number; sd: number }>();
-  const momentsFor = (n: number) => {
-    let m = moments.get(n);
-    if (m === undefined) {
-      m = { mean: expectedUniformEntropy(n, size), sd: uniformEntropySd(n, size) };
-      moments.set(n, m);
-    }
-    return m;
-  };
-  const tooFewSymbols = columns.map(
-    (c) => c.n < 2 || fewSymbolsBound(c.n, size, c.counts.length) < FEW_SYMBOLS_P,
-  );
-  let deficit = 0;
-  let variance = 0;
-  columns.forEach((c, i) => {
-    if (tooFewSymbols[i]) return;
-    const { mean, sd } = momentsFor(c.n);
-    deficit += c.plugin - mean;
-    variance += sd * sd;
-  });
-  const uniform = variance > 0 ? deficit / Math.sqrt(variance) >= POOLED_Z : deficit >= -1e-9;
+  const { uniform, tooFewSymbols } = judgeColumns(columns, size);
   return columns.map((c, i) => {
     if (uniform && !tooFewSymbols[i]) return full;
     const corrected = c.n > 0 ? c.plugin + (c.counts.length - 1) / (2 * c.n * Math.LN2) : 0;
