@@ -3,9 +3,9 @@
 // is filled to 10³, 10⁵ and 10⁶ sessions; at each size read-only and write requests are measured
 // (server CPU µs per request, p99 latency) in rounds paired with a reference app of the same store
 // that stays at 10³ sessions: a size's change is the median of the per-round ratios to it, so a
-// slow stretch of the machine (or of an unpinned Redis) hits both sides of a pair alike. At the largest size: a user with
-// 1,000 sessions is listed and revoked, then revokeAll() runs over everything while live requests
-// keep arriving, with the app's event loop and heap watched. Writes the "Scale" section of
+// slow stretch of the machine (or of an unpinned Redis) hits both sides of a pair alike. At the
+// largest size: a user with 1,000 sessions is listed and revoked, then revokeAll() runs over
+// everything while live requests keep arriving, with the app's event loop and heap watched. Writes the "Scale" section of
 // bench/results.md (the rest of the file is `npm run bench`'s).
 //   SCALE_STORES=memory,sqlite  SCALE_SIZES=1000,100000  SCALE_SECONDS=3
 //   SCALE_RESULTS=/tmp/scale.md writes the section to another file (a trial run, or stores measured apart)
@@ -130,8 +130,9 @@ interface Watched {
 }
 
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "–");
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
 const percent = (n: number) => `${n >= 0 ? "+" : ""}${(n * 100).toFixed(0)}%`;
-/** "+3% (−9 to +12%)": the median per-round change against the reference and its spread. */
+/** " (+3%: -9% to +12%)": the median per-round change against the reference and its spread. */
 const change = (s: Spread) =>
   s.rounds === 0
     ? ""
@@ -153,7 +154,38 @@ function referenceEnv(store: string, env: Record<string, string>): Record<string
   url.pathname = "/1";
   return { ...env, REDIS_URL: url.toString() };
 }
-const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
+
+/** One size's loads: the app's, and its reference's in the same rounds. */
+interface SizeLoads {
+  read: Load[];
+  write: Load[];
+  refRead: Load[];
+  refWrite: Load[];
+  fillMs: number;
+  bytesPerSession: number;
+}
+
+/**
+ * The change of `pick` at one size against the reference: per-round ratios app / reference,
+ * divided by the smallest size's median ratio. Two processes of one app differ by a steady amount
+ * (JIT state: up to 30% here), which the smallest size, where both hold as many sessions, measures;
+ * what is left is the change with size.
+ */
+function changeWithSize(
+  at: SizeLoads,
+  smallest: SizeLoads,
+  variant: "read" | "write",
+  pick: (l: Load) => number,
+): Spread {
+  const ratios = (x: SizeLoads) =>
+    variant === "read"
+      ? paired(x.read.map(pick), x.refRead.map(pick), ratio)
+      : paired(x.write.map(pick), x.refWrite.map(pick), ratio);
+  const own = ratios(at);
+  const base = ratios(smallest).median;
+  return { ...own, median: own.median / base, min: own.min / base, max: own.max / base };
+}
+
 const rows: string[] = [];
 const verdicts: string[] = [];
 const cpuOf = (l: Load) => l.cpuUs;
@@ -184,17 +216,7 @@ for (const store of STORES) {
     }
     await control(reference, `/fill?to=${sizes[0]}`);
     const referenceCookie = await sessionCookie(reference.url);
-    const perSize = new Map<
-      number,
-      {
-        read: Load[];
-        write: Load[];
-        refRead: Load[];
-        refWrite: Load[];
-        fillMs: number;
-        bytesPerSession: number;
-      }
-    >();
+    const perSize = new Map<number, SizeLoads>();
     // The store's size before the fill (one warm-up session, schema, empty files): the baseline
     // each size's bytes per session is counted from.
     const empty = await control<{ bytes: number }>(app, "/footprint");
@@ -231,34 +253,22 @@ for (const store of STORES) {
         bytesPerSession: (filled.bytes - empty.bytes) / size,
       });
     }
-    const cpuSpreads: Spread[] = [];
-    const smallest = perSize.get(sizes[0] as number) as NonNullable<ReturnType<typeof perSize.get>>;
+    const smallest = perSize.get(sizes[0] as number) as SizeLoads;
     for (const [size, s] of perSize) {
       const fig = (l: Load[], pick: (x: Load) => number) => median(l.map(pick));
-      // Two processes of the same app differ by a steady amount (JIT state: up to 30% here), which
-      // the smallest size, where both hold as many sessions, measures: every ratio is divided by
-      // that size's median ratio, so what is left is the change with size.
-      const vs = (variant: "read" | "write", pick: (x: Load) => number) => {
-        const ratios = (x: typeof s) =>
-          variant === "read"
-            ? paired(x.read.map(pick), x.refRead.map(pick), ratio)
-            : paired(x.write.map(pick), x.refWrite.map(pick), ratio);
-        const own = ratios(s);
-        const base = ratios(smallest).median;
-        const spread = {
-          ...own,
-          median: own.median / base,
-          min: own.min / base,
-          max: own.max / base,
-        };
-        if (pick === cpuOf && size !== sizes[0]) cpuSpreads.push(spread);
-        return change(spread);
-      };
+      const vs = (variant: "read" | "write", pick: (x: Load) => number) =>
+        change(changeWithSize(s, smallest, variant, pick));
       const errors = [...s.read, ...s.write].reduce((n, l) => n + l.errors, 0);
       rows.push(
         `| ${store} | ${size.toLocaleString("en")} | ${f1(fig(s.read, cpuOf))}${vs("read", cpuOf)} | ${f0(fig(s.read, p99Of))}${vs("read", p99Of)} | ${f1(fig(s.write, cpuOf))}${vs("write", cpuOf)} | ${f0(fig(s.write, p99Of))}${vs("write", p99Of)} | ${f0(s.fillMs / 1000)} | ${f0(s.bytesPerSession)} | ${errors} |`,
       );
     }
+    const cpuSpreads = [...perSize]
+      .filter(([size]) => size !== sizes[0])
+      .flatMap(([, s]) => [
+        changeWithSize(s, smallest, "read", cpuOf),
+        changeWithSize(s, smallest, "write", cpuOf),
+      ]);
     verdicts.push(`${store}: ${flatness(cpuSpreads)}`);
 
     await control(app, `/user?n=${USER_SESSIONS}`);
@@ -326,7 +336,7 @@ const section = [
     "(where both hold as many sessions: two processes of one app differ by a steady amount), as the median, then the lowest and highest round. " +
     "The smallest size's row is therefore the noise between rounds. The reference's Redis is database 1 " +
     "(its own keyspace); a Cluster has only database 0, so there the reference shares the keyspace and the Redis servers' per-command time " +
-    "cancels out of the ratio (it is reported under the analysis below). " +
+    "cancels out of the ratio. " +
     "Bytes / session is what the store grew by when filled, divided by the sessions it holds: the heap after a full GC (memory), " +
     "the database and WAL files (SQLite), used_memory over every node (Redis), the schema's tables with indexes and TOAST (PostgreSQL); " +
     "each session carries a small counter and 12 h expiry, as a signed-in user's would.",
