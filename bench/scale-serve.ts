@@ -20,6 +20,7 @@ import { postgresStore } from "latchkey/stores/postgres";
 import { redisStore } from "latchkey/stores/redis";
 import { sqliteStore } from "latchkey/stores/sqlite";
 import pg from "pg";
+import { watchWorstStall } from "./worst-stall.ts";
 
 const SECRET = "43Yf0f8GivFf8QpXHAcSabsi_54de-ZIQp_erp2-UOk";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -172,7 +173,9 @@ async function watched(work: () => Promise<unknown>) {
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   }, 20);
   loop.enable();
+  const stalls = watchWorstStall();
   const t = await timed(work);
+  const worstStall = stalls.stop();
   loop.disable();
   clearInterval(sampler);
   return {
@@ -180,6 +183,7 @@ async function watched(work: () => Promise<unknown>) {
     cpuMs: t.cpuMs,
     maxEventLoopDelayMs: loop.max / 1e6,
     p99EventLoopDelayMs: loop.percentile(99) / 1e6,
+    worstStall,
     heapGrowthMb: (heapPeak - heapBefore) / 2 ** 20,
     result: t.result,
   };

@@ -3,21 +3,30 @@
 // is filled to 10³, 10⁵ and 10⁶ sessions; at each size read-only and write requests are measured
 // (server CPU µs per request, p99 latency) in rounds paired with a reference app of the same store
 // that stays at 10³ sessions: a size's change is the median of the per-round ratios to it, so a
-// slow stretch of the machine (or of an unpinned Redis) hits both sides of a pair alike. At the
+// slow stretch of the machine hits both sides of a pair alike. Redis runs as this run's own
+// servers (redis-server on PATH), pinned to core 1 with the load generator. At the
 // largest size: a user with 1,000 sessions is listed and revoked, then revokeAll() runs over
 // everything while live requests keep arriving, with the app's event loop and heap watched. Writes the "Scale" section of
 // bench/results.md (the rest of the file is `npm run bench`'s).
 //   SCALE_STORES=memory,sqlite  SCALE_SIZES=1000,100000  SCALE_SECONDS=3
 //   SCALE_RESULTS=/tmp/scale.md writes the section to another file (a trial run, or stores measured apart)
+
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { cpus, totalmem } from "node:os";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { type RedisCluster, startRedisCluster } from "../test/stores/support/redis-server.ts";
+import {
+  type RedisCluster,
+  type RedisProcess,
+  startRedisCluster,
+  startRedisServer,
+} from "../test/stores/support/redis-server.ts";
 import { median, paired, ratio, type Spread } from "./paired.ts";
 import { cpuTimeUs, type ServerProcess, sessionCookie, startPinned } from "./server-process.ts";
+import type { Stall } from "./worst-stall.ts";
 
 const STORES = (process.env.SCALE_STORES ?? "memory,sqlite,redis,redis-cluster,postgres").split(
   ",",
@@ -29,7 +38,6 @@ const USER_SESSIONS = 1000;
 // The memory store is bounded by its maxSessions (scale-serve.ts sets 200,000): one process's
 // sessions in its heap, for small deployments and tests; it is measured up to 10⁵.
 const LARGEST: Record<string, number> = { memory: 100_000 };
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 type App = ServerProcess;
@@ -81,17 +89,49 @@ interface Load {
   errors: number;
 }
 
-async function load(app: App, path: string, cookie: string): Promise<Load> {
-  const options = { url: `${app.url}${path}`, connections: 20, headers: { cookie } };
-  await autocannon({ ...options, duration: 1 });
-  const before = cpuTimeUs(app.child.pid as number);
-  const r = await autocannon({ ...options, duration: SECONDS });
-  return {
-    cpuUs: (cpuTimeUs(app.child.pid as number) - before) / r.requests.total,
-    p99: r.latency.p99,
-    rps: r.requests.average,
-    errors: r.errors + r.non2xx,
-  };
+/** Bursts a round's SECONDS are cut into, the two apps taking turns (see pairedLoad). */
+const BURSTS = 3;
+
+/**
+ * One round of `path` on an app and its reference: a 1 s warm-up each, then BURSTS bursts each of
+ * SECONDS / BURSTS, taking turns (which goes first alternates), so that the machine's swings
+ * within the round fall on both alike. Each side's figure sums its bursts: CPU per request over
+ * all of them, p99 the bursts' weighted by their requests.
+ */
+async function pairedLoad(
+  sides: readonly [{ app: App; cookie: string }, { app: App; cookie: string }],
+  path: string,
+): Promise<[Load, Load]> {
+  const options = (side: (typeof sides)[number]) => ({
+    url: `${side.app.url}${path}`,
+    connections: 20,
+    headers: { cookie: side.cookie },
+  });
+  for (const side of sides) await autocannon({ ...options(side), duration: 1 });
+  const sums = sides.map(() => ({ cpuUs: 0, requests: 0, p99Weighted: 0, errors: 0 }));
+  for (let burst = 0; burst < BURSTS; burst++) {
+    const order = burst % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) {
+      const side = sides[i] as (typeof sides)[number];
+      const sum = sums[i] as (typeof sums)[number];
+      const pid = side.app.child.pid as number;
+      const before = cpuTimeUs(pid);
+      const r = await autocannon({ ...options(side), duration: SECONDS / BURSTS });
+      sum.cpuUs += cpuTimeUs(pid) - before;
+      sum.requests += r.requests.total;
+      sum.p99Weighted += r.latency.p99 * r.requests.total;
+      sum.errors += r.errors + r.non2xx;
+    }
+  }
+  const [a, b] = sums.map(
+    (sum): Load => ({
+      cpuUs: sum.cpuUs / sum.requests,
+      p99: sum.p99Weighted / sum.requests,
+      rps: sum.requests / SECONDS,
+      errors: sum.errors,
+    }),
+  );
+  return [a as Load, b as Load];
 }
 
 /** Sequential requests from `workers` clients until `done()`; their latencies and statuses. */
@@ -127,6 +167,7 @@ interface Watched {
   maxEventLoopDelayMs: number;
   p99EventLoopDelayMs: number;
   heapGrowthMb: number;
+  worstStall: Stall;
 }
 
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "–");
@@ -137,6 +178,11 @@ const change = (s: Spread) =>
   s.rounds === 0
     ? ""
     : ` (${percent(s.median - 1)}: ${percent(s.min - 1)} to ${percent(s.max - 1)})`;
+/** "63 ms: 12 on a CPU, 48 waiting for one": where the longest stall went (worst-stall.ts). */
+const stallOf = (s: Stall) =>
+  Number.isNaN(s.onCpuMs)
+    ? `${f0(s.wallMs)} ms`
+    : `${f0(s.wallMs)} ms: ${f0(s.onCpuMs)} on a CPU, ${f0(s.waitingMs)} waiting for one`;
 /** Flat when every round is within ±15% of its reference; grows/shrinks when every round is beyond. */
 function flatness(spreads: Spread[]): string {
   if (spreads.every((s) => s.min >= 0.85 && s.max <= 1.15)) return "flat";
@@ -150,7 +196,7 @@ function flatness(spreads: Spread[]): string {
  */
 function referenceEnv(store: string, env: Record<string, string>): Record<string, string> {
   if (store !== "redis") return env;
-  const url = new URL(REDIS_URL);
+  const url = new URL(env.REDIS_URL as string);
   url.pathname = "/1";
   return { ...env, REDIS_URL: url.toString() };
 }
@@ -193,14 +239,41 @@ const p99Of = (l: Load) => l.p99;
 const atSize: string[] = [];
 const notes: string[] = [];
 
+/**
+ * Puts a Redis server (every thread of it) on core 1, beside the load generator: unpinned, it
+ * takes the app's core part of the time, and the app then gets fewer replies per event-loop turn
+ * and spends more CPU per request, by an amount that swings from round to round (a standalone
+ * Redis' own rounds at 10³ moved −23% to +18% against their pair).
+ */
+async function pinToLoadCore(port: number): Promise<void> {
+  const admin = new Redis({ port, host: "127.0.0.1" });
+  try {
+    const info = await admin.info("server");
+    const pid = /process_id:(\d+)/.exec(info)?.[1];
+    if (pid === undefined) throw new Error(`no process_id from the Redis server on ${port}`);
+    const pinned = spawnSync("taskset", ["-a", "-p", "-c", "1", pid], { encoding: "utf8" });
+    if (pinned.status !== 0) throw new Error(`taskset: ${pinned.stderr}`);
+  } finally {
+    admin.disconnect();
+  }
+}
+
 let cluster: RedisCluster | undefined;
+/** The standalone Redis store's server: this run's own, pinned like the Cluster's nodes. */
+let ownRedis: RedisProcess | undefined;
 /** The apps' names for their data (scale-serve.ts: `scale<pid>`), to clean up at the end. */
 const runs: string[] = [];
 for (const store of STORES) {
   const env: Record<string, string> = {};
   if (store === "redis-cluster") {
     cluster = await startRedisCluster();
+    for (const node of cluster.nodes) await pinToLoadCore(node.port);
     env.CLUSTER_NODES = JSON.stringify(cluster.nodes);
+  }
+  if (store === "redis") {
+    ownRedis = await startRedisServer();
+    await pinToLoadCore(ownRedis.port);
+    env.REDIS_URL = ownRedis.url;
   }
   const sizes = SIZES.filter((n) => n <= (LARGEST[store] ?? Number.POSITIVE_INFINITY));
   const app = await startApp(store, env);
@@ -209,10 +282,13 @@ for (const store of STORES) {
   runs.push(`scale${reference.child.pid}`);
   try {
     // A longer warm-up before the first size: the first figures must not carry the JIT's work.
-    for (const a of [app, reference]) {
-      const warm = await sessionCookie(a.url);
-      await load(a, "/read", warm);
-      await load(a, "/write", warm);
+    {
+      const warm = [
+        { app, cookie: await sessionCookie(app.url) },
+        { app: reference, cookie: await sessionCookie(reference.url) },
+      ] as const;
+      await pairedLoad(warm, "/read");
+      await pairedLoad(warm, "/write");
     }
     await control(reference, `/fill?to=${sizes[0]}`);
     const referenceCookie = await sessionCookie(reference.url);
@@ -230,19 +306,17 @@ for (const store of STORES) {
       const refRead: Load[] = [];
       const refWrite: Load[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        // Which side goes first alternates, so neither always follows the other's load.
-        const sides = [
-          async () => {
-            read.push(await load(app, "/read", cookie));
-            write.push(await load(app, "/write", cookie));
-          },
-          async () => {
-            refRead.push(await load(reference, "/read", referenceCookie));
-            refWrite.push(await load(reference, "/write", referenceCookie));
-          },
-        ];
-        if (round % 2 === 1) sides.reverse();
-        for (const side of sides) await side();
+        // Which side goes first alternates between rounds too.
+        const mine = { app, cookie };
+        const theirs = { app: reference, cookie: referenceCookie };
+        for (const path of ["/read", "/write"] as const) {
+          const [own, ref] =
+            round % 2 === 0
+              ? await pairedLoad([mine, theirs], path)
+              : ((await pairedLoad([theirs, mine], path)).reverse() as [Load, Load]);
+          (path === "/read" ? read : write).push(own);
+          (path === "/read" ? refRead : refWrite).push(ref);
+        }
       }
       perSize.set(size, {
         read,
@@ -286,7 +360,7 @@ for (const store of STORES) {
     const served = await live;
     const largest = sizes[sizes.length - 1] as number;
     atSize.push(
-      `| ${store} | ${list.listed} in ${f1(list.ms)} ms (${f1(list.cpuMs)} ms CPU) | ${revokeUser.result} in ${f0(revokeUser.ms)} ms, loop max ${f0(revokeUser.maxEventLoopDelayMs)} ms | ${largest.toLocaleString("en")}: ${f0(revokeAll.ms)} ms, ${f0(revokeAll.cpuMs)} ms CPU | ${f0(revokeAll.maxEventLoopDelayMs)} ms (p99 ${f0(revokeAll.p99EventLoopDelayMs)}) | ${f1(revokeAll.heapGrowthMb)} MB | ${served.served} served, ${served.failures} failed, slowest ${f0(served.maxMs)} ms | ${revokeAll.sampledStillThere}/${revokeAll.sampled} |`,
+      `| ${store} | ${list.listed} in ${f1(list.ms)} ms (${f1(list.cpuMs)} ms CPU) | ${revokeUser.result} in ${f0(revokeUser.ms)} ms, loop max ${f0(revokeUser.maxEventLoopDelayMs)} ms | ${largest.toLocaleString("en")}: ${f0(revokeAll.ms)} ms, ${f0(revokeAll.cpuMs)} ms CPU | ${f0(revokeAll.maxEventLoopDelayMs)} ms (p99 ${f0(revokeAll.p99EventLoopDelayMs)}) | ${stallOf(revokeAll.worstStall)} | ${f1(revokeAll.heapGrowthMb)} MB | ${served.served} served, ${served.failures} failed, slowest ${f0(served.maxMs)} ms | ${revokeAll.sampledStillThere}/${revokeAll.sampled} |`,
     );
   } catch (error) {
     notes.push(`- ${store}: not measured: ${(error as Error).message}`);
@@ -299,40 +373,33 @@ for (const store of STORES) {
       await cluster.destroy();
       cluster = undefined;
     }
+    if (ownRedis !== undefined) {
+      await ownRedis.destroy();
+      ownRedis = undefined;
+    }
   }
 }
 
-// Leave nothing behind: the apps' Redis keys, PostgreSQL schemas and SQLite files — only this
-// run's (each app names them after its pid), so a run beside another cannot pull its data away.
-const redis = new Redis(REDIS_URL);
-const referenceRedis = new Redis(referenceEnv("redis", {}).REDIS_URL as string);
+// Leave nothing behind: the apps' PostgreSQL schemas and SQLite files — only this run's (each app
+// names them after its pid), so a run beside another cannot pull its data away. The Redis servers
+// were this run's own and are gone with their data.
 const postgres = new pg.Client({ connectionString: DATABASE_URL });
 await postgres.connect();
 for (const run of runs) {
-  for (const db of [redis, referenceRedis]) {
-    let cursor = "0";
-    do {
-      const [next, keys] = await db.scan(cursor, "MATCH", `latchkey-${run}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await db.unlink(...keys);
-    } while (cursor !== "0");
-  }
   await postgres.query(`DROP SCHEMA IF EXISTS "${run}" CASCADE`);
   for (const file of readdirSync("/tmp")) {
     if (file.startsWith(`latchkey-${run}.db`)) rmSync(`/tmp/${file}`, { force: true });
   }
 }
-redis.disconnect();
-referenceRedis.disconnect();
 await postgres.end();
 
 const section = [
   "## Scale",
   "",
   `Produced by \`npm run bench:scale\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
-    `the app pinned to core 0, the load generator to core 1; ${ROUNDS} rounds of ${SECONDS} s per size and variant, medians; ` +
+    `the app pinned to core 0, the load generator and the Redis servers (the run's own) to core 1; ${ROUNDS} rounds of ${SECONDS} s per size and variant, medians; ` +
     `sessions created through the store's own create(). In brackets: the change against a reference app of the same store held at ${SIZES[0]?.toLocaleString("en")} sessions, ` +
-    "measured in the same rounds (alternating which goes first): the per-round ratio app / reference, divided by the median ratio at the smallest size " +
+    `measured in the same rounds, the two taking turns in ${BURSTS} bursts of ${SECONDS / BURSTS} s (alternating which goes first): the per-round ratio app / reference, divided by the median ratio at the smallest size ` +
     "(where both hold as many sessions: two processes of one app differ by a steady amount), as the median, then the lowest and highest round. " +
     "The smallest size's row is therefore the noise between rounds. The reference's Redis is database 1 " +
     "(its own keyspace); a Cluster has only database 0, so there the reference shares the keyspace and the Redis servers' per-command time " +
@@ -350,10 +417,11 @@ const section = [
   `At the largest size: listSessions and revokeUser for a user with ${USER_SESSIONS.toLocaleString("en")} sessions, then revokeAll() over every session ` +
     "while 4 clients keep requesting a page (their session is revoked too; they must still be answered). " +
     "Loop max is the app's largest event-loop delay while the operation ran (monitorEventLoopDelay, 5 ms resolution); " +
+    "the longest stall is the longest gap between ticks of a 1 ms timer, split from the main thread's scheduler statistics (/proc/thread-self/schedstat) into time it ran on a CPU (its own work: a batch, a GC) and time it was ready but waited for a CPU (the app is pinned to one core, which the SQLite sweep's worker thread shares); the rest of a gap it slept; " +
     "heap is the largest growth of the app's heap during it; the last column counts sampled sessions still readable afterwards (must be 0).",
   "",
-  "| store | listSessions | revokeUser | revokeAll | revokeAll: loop max | revokeAll: heap | live requests meanwhile | left |",
-  "|---|---|---|---|---:|---:|---|---:|",
+  "| store | listSessions | revokeUser | revokeAll | revokeAll: loop max | revokeAll: longest stall | revokeAll: heap | live requests meanwhile | left |",
+  "|---|---|---|---|---:|---|---:|---|---:|",
   ...atSize,
   ...(notes.length > 0 ? ["", ...notes] : []),
   "",

@@ -5,7 +5,7 @@
 // through the app's own connection only. No wall-clock time is asserted.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -24,6 +24,26 @@ function tempFile(): string {
   const dir = mkdtempSync(join(tmpdir(), "latchkey-sweep-worker-"));
   dirs.push(dir);
   return join(dir, "sessions.db");
+}
+
+/** The nice value in a /proc stat file (field 19; the name in parentheses may hold spaces). */
+function niceOf(statFile: string): number {
+  const fields = readFileSync(statFile, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return Number(fields[16]);
+}
+
+/** Thread id → nice value, for every thread of this process. */
+function threadNiceness(): Map<number, number> {
+  const tasks = `/proc/${process.pid}/task`;
+  const nice = new Map<number, number>();
+  for (const tid of readdirSync(tasks)) {
+    try {
+      nice.set(Number(tid), niceOf(`${tasks}/${tid}/stat`));
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return nice;
 }
 
 /** Counts the rows deleted through `db` itself (not through other connections to the file). */
@@ -98,6 +118,35 @@ describe("sqliteStore.deleteAll on a worker thread", () => {
     await store.close?.();
   });
 
+  it("Linux: the worker thread runs at nice 10, the app's thread and the process stay at 0", {
+    skip: process.platform !== "linux" && "thread niceness is read from Linux /proc",
+  }, async () => {
+    const batches: number[] = [];
+    const store = sqliteStore({
+      path: tempFile(),
+      sweepBatch: BATCH,
+      onSweepBatch: (n) => batches.push(n),
+    });
+    fillSqlite(store.database, ROWS);
+    const before = threadNiceness();
+    const sweep = store.deleteAll();
+    while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const during = threadNiceness();
+    await sweep;
+    assert.deepEqual([...new Set(before.values())], [0], "every thread at 0 before");
+    assert.equal(during.get(process.pid), 0, "the app's own thread keeps its priority");
+    const lowered = [...during].filter(([, nice]) => nice !== 0);
+    assert.deepEqual(
+      lowered.map(([, nice]) => nice),
+      [10],
+      "exactly one thread, the sweep's, at nice 10",
+    );
+    assert.ok(!before.has(lowered[0]![0]), "a thread started for the sweep");
+    assert.equal(niceOf(`/proc/${process.pid}/stat`), 0, "the process as a whole is unchanged");
+    assert.equal(left(store.database), 0);
+    await store.close?.();
+  });
+
   it("a database passed in, or :memory:: swept on the app's own connection, as before", async () => {
     const database = new Database(tempFile());
     database.pragma("journal_mode = WAL");
@@ -158,7 +207,7 @@ describe("sqliteStore.deleteAll on a worker thread", () => {
     await reopened.close?.();
   });
 
-  it("from the built package (ESM .js, no tsx): the worker starts and deletes", () => {
+  it("from the built package (ESM .js, no tsx): the worker starts, deletes, and lowers only itself", () => {
     // Compiled as the package build does (tsc, .ts imports rewritten to .js), into a folder
     // inside the repository so better-sqlite3 resolves from node_modules.
     const out = join("test-artifacts", `sweep-dist-${process.pid}`);
@@ -181,9 +230,18 @@ describe("sqliteStore.deleteAll on a worker thread", () => {
     assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
     writeFileSync(join(out, "package.json"), '{"type":"module"}');
     const script = `
-      import Database from "better-sqlite3";
+      import { readdirSync, readFileSync } from "node:fs";
       import { sqliteStore } from "./stores/sqlite.js";
-      const store = sqliteStore({ path: process.argv[2], sweepBatch: 250 });
+      // Every thread's nice value but the main one's, seen at the first batch (Linux /proc).
+      let others = null;
+      const niceOf = (f) => Number(readFileSync(f, "utf8").split(") ")[1].split(" ")[16]);
+      const onSweepBatch = () => {
+        if (others !== null || process.platform !== "linux") return;
+        others = readdirSync("/proc/self/task").filter((t) => Number(t) !== process.pid)
+          .map((t) => { try { return niceOf("/proc/self/task/" + t + "/stat"); } catch { return null; } })
+          .filter((n) => n !== null);
+      };
+      const store = sqliteStore({ path: process.argv[2], sweepBatch: 250, onSweepBatch });
       const insert = store.database.prepare("INSERT INTO latchkey_sessions (ref, secret_hash, sid, created_at, last_seen_at, issued_at, expires_at, persistent, data, prune_after) VALUES (?, 'h', 's', 0, 0, 0, ?, 0, '{}', ?)");
       const far = Date.now() + 3600000;
       store.database.transaction(() => { for (let i = 0; i < 3000; i++) insert.run("r" + i, far, far); })();
@@ -193,14 +251,32 @@ describe("sqliteStore.deleteAll on a worker thread", () => {
       await store.deleteAll();
       const left = store.database.prepare("SELECT count(*) FROM latchkey_sessions").pluck().get();
       await store.close?.();
-      console.log(JSON.stringify({ own, left }));`;
+      const main = process.platform === "linux" ? niceOf("/proc/self/stat") : null;
+      console.log(JSON.stringify({ own, left, main, lowered: [...new Set(others ?? [])].sort() }));`;
     writeFileSync(join(out, "run.mjs"), script);
-    const run = spawnSync(process.execPath, [join(out, "run.mjs"), tempFile()], {
-      encoding: "utf8",
-      // Plain node: no tsx loader, no development condition.
-      env: { ...process.env, NODE_OPTIONS: "" },
-    });
+    // Started at nice 15 (Linux): the sweep's thread goes 10 steps lower, capped at 19, and never
+    // above what it inherited, even for root, who could raise it.
+    const linux = process.platform === "linux";
+    const command = linux ? ["nice", "-n", "15", process.execPath] : [process.execPath];
+    const run = spawnSync(
+      command[0] as string,
+      [...command.slice(1), join(out, "run.mjs"), tempFile()],
+      {
+        encoding: "utf8",
+        // Plain node: no tsx loader, no development condition.
+        env: { ...process.env, NODE_OPTIONS: "" },
+      },
+    );
     assert.equal(run.status, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout.trim()), { own: 0, left: 0 });
+    const outcome = JSON.parse(run.stdout.trim());
+    assert.deepEqual(
+      { own: outcome.own, left: outcome.left },
+      { own: 0, left: 0 },
+      "the worker deleted every row",
+    );
+    if (linux) {
+      assert.equal(outcome.main, 15);
+      assert.deepEqual(outcome.lowered, [15, 19], "Node's own threads at 15, the sweep's at 19");
+    }
   });
 });
