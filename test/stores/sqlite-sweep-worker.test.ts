@@ -61,15 +61,17 @@ function countOwnDeletes(db: Database.Database): () => number {
 const left = (db: Database.Database) =>
   db.prepare("SELECT count(*) FROM latchkey_sessions").pluck().get() as number;
 
+/** A store on a file of its own holding ROWS sessions, and the rows each sweep batch removed. */
+function filledStore(path = tempFile()) {
+  const batches: number[] = [];
+  const store = sqliteStore({ path, sweepBatch: BATCH, onSweepBatch: (n) => batches.push(n) });
+  fillSqlite(store.database, ROWS);
+  return { store, batches };
+}
+
 describe("sqliteStore.deleteAll on a worker thread", () => {
   it("a file it opened: the worker deletes every row, live requests are served meanwhile", async () => {
-    const batches: number[] = [];
-    const store = sqliteStore({
-      path: tempFile(),
-      sweepBatch: BATCH,
-      onSweepBatch: (n) => batches.push(n),
-    });
-    fillSqlite(store.database, ROWS);
+    const { store, batches } = filledStore();
     // A rotation claimed just before: its successor sorts before every filled row (behind the
     // cursor), and is found through the chain.
     await store.create("zzz-rotated", filledSession(1));
@@ -121,13 +123,7 @@ describe("sqliteStore.deleteAll on a worker thread", () => {
   it("Linux: the worker thread runs at nice 10, the app's thread and the process stay at 0", {
     skip: process.platform !== "linux" && "thread niceness is read from Linux /proc",
   }, async () => {
-    const batches: number[] = [];
-    const store = sqliteStore({
-      path: tempFile(),
-      sweepBatch: BATCH,
-      onSweepBatch: (n) => batches.push(n),
-    });
-    fillSqlite(store.database, ROWS);
+    const { store, batches } = filledStore();
     const before = threadNiceness();
     const sweep = store.deleteAll();
     while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -187,9 +183,7 @@ describe("sqliteStore.deleteAll on a worker thread", () => {
 
   it("close() during a sweep stops the worker; deleteAll rejects; the file is left usable", async () => {
     const path = tempFile();
-    const batches: number[] = [];
-    const store = sqliteStore({ path, sweepBatch: BATCH, onSweepBatch: (n) => batches.push(n) });
-    fillSqlite(store.database, ROWS);
+    const { store, batches } = filledStore(path);
     const sweep = store.deleteAll();
     const outcome = sweep.then(
       () => null,
