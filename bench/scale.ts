@@ -180,7 +180,7 @@ const change = (s: Spread) =>
     : ` (${percent(s.median - 1)}: ${percent(s.min - 1)} to ${percent(s.max - 1)})`;
 /** "63 ms: 12 on a CPU, 48 waiting for one": where the longest stall went (worst-stall.ts). */
 const stallOf = (s: Stall) =>
-  Number.isNaN(s.onCpuMs)
+  s.onCpuMs === null || s.waitingMs === null
     ? `${f0(s.wallMs)} ms`
     : `${f0(s.wallMs)} ms: ${f0(s.onCpuMs)} on a CPU, ${f0(s.waitingMs)} waiting for one`;
 /** Flat when every round is within ±15% of its reference; grows/shrinks when every round is beyond. */
@@ -240,7 +240,9 @@ const atSize: string[] = [];
 const notes: string[] = [];
 
 /**
- * Puts a Redis server (every thread of it) on core 1, beside the load generator: unpinned, it
+ * Puts a Redis server (every thread of it) on core 1, beside the load generator. `npm run
+ * bench:scale` already runs this process there and the servers it starts inherit that; this makes
+ * a direct run (`node --import tsx bench/scale.ts`) do the same. Unpinned, a Redis server
  * takes the app's core part of the time, and the app then gets fewer replies per event-loop turn
  * and spends more CPU per request, by an amount that swings from round to round (a standalone
  * Redis' own rounds at 10³ moved −23% to +18% against their pair).
@@ -265,15 +267,24 @@ let ownRedis: RedisProcess | undefined;
 const runs: string[] = [];
 for (const store of STORES) {
   const env: Record<string, string> = {};
-  if (store === "redis-cluster") {
-    cluster = await startRedisCluster();
-    for (const node of cluster.nodes) await pinToLoadCore(node.port);
-    env.CLUSTER_NODES = JSON.stringify(cluster.nodes);
-  }
-  if (store === "redis") {
-    ownRedis = await startRedisServer();
-    await pinToLoadCore(ownRedis.port);
-    env.REDIS_URL = ownRedis.url;
+  try {
+    if (store === "redis-cluster") {
+      cluster = await startRedisCluster();
+      for (const node of cluster.nodes) await pinToLoadCore(node.port);
+      env.CLUSTER_NODES = JSON.stringify(cluster.nodes);
+    }
+    if (store === "redis") {
+      ownRedis = await startRedisServer();
+      await pinToLoadCore(ownRedis.port);
+      env.REDIS_URL = ownRedis.url;
+    }
+  } catch (error) {
+    // No redis-server or taskset here: the other stores are still measured.
+    notes.push(`- ${store}: not measured: ${(error as Error).message}`);
+    await cluster?.destroy();
+    await ownRedis?.destroy();
+    cluster = ownRedis = undefined;
+    continue;
   }
   const sizes = SIZES.filter((n) => n <= (LARGEST[store] ?? Number.POSITIVE_INFINITY));
   const app = await startApp(store, env);

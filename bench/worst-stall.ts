@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 export interface Stall {
   /** Wall time between the two ticks, ms. */
   wallMs: number;
-  /** Of which the main thread ran on a CPU (NaN where schedstat is missing). */
-  onCpuMs: number;
-  /** Of which it was runnable but waited for a CPU. */
-  waitingMs: number;
+  /** Of which the main thread ran on a CPU (null where schedstat is missing). */
+  onCpuMs: number | null;
+  /** Of which it was runnable but waited for a CPU (null where schedstat is missing). */
+  waitingMs: number | null;
 }
 
 /** [on-CPU ns, run-queue ns] of the calling thread, or null off Linux. */
@@ -36,8 +36,8 @@ export function watchWorstStall(): { stop(): Stall } {
     if (wall - lastWall > worst.wallMs) {
       worst = {
         wallMs: wall - lastWall,
-        onCpuMs: sched && lastSched ? (sched[0] - lastSched[0]) / 1e6 : Number.NaN,
-        waitingMs: sched && lastSched ? (sched[1] - lastSched[1]) / 1e6 : Number.NaN,
+        onCpuMs: sched && lastSched ? (sched[0] - lastSched[0]) / 1e6 : null,
+        waitingMs: sched && lastSched ? (sched[1] - lastSched[1]) / 1e6 : null,
       };
     }
     lastWall = wall;
