@@ -11,12 +11,10 @@
 //   SCALE_STORES=memory,sqlite  SCALE_SIZES=1000,100000  SCALE_SECONDS=3
 //   SCALE_RESULTS=/tmp/scale.md writes the section to another file (a trial run, or stores measured apart)
 
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { cpus, totalmem } from "node:os";
 import autocannon from "autocannon";
-import { Redis } from "ioredis";
 import pg from "pg";
 import {
   type RedisCluster,
@@ -94,13 +92,14 @@ const BURSTS = 3;
 
 /**
  * One round of `path` on an app and its reference: a 1 s warm-up each, then BURSTS bursts each of
- * SECONDS / BURSTS, taking turns (which goes first alternates), so that the machine's swings
- * within the round fall on both alike. Each side's figure sums its bursts: CPU per request over
+ * SECONDS / BURSTS, taking turns (`first` opens, then who goes first alternates), so that the
+ * machine's swings within the round fall on both alike. Each side's figure sums its bursts: CPU per request over
  * all of them, p99 the bursts' weighted by their requests.
  */
 async function pairedLoad(
   sides: readonly [{ app: App; cookie: string }, { app: App; cookie: string }],
   path: string,
+  first: 0 | 1 = 0,
 ): Promise<[Load, Load]> {
   const options = (side: (typeof sides)[number]) => ({
     url: `${side.app.url}${path}`,
@@ -110,7 +109,7 @@ async function pairedLoad(
   for (const side of sides) await autocannon({ ...options(side), duration: 1 });
   const sums = sides.map(() => ({ cpuUs: 0, requests: 0, p99Weighted: 0, errors: 0 }));
   for (let burst = 0; burst < BURSTS; burst++) {
-    const order = burst % 2 === 0 ? [0, 1] : [1, 0];
+    const order = (burst + first) % 2 === 0 ? [0, 1] : [1, 0];
     for (const i of order) {
       const side = sides[i] as (typeof sides)[number];
       const sum = sums[i] as (typeof sums)[number];
@@ -239,29 +238,13 @@ const p99Of = (l: Load) => l.p99;
 const atSize: string[] = [];
 const notes: string[] = [];
 
-/**
- * Puts a Redis server (every thread of it) on core 1, beside the load generator. `npm run
- * bench:scale` already runs this process there and the servers it starts inherit that; this makes
- * a direct run (`node --import tsx bench/scale.ts`) do the same. Unpinned, a Redis server
- * takes the app's core part of the time, and the app then gets fewer replies per event-loop turn
- * and spends more CPU per request, by an amount that swings from round to round (a standalone
- * Redis' own rounds at 10³ moved −23% to +18% against their pair).
- */
-async function pinToLoadCore(port: number): Promise<void> {
-  const admin = new Redis({ port, host: "127.0.0.1" });
-  try {
-    const info = await admin.info("server");
-    const pid = /process_id:(\d+)/.exec(info)?.[1];
-    if (pid === undefined) throw new Error(`no process_id from the Redis server on ${port}`);
-    const pinned = spawnSync("taskset", ["-a", "-p", "-c", "1", pid], { encoding: "utf8" });
-    if (pinned.status !== 0) throw new Error(`taskset: ${pinned.stderr}`);
-  } finally {
-    admin.disconnect();
-  }
-}
-
 let cluster: RedisCluster | undefined;
-/** The standalone Redis store's server: this run's own, pinned like the Cluster's nodes. */
+/**
+ * The standalone Redis store's server: this run's own, like the Cluster's nodes. Started from this
+ * process, which `npm run bench:scale` runs on core 1, they inherit that core: the load
+ * generator's, not the app's. (The machine's Redis, unpinned, took the app's core part of the
+ * time, and its rounds at 10³ moved −23% to +18% against their pair.)
+ */
 let ownRedis: RedisProcess | undefined;
 /** The apps' names for their data (scale-serve.ts: `scale<pid>`), to clean up at the end. */
 const runs: string[] = [];
@@ -270,16 +253,14 @@ for (const store of STORES) {
   try {
     if (store === "redis-cluster") {
       cluster = await startRedisCluster();
-      for (const node of cluster.nodes) await pinToLoadCore(node.port);
       env.CLUSTER_NODES = JSON.stringify(cluster.nodes);
     }
     if (store === "redis") {
       ownRedis = await startRedisServer();
-      await pinToLoadCore(ownRedis.port);
       env.REDIS_URL = ownRedis.url;
     }
   } catch (error) {
-    // No redis-server or taskset here: the other stores are still measured.
+    // No redis-server here: the other stores are still measured.
     notes.push(`- ${store}: not measured: ${(error as Error).message}`);
     await cluster?.destroy();
     await ownRedis?.destroy();
@@ -316,18 +297,19 @@ for (const store of STORES) {
       const write: Load[] = [];
       const refRead: Load[] = [];
       const refWrite: Load[] = [];
+      const sides = [
+        { app, cookie },
+        { app: reference, cookie: referenceCookie },
+      ] as const;
       for (let round = 0; round < ROUNDS; round++) {
-        // Which side goes first alternates between rounds too.
-        const mine = { app, cookie };
-        const theirs = { app: reference, cookie: referenceCookie };
-        for (const path of ["/read", "/write"] as const) {
-          const [own, ref] =
-            round % 2 === 0
-              ? await pairedLoad([mine, theirs], path)
-              : ((await pairedLoad([theirs, mine], path)).reverse() as [Load, Load]);
-          (path === "/read" ? read : write).push(own);
-          (path === "/read" ? refRead : refWrite).push(ref);
-        }
+        // Which side opens alternates between rounds too (BURSTS is odd).
+        const first = round % 2 === 0 ? 0 : 1;
+        const [ownRead, refReadLoad] = await pairedLoad(sides, "/read", first);
+        const [ownWrite, refWriteLoad] = await pairedLoad(sides, "/write", first);
+        read.push(ownRead);
+        refRead.push(refReadLoad);
+        write.push(ownWrite);
+        refWrite.push(refWriteLoad);
       }
       perSize.set(size, {
         read,
